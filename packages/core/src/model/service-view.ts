@@ -1,0 +1,36 @@
+/**
+ * Turns a Service object into the read-only view providers receive, validating what the
+ * core relies on (ports and protocols). Pure.
+ */
+import type { ServiceLike } from './kube-types.ts';
+import { type Protocol, type ServicePortView, type ServiceSpecView, servicePortName } from './service.ts';
+import type { AnnotationProblem } from './annotations.ts';
+
+const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export function toServiceView(service: ServiceLike): { view: ServiceSpecView; problems: AnnotationProblem[] } {
+  const meta = service.metadata ?? {};
+  const problems: AnnotationProblem[] = [];
+  const ports: ServicePortView[] = [];
+  (service.spec?.ports ?? []).forEach((p, i) => {
+    const protocol = (p.protocol ?? 'TCP') as Protocol;
+    if (!PROTOCOLS.includes(protocol)) {
+      problems.push({
+        field: `spec.ports[${i}].protocol`,
+        message: `Service ${meta.namespace}/${meta.name} spec.ports[${i}].protocol="${p.protocol}" is invalid: allowed are TCP, UDP and SCTP.`,
+      });
+      return;
+    }
+    ports.push({ name: servicePortName(p), port: p.port, protocol, targetPort: p.targetPort ?? p.port });
+  });
+  const view: ServiceSpecView = {
+    namespace: meta.namespace ?? '',
+    name: meta.name ?? '',
+    uid: meta.uid ?? '',
+    ports,
+    annotations: { ...(meta.annotations ?? {}) },
+    ...(service.spec?.loadBalancerClass ? { loadBalancerClass: service.spec.loadBalancerClass } : {}),
+    ...(service.spec?.loadBalancerSourceRanges ? { sourceRanges: [...service.spec.loadBalancerSourceRanges] } : {}),
+  };
+  return { view, problems };
+}

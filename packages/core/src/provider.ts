@@ -1,0 +1,157 @@
+/**
+ * The cloud-provider LoadBalancer contract, extended from nodes to pod backends.
+ *
+ * The five community methods (getLoadBalancerName, getLoadBalancer, ensureLoadBalancer,
+ * updateLoadBalancer, ensureLoadBalancerDeleted) keep their meaning; backends are pods
+ * (pod IP and target port) instead of nodes. getBackendHealth and capabilities are what
+ * pod-direct load balancing needs on top: the readiness gate waits for real LB health, and
+ * the core needs to know how a provider drains.
+ *
+ * Contract for every provider:
+ * - inputs are read-only; a provider never mutates a Service or a backend list it is given;
+ * - every call honours its AbortSignal and rejects with the signal's reason once aborted;
+ * - errors are {@link RetryableError} or {@link TerminalError} with the SDK error as `cause`;
+ * - everything a provider creates is tagged so ownership can be proven before a delete.
+ */
+import type { Protocol, ServiceSpecView } from './model/service.ts';
+
+export type { Protocol, ServicePortView, ServiceSpecView } from './model/service.ts';
+
+/** Where a backend is in its life on the load balancer. */
+export type BackendState = 'pending' | 'registering' | 'serving' | 'draining' | 'removed';
+
+/** Health of one backend as the load balancer reports it. */
+export type BackendHealthState = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused';
+
+/**
+ * One backend the load balancer should send traffic to: a pod's IP and target port, for
+ * one Service port. Identity is pod UID + IP + port (+ Service port): a new pod may reuse
+ * a dead pod's IP, and must not inherit its health.
+ */
+export interface Backend {
+  /** The Service port this backend serves (its name, or `port-<number>` when unnamed). */
+  readonly servicePort: string;
+  readonly ip: string;
+  /** The resolved target port on the pod. */
+  readonly port: number;
+  readonly podUid: string;
+  readonly podName: string;
+  /** Relative weight; 0 means drain: no new connections, open ones continue. */
+  readonly weight: number;
+  /** The pod's node, when known (zonal providers need it). */
+  readonly nodeName?: string;
+  /** The node's `topology.kubernetes.io/zone`, when known. */
+  readonly zone?: string;
+}
+
+/** One backend as the load balancer has it now, with its health. */
+export interface BackendStatus {
+  readonly servicePort: string;
+  readonly ip: string;
+  readonly port: number;
+  /** The pod the registration was made for, when the provider can record it. */
+  readonly podUid?: string;
+  readonly weight: number;
+  readonly health: BackendHealthState;
+  /** Why the load balancer reports that health, when it says. */
+  readonly reason?: string;
+}
+
+/** Ingress points of a load balancer, as written to `status.loadBalancer.ingress`. */
+export interface LoadBalancerStatus {
+  readonly ingress: readonly LoadBalancerIngress[];
+}
+
+export interface LoadBalancerIngress {
+  readonly ip?: string;
+  readonly hostname?: string;
+  readonly ports?: readonly { readonly port: number; readonly protocol: Protocol }[];
+}
+
+/** How a provider takes a backend out of rotation while its open connections finish. */
+export type DrainMode =
+  /** weight 0 in place (weighted LBs): the backend stays registered with weight 0. */
+  | 'weight'
+  /** a native drain state in place (Azure `adminState: Down`). */
+  | 'native'
+  /** deregistration with a drain delay (AWS target groups, GCP NEG detach). */
+  | 'deregister';
+
+/** What a provider can do; the core plans and batches by it. */
+export interface ProviderCapabilities {
+  /** Backends carry relative weights other than 0 and 1. */
+  readonly weights: boolean;
+  /** A drained backend stays on the LB until removed (weight 0 or native drain). */
+  readonly drainInPlace: boolean;
+  readonly drainMode: DrainMode;
+  /** The most backend changes one updateLoadBalancer call may carry. */
+  readonly maxBatch: number;
+  readonly protocols: readonly Protocol[];
+  /** Whether getBackendHealth reports the pod UID of each registration. */
+  readonly tracksPodUid: boolean;
+}
+
+/** What getLoadBalancer returns. */
+export interface LoadBalancerLookup {
+  readonly exists: boolean;
+  readonly status?: LoadBalancerStatus;
+}
+
+/** The provider contract. */
+export interface LoadBalancer {
+  /** The provider's flag value, e.g. `local` or `aws`. */
+  readonly providerName: string;
+  readonly capabilities: ProviderCapabilities;
+
+  /** Pure and stable; within every vendor's name limits (AWS: 32 characters). */
+  getLoadBalancerName(clusterName: string, service: ServiceSpecView): string;
+
+  /** Whether the load balancer exists and its status; never creates anything. */
+  getLoadBalancer(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup>;
+
+  /** Creates or converges the whole load balancer (listeners, ports, backends). */
+  ensureLoadBalancer(
+    clusterName: string,
+    service: ServiceSpecView,
+    backends: readonly Backend[],
+    signal: AbortSignal,
+  ): Promise<LoadBalancerStatus>;
+
+  /**
+   * Converges the backends only (the hot path): afterwards the LB holds exactly `backends`
+   * with their weights. A backend with weight 0 is drained ({@link DrainMode}).
+   */
+  updateLoadBalancer(
+    clusterName: string,
+    service: ServiceSpecView,
+    backends: readonly Backend[],
+    signal: AbortSignal,
+  ): Promise<void>;
+
+  /** Idempotent; deletes only what this provider created; an absent LB is success. */
+  ensureLoadBalancerDeleted(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void>;
+
+  /** Every backend on the LB for this Service, with its health. Empty when the LB is absent. */
+  getBackendHealth(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]>;
+
+  /** Releases clients, sockets and timers. */
+  close?(): Promise<void>;
+}
+
+/** What a provider package exports for the app to construct it. */
+export interface ProviderFactory<Options = Record<string, unknown>> {
+  (options: Options & { readonly log?: Logger }): LoadBalancer | Promise<LoadBalancer>;
+}
+
+/** The logger every Sluice component takes. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A key that identifies a backend registration: Service port, IP and port. */
+export function backendAddressKey(b: { readonly servicePort: string; readonly ip: string; readonly port: number }): string {
+  return `${b.servicePort}|${b.ip}|${b.port}`;
+}
