@@ -3,7 +3,7 @@
  * run backoff and drain timeouts in microseconds with a fake clock.
  */
 export interface Clock {
-  /** Milliseconds since an arbitrary epoch (monotonic for the system clock). */
+  /** Milliseconds since the Unix epoch for the system clock; any epoch for fakes. */
   now(): number;
   /** Calls `fn` after `ms`; returns a cancel function. */
   setTimer(fn: () => void, ms: number): () => void;
@@ -11,7 +11,7 @@ export interface Clock {
 
 /** The real clock: performance.now() and unref'd timers (they never keep the process alive). */
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: () => Date.now(),
   setTimer(fn, ms) {
     const handle = setTimeout(fn, Math.max(0, ms));
     handle.unref();

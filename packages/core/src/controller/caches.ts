@@ -1,0 +1,58 @@
+/**
+ * Read access to the informer caches, and the pure key mappers that turn any change into
+ * the Service keys it affects. Events only produce keys; reconciles read the caches.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { objectKey } from '../model/kube-types.ts';
+
+export interface ReadCache<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): ReadonlyArray<T>;
+}
+
+export interface Caches {
+  readonly services: ReadCache<k8s.V1Service>;
+  readonly endpointSlices: ReadCache<k8s.V1EndpointSlice>;
+  readonly pods: ReadCache<k8s.V1Pod>;
+}
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+/** The EndpointSlices of a Service. */
+export function slicesFor(caches: Caches, namespace: string, name: string): k8s.V1EndpointSlice[] {
+  return caches.endpointSlices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name);
+}
+
+/** The pods the slices reference, by name, checked against the slice's pod UID. */
+export function podsFor(caches: Caches, slices: readonly k8s.V1EndpointSlice[]): k8s.V1Pod[] {
+  const pods = new Map<string, k8s.V1Pod>();
+  for (const slice of slices) {
+    for (const e of slice.endpoints ?? []) {
+      const ref = e.targetRef;
+      if (ref?.kind !== 'Pod' || !ref.name || !ref.uid) continue;
+      const pod = caches.pods.get(ref.name, ref.namespace ?? slice.metadata?.namespace);
+      if (pod?.metadata?.uid === ref.uid) pods.set(ref.uid, pod);
+    }
+  }
+  return [...pods.values()];
+}
+
+/** The Service key of an EndpointSlice, from its service-name label. */
+export function serviceKeyOfSlice(slice: k8s.V1EndpointSlice): string | undefined {
+  const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+  return name ? `${slice.metadata?.namespace ?? ''}/${name}` : undefined;
+}
+
+function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/** The keys of the Services in the pod's namespace whose selector matches the pod. */
+export function serviceKeysOfPod(services: ReadCache<k8s.V1Service>, pod: k8s.V1Pod): string[] {
+  const ns = pod.metadata?.namespace ?? '';
+  return services
+    .list(ns)
+    .filter((s) => selects(s.spec?.selector, pod.metadata?.labels))
+    .map((s) => objectKey(s.metadata));
+}

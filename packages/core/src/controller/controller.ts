@@ -1,0 +1,193 @@
+/**
+ * The Sluice controller: informers for Services, EndpointSlices and Pods feed Service keys
+ * into a work queue; workers reconcile one key at a time; a jittered periodic resync
+ * re-reads every handled Service so drift made by hand on the LB is corrected.
+ *
+ * Construct without starting: the constructor only stores options. `start(signal)` lists,
+ * watches and runs until the signal aborts, then stops watches and workers and resolves.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { errorMessage } from '../errors.ts';
+import { objectKey } from '../model/kube-types.ts';
+import type { LoadBalancer, Logger } from '../provider.ts';
+import { type Clock, systemClock } from '../queue/clock.ts';
+import { WorkQueue } from '../queue/work-queue.ts';
+import { type Caches, serviceKeyOfSlice, serviceKeysOfPod } from './caches.ts';
+import { type ClusterWriter, KubeClusterWriter } from './cluster.ts';
+import { EventRecorder } from './events.ts';
+import { type ReconcileObserver, Reconciler, isHandled } from './reconciler.ts';
+import { ResilientInformer } from './resilient-informer.ts';
+import { handleResult } from './result.ts';
+
+export interface ControllerOptions {
+  readonly kubeConfig: k8s.KubeConfig;
+  readonly provider: LoadBalancer;
+  readonly log: Logger;
+  /** Names this cluster in LB names and ownership tags. @default 'kubernetes' */
+  readonly clusterName?: string;
+  /** Handle Services with this loadBalancerClass (plus unclassed ones). @default undefined */
+  readonly loadBalancerClass?: string;
+  /** @default 'sluice.dev/load-balancer-ready' */
+  readonly gateConditionType?: string;
+  /** Wait for LB health before passing the gate. @default true */
+  readonly gate?: boolean;
+  /** Drain terminating pods at once. @default true */
+  readonly drain?: boolean;
+  /** Concurrent reconciles (different Services). @default 4 */
+  readonly workers?: number;
+  /** Full resync period; each Service is spread with up to 20% jitter. @default 300_000 */
+  readonly resyncMs?: number;
+  /** Gate health polling while a gate waits. @default 1000 */
+  readonly healthPollMs?: number;
+  /** Restart a silent watch after this long. @default 120_000 */
+  readonly watchStallMs?: number;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default KubeClusterWriter on kubeConfig */
+  readonly writer?: ClusterWriter;
+  readonly observer?: ReconcileObserver;
+  /** Called once caches are synced and workers run. */
+  readonly onReady?: () => void;
+}
+
+export class Controller {
+  readonly #o: ControllerOptions;
+  #queue: WorkQueue | undefined;
+  #synced = false;
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+  }
+
+  /** True once every informer has listed. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Keys waiting in the queue. */
+  get queueDepth(): number {
+    return this.#queue?.length ?? 0;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    const clock = o.clock ?? systemClock;
+    const log = o.log;
+    const queue = new WorkQueue({ clock });
+    this.#queue = queue;
+    const kc = o.kubeConfig;
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
+    const loadBalancerClass = o.loadBalancerClass;
+    let reconciler: Reconciler | undefined;
+
+    const services = new ResilientInformer<k8s.V1Service>({
+      name: 'services',
+      informer: k8s.makeInformer(kc, '/api/v1/services', () => core.listServiceForAllNamespaces()),
+      clock,
+      log,
+      ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}),
+      onChange: (svc) => queue.add(objectKey(svc.metadata)),
+    });
+    const slices = new ResilientInformer<k8s.V1EndpointSlice>({
+      name: 'endpointslices',
+      informer: k8s.makeInformer(kc, '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces()),
+      clock,
+      log,
+      ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}),
+      onChange: (slice) => {
+        const key = serviceKeyOfSlice(slice);
+        if (key) queue.add(key);
+      },
+    });
+    const pods = new ResilientInformer<k8s.V1Pod>({
+      name: 'pods',
+      informer: k8s.makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces()),
+      clock,
+      log,
+      ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}),
+      onChange: (pod, verb) => {
+        reconciler?.observePod(pod, verb);
+        for (const key of serviceKeysOfPod(services.cache, pod)) queue.add(key);
+      },
+    });
+    const caches: Caches = { services: services.cache, endpointSlices: slices.cache, pods: pods.cache };
+    const writer = o.writer ?? new KubeClusterWriter(kc);
+    reconciler = new Reconciler({
+      provider: o.provider,
+      writer,
+      caches,
+      events: new EventRecorder({ writer, clock, log }),
+      clock,
+      log,
+      clusterName: o.clusterName ?? 'kubernetes',
+      ...(loadBalancerClass ? { loadBalancerClass } : {}),
+      gateConditionType: o.gateConditionType ?? 'sluice.dev/load-balancer-ready',
+      gate: o.gate ?? true,
+      drain: o.drain ?? true,
+      ...(o.healthPollMs ? { healthPollMs: o.healthPollMs } : {}),
+      ...(o.observer ? { observer: o.observer } : {}),
+    });
+
+    const informers = [services, slices, pods];
+    try {
+      // Pods and slices first, so the first Service reconciles see complete caches.
+      await pods.start();
+      await slices.start();
+      await services.start();
+    } catch (error) {
+      await Promise.allSettled(informers.map((i) => i.stop()));
+      queue.shutDown();
+      throw error;
+    }
+    this.#synced = true;
+    log.info('caches synced', { services: services.cache.list().length, pods: pods.cache.list().length });
+
+    const resyncMs = o.resyncMs ?? 300_000;
+    let cancelResync: () => void = () => {};
+    const resync = () => {
+      for (const svc of services.cache.list()) {
+        const handled = isHandled(svc, loadBalancerClass) || (svc.metadata?.finalizers ?? []).includes('sluice.dev/load-balancer-cleanup');
+        if (handled) queue.addAfter(objectKey(svc.metadata), Math.random() * resyncMs * 0.2);
+      }
+      cancelResync = clock.setTimer(resync, resyncMs);
+    };
+    cancelResync = clock.setTimer(resync, resyncMs);
+
+    const worker = async () => {
+      for (;;) {
+        const key = await queue.get(signal);
+        if (key === undefined) return;
+        const started = clock.now();
+        try {
+          const result = await reconciler.reconcile(key, signal);
+          const delay = handleResult(queue, key, result);
+          if (result.kind === 'retry' || result.kind === 'terminal') {
+            log.warn(`reconcile ${key}: ${result.kind}`, { error: errorMessage(result.error), retryInMs: delay === undefined ? undefined : Math.round(delay) });
+          } else {
+            log.debug(`reconcile ${key}: ${result.kind}`, { ms: Math.round(clock.now() - started) });
+          }
+        } catch (error) {
+          if (!signal.aborted) {
+            log.error(`reconcile ${key} crashed`, { error: errorMessage(error) });
+            queue.addRateLimited(key);
+          }
+        } finally {
+          queue.done(key);
+        }
+      }
+    };
+    const workers = Array.from({ length: o.workers ?? 4 }, () => worker());
+    o.onReady?.();
+
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    cancelResync();
+    queue.shutDown();
+    await Promise.allSettled(workers);
+    await Promise.allSettled(informers.map((i) => i.stop()));
+    this.#synced = false;
+  }
+}
