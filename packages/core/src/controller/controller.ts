@@ -131,6 +131,9 @@ export class Controller {
 
     const informers = [services, slices, pods];
     try {
+      // Preflight: one cheap authenticated call, so an unreachable or refusing API server fails
+      // the start with its own error rather than as a watch that retries forever.
+      await kc.makeApiClient(k8s.CoreV1Api).listNamespace({ limit: 1 });
       // Pods and slices first, so the first Service reconciles see complete caches.
       await pods.start();
       await slices.start();

@@ -51,9 +51,24 @@ export class ResilientInformer<T extends k8s.KubernetesObject> {
     informer.on('update', (o) => this.#changed(o, 'update'));
     informer.on('delete', (o) => this.#changed(o, 'delete'));
     informer.on('connect', () => this.#touch());
-    informer.on('error', (err) => this.#onError(err));
+    // ListWatch.start() resolves even when its first list fails (it reports `error` instead):
+    // capture that, so a caller learns at start that the cluster cannot be listed.
+    let startError: unknown;
+    let starting = true;
+    informer.on('error', (err) => {
+      if (starting) startError ??= err ?? new Error(`listing ${this.#o.name} failed`);
+      else this.#onError(err);
+    });
     this.#touch();
-    await informer.start();
+    try {
+      await informer.start();
+    } finally {
+      starting = false;
+    }
+    if (startError !== undefined) {
+      await informer.stop();
+      throw startError;
+    }
     this.#armWatchdog();
   }
 

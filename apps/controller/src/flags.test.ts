@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseFlags } from './flags.ts';
+
+describe('parseFlags', () => {
+  const errors: [string[], string][] = [
+    [['--provider', 'nope'], 'unknown provider "nope": allowed are local, aws, azure, gcp.'],
+    [[], '--provider is required: allowed are local, aws, azure, gcp.'],
+    [['--provider'], '--provider needs a value; see --help.'],
+    [['--provider', 'local', '--log-level', 'loud'], '--log-level "loud" is invalid: allowed are debug, info, warn, error.'],
+    [['--provider', 'local', '--workers', '0'], '--workers 0 is out of range: allowed is 1 to 64.'],
+    [['--provider', 'local', '--resync-period', 'often'], '--resync-period "often" is invalid: allowed is a whole number from 10 to 86400.'],
+    [['--provider', 'local', '--cluster-name', 'Prod_1'], "--cluster-name \"Prod_1\" is invalid: allowed are 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit."],
+    [['--provider', 'local', '--readiness-gate-type', 'not a type'], '--readiness-gate-type "not a type" is invalid: allowed is a qualified name like example.com/load-balancer-ready.'],
+    [['local'], 'unexpected argument "local": flags start with --; see --help.'],
+    [['--help=yes'], '--help takes no value; see --help.'],
+  ];
+  for (const [argv, message] of errors) {
+    test(`error: ${argv.join(' ') || '(none)'}`, () => assert.deepEqual(parseFlags(argv), { kind: 'error', message }));
+  }
+
+  test('unknown flag lists the allowed ones', () => {
+    const r = parseFlags(['--provider', 'local', '--colour']);
+    assert.equal(r.kind, 'error');
+    assert.match(r.kind === 'error' ? r.message : '', /^unknown flag --colour: allowed are --provider, --cluster-name, .* --no-drain\.$/);
+  });
+
+  test('defaults', () => {
+    const r = parseFlags(['--provider', 'local']);
+    assert.equal(r.kind, 'run');
+    if (r.kind !== 'run') return;
+    assert.deepEqual(r.config, {
+      provider: 'local',
+      clusterName: 'kubernetes',
+      kubeconfig: undefined,
+      loadBalancerClass: undefined,
+      readinessGateType: 'sluice.dev/load-balancer-ready',
+      logLevel: 'info',
+      gate: true,
+      drain: true,
+      resyncSeconds: 300,
+      healthPollMs: 1000,
+      workers: 4,
+      localAddress: '127.0.0.1',
+      localHealthIntervalMs: 1000,
+    });
+  });
+
+  test('every flag, both --flag value and --flag=value', () => {
+    const r = parseFlags([
+      '--provider=aws',
+      '--cluster-name',
+      'prod-1',
+      '--kubeconfig=/tmp/kc',
+      '--load-balancer-class',
+      'example.com/sluice',
+      '--readiness-gate-type=example.com/ready',
+      '--log-level',
+      'debug',
+      '--no-readiness-gate',
+      '--no-drain',
+      '--resync-period=60',
+      '--health-poll-ms',
+      '200',
+      '--workers=8',
+      '--local-address=127.0.0.2',
+      '--local-health-interval-ms=100',
+    ]);
+    assert.equal(r.kind, 'run');
+    if (r.kind !== 'run') return;
+    assert.equal(r.config.provider, 'aws');
+    assert.equal(r.config.clusterName, 'prod-1');
+    assert.equal(r.config.kubeconfig, '/tmp/kc');
+    assert.equal(r.config.loadBalancerClass, 'example.com/sluice');
+    assert.equal(r.config.readinessGateType, 'example.com/ready');
+    assert.equal(r.config.gate, false);
+    assert.equal(r.config.drain, false);
+    assert.equal(r.config.resyncSeconds, 60);
+    assert.equal(r.config.healthPollMs, 200);
+    assert.equal(r.config.workers, 8);
+    assert.equal(r.config.localAddress, '127.0.0.2');
+    assert.equal(r.config.localHealthIntervalMs, 100);
+  });
+
+  test('--help and --version win over other flags', () => {
+    assert.deepEqual(parseFlags(['--provider', 'nope', '--help']), { kind: 'help' });
+    assert.deepEqual(parseFlags(['--version']), { kind: 'version' });
+  });
+});

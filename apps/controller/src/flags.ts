@@ -1,0 +1,170 @@
+/**
+ * Command-line flags, parsed by a pure function: argv in, a run configuration or one
+ * sentence of error out. main.ts turns an error into exit code 2.
+ */
+
+export const PROVIDERS = ['local', 'aws', 'azure', 'gcp'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RunConfig {
+  readonly provider: ProviderName;
+  /** @default 'kubernetes' */
+  readonly clusterName: string;
+  /** Path to a kubeconfig; unset means $KUBECONFIG, then in-cluster, then ~/.kube/config. */
+  readonly kubeconfig: string | undefined;
+  readonly loadBalancerClass: string | undefined;
+  /** @default 'sluice.dev/load-balancer-ready' */
+  readonly readinessGateType: string;
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
+  /** Wait for LB health before passing the gate. @default true */
+  readonly gate: boolean;
+  /** Drain terminating pods at once. @default true */
+  readonly drain: boolean;
+  /** @default 300 */
+  readonly resyncSeconds: number;
+  /** @default 1000 */
+  readonly healthPollMs: number;
+  /** @default 4 */
+  readonly workers: number;
+  /** Listen address of the embedded load balancer (provider local). @default '127.0.0.1' */
+  readonly localAddress: string;
+  /** Health-check interval of the embedded load balancer, ms. @default 1000 */
+  readonly localHealthIntervalMs: number;
+}
+
+export type ParseResult =
+  | { readonly kind: 'run'; readonly config: RunConfig }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'error'; readonly message: string };
+
+export const USAGE = `Usage: sluice --provider <local|aws|azure|gcp> [flags]
+
+Gives type: LoadBalancer Services a load balancer whose backends are the pods themselves,
+with a readiness gate and a graceful drain so rolling updates lose no request.
+
+Flags:
+  --provider <name>             load balancer provider: local, aws, azure or gcp (required)
+  --cluster-name <name>         names this cluster in LB names and ownership tags (default kubernetes)
+  --kubeconfig <path>           kubeconfig file (default $KUBECONFIG, in-cluster, ~/.kube/config)
+  --load-balancer-class <cls>   also handle Services with this spec.loadBalancerClass
+  --readiness-gate-type <type>  pod readiness gate condition type (default sluice.dev/load-balancer-ready)
+  --log-level <level>           debug, info, warn or error (default info)
+  --resync-period <seconds>     full resync period, 10-86400 (default 300)
+  --health-poll-ms <ms>         LB health polling while a gate waits, 50-60000 (default 1000)
+  --workers <n>                 concurrent Service reconciles, 1-64 (default 4)
+  --no-readiness-gate           pass gates as soon as containers are ready (unsafe; for comparison)
+  --no-drain                    keep terminating pods at full weight until they exit (unsafe; for comparison)
+  --local-address <ip>          listen address of the embedded load balancer (default 127.0.0.1)
+  --local-health-interval-ms <ms>  embedded LB health-check interval, 20-60000 (default 1000)
+  --help                        show this help
+  --version                     print the version`;
+
+const VALUE_FLAGS = new Set([
+  'provider',
+  'cluster-name',
+  'kubeconfig',
+  'load-balancer-class',
+  'readiness-gate-type',
+  'log-level',
+  'resync-period',
+  'health-poll-ms',
+  'workers',
+  'local-address',
+  'local-health-interval-ms',
+]);
+const BOOLEAN_FLAGS = new Set(['help', 'version', 'no-readiness-gate', 'no-drain']);
+
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_LABELISH = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function integer(flag: string, raw: string, min: number, max: number): number | string {
+  if (!/^\d+$/.test(raw)) return `--${flag} "${raw}" is invalid: allowed is a whole number from ${min} to ${max}.`;
+  const n = Number(raw);
+  if (n < min || n > max) return `--${flag} ${raw} is out of range: allowed is ${min} to ${max}.`;
+  return n;
+}
+
+export function parseFlags(argv: readonly string[]): ParseResult {
+  const values = new Map<string, string>();
+  const booleans = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) return { kind: 'error', message: `unexpected argument "${arg}": flags start with --; see --help.` };
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (BOOLEAN_FLAGS.has(name)) {
+      if (eq !== -1) return { kind: 'error', message: `--${name} takes no value; see --help.` };
+      booleans.add(name);
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) {
+      return { kind: 'error', message: `unknown flag --${name}: allowed are ${[...VALUE_FLAGS, ...BOOLEAN_FLAGS].map((f) => `--${f}`).join(', ')}.` };
+    }
+    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined || (eq === -1 && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value; see --help.` };
+    values.set(name, value);
+  }
+  if (booleans.has('help')) return { kind: 'help' };
+  if (booleans.has('version')) return { kind: 'version' };
+
+  const provider = values.get('provider');
+  if (provider === undefined) return { kind: 'error', message: `--provider is required: allowed are ${PROVIDERS.join(', ')}.` };
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    return { kind: 'error', message: `unknown provider "${provider}": allowed are ${PROVIDERS.join(', ')}.` };
+  }
+  const clusterName = values.get('cluster-name') ?? 'kubernetes';
+  if (!DNS_LABELISH.test(clusterName) || clusterName.length > 63) {
+    return { kind: 'error', message: `--cluster-name "${clusterName}" is invalid: allowed are 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit.` };
+  }
+  const logLevel = values.get('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    return { kind: 'error', message: `--log-level "${logLevel}" is invalid: allowed are ${LOG_LEVELS.join(', ')}.` };
+  }
+  const readinessGateType = values.get('readiness-gate-type') ?? 'sluice.dev/load-balancer-ready';
+  if (!QUALIFIED_NAME.test(readinessGateType) || readinessGateType.length > 316) {
+    return { kind: 'error', message: `--readiness-gate-type "${readinessGateType}" is invalid: allowed is a qualified name like example.com/load-balancer-ready.` };
+  }
+  const lbClass = values.get('load-balancer-class');
+  if (lbClass !== undefined && !QUALIFIED_NAME.test(lbClass)) {
+    return { kind: 'error', message: `--load-balancer-class "${lbClass}" is invalid: allowed is a qualified name like example.com/sluice.` };
+  }
+  const localAddress = values.get('local-address') ?? '127.0.0.1';
+  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(localAddress) && !localAddress.includes(':')) {
+    return { kind: 'error', message: `--local-address "${localAddress}" is invalid: allowed is an IPv4 or IPv6 address.` };
+  }
+  const numbers: [string, number, number, number][] = [
+    ['resync-period', 300, 10, 86_400],
+    ['health-poll-ms', 1000, 50, 60_000],
+    ['workers', 4, 1, 64],
+    ['local-health-interval-ms', 1000, 20, 60_000],
+  ];
+  const parsed = new Map<string, number>();
+  for (const [flag, def, min, max] of numbers) {
+    const raw = values.get(flag);
+    const n = raw === undefined ? def : integer(flag, raw, min, max);
+    if (typeof n === 'string') return { kind: 'error', message: n };
+    parsed.set(flag, n);
+  }
+  return {
+    kind: 'run',
+    config: {
+      provider: provider as ProviderName,
+      clusterName,
+      kubeconfig: values.get('kubeconfig'),
+      loadBalancerClass: lbClass,
+      readinessGateType,
+      logLevel: logLevel as LogLevel,
+      gate: !booleans.has('no-readiness-gate'),
+      drain: !booleans.has('no-drain'),
+      resyncSeconds: parsed.get('resync-period')!,
+      healthPollMs: parsed.get('health-poll-ms')!,
+      workers: parsed.get('workers')!,
+      localAddress,
+      localHealthIntervalMs: parsed.get('local-health-interval-ms')!,
+    },
+  };
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The only edge of the app: reads argv, the environment and signals, and maps outcomes to
+ * exit codes (0 clean stop, 1 runtime failure, 2 bad flags).
+ */
+import { readFileSync } from 'node:fs';
+import { USAGE, parseFlags } from './flags.ts';
+import { createJsonLogger } from './logger.ts';
+import { ProviderLoadError } from './providers.ts';
+import { StartError, run } from './run.ts';
+
+const parsed = parseFlags(process.argv.slice(2));
+if (parsed.kind === 'help') {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (parsed.kind === 'version') {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  process.stdout.write(`sluice ${pkg.version}\n`);
+  process.exit(0);
+}
+if (parsed.kind === 'error') {
+  process.stderr.write(`sluice: ${parsed.message}\n`);
+  process.exit(2);
+}
+
+const log = createJsonLogger(parsed.config.logLevel, (line) => process.stdout.write(line));
+const stop = new AbortController();
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    log.info(`received ${sig}, stopping`);
+    stop.abort(new Error(sig));
+  });
+}
+
+try {
+  await run(parsed.config, log, stop.signal);
+  process.exit(0);
+} catch (error) {
+  if (error instanceof StartError || error instanceof ProviderLoadError || (error as Error)?.name === 'TerminalError') {
+    process.stderr.write(`sluice: ${(error as Error).message}\n`);
+    process.exit(error instanceof ProviderLoadError || (error as Error)?.name === 'TerminalError' ? 2 : 1);
+  }
+  process.stderr.write(`sluice: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+}
