@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -26,16 +27,22 @@ describe('sluice (process)', () => {
     assert.match(r.stdout, /^sluice \d+\.\d+\.\d+\n$/);
   });
 
-  test('an unreachable cluster: one sentence naming the server it tried, exit 1', () => {
+  test('an unreachable cluster: one sentence naming the server it tried, exit 1', async () => {
+    // A port that was just free on loopback: nothing listens there, so the connection is refused.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
     const dir = mkdtempSync(join(tmpdir(), 'sluice-kc-'));
     const kubeconfig = join(dir, 'config');
-    // Port 9 on loopback (discard) has no listener here: the connection is refused at once.
     writeFileSync(
       kubeconfig,
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:9' } }],
+        clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}` } }],
         users: [{ name: 'u', user: { token: 'x' } }],
         contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
         'current-context': 'ctx',
@@ -43,7 +50,7 @@ describe('sluice (process)', () => {
     );
     const r = sluice(['--provider', 'local', '--kubeconfig', kubeconfig]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^sluice: cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:9: .+\n$/);
+    assert.match(r.stderr, new RegExp(`^sluice: cannot reach the Kubernetes API server at https://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\.\\n$`));
   });
 
   test('a provider that cannot start exits 2 with its sentence', () => {

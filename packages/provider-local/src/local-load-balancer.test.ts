@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { isRetryableError, isTerminalError, TerminalError } from '@sluice/core';
+import { createLocalProvider } from './index.ts';
+import { backend, cluster, ManualTimers, recordingLogger, service, signal } from './test-support/fixtures.ts';
+import { freePort, startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
+
+const live = await startBackend('live');
+after(() => live.close());
+
+/** Resolves with the error code of a plain connect to `port`, or 'connected'. */
+async function connectOutcome(port: number): Promise<string> {
+  const socket = connect({ host: '127.0.0.1', port });
+  try {
+    await once(socket, 'connect');
+    return 'connected';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'error';
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe('LocalLoadBalancer lifecycle', () => {
+  test('reports its provider name and capabilities', () => {
+    const lb = createLocalProvider();
+    assert.equal(lb.providerName, 'local');
+    assert.deepEqual(lb.capabilities, {
+      weights: true,
+      drainInPlace: true,
+      drainMode: 'weight',
+      maxBatch: Number.POSITIVE_INFINITY,
+      protocols: ['TCP'],
+      tracksPodUid: true,
+    });
+    assert.equal(lb.getLoadBalancerName(cluster, service()), 'sluice-default-web');
+  });
+
+  test('ensure opens a listener per port and returns the advertised ingress', async (t) => {
+    const log = recordingLogger();
+    const lb = createLocalProvider({ advertiseAddress: '192.0.2.10', log });
+    t.after(() => lb.close());
+    const svc = service({
+      ports: [
+        { name: 'http', port: 0, protocol: 'TCP', targetPort: 8080 },
+        { name: 'admin', port: 0, protocol: 'TCP', targetPort: 9090 },
+      ],
+    });
+    assert.deepEqual(await lb.getLoadBalancer(cluster, svc, signal), { exists: false });
+
+    const status = await lb.ensureLoadBalancer(cluster, svc, [backend(live.port, 'pod-1')], signal);
+    const expected = {
+      ingress: [
+        {
+          ip: '192.0.2.10',
+          ports: [
+            { port: 0, protocol: 'TCP' },
+            { port: 0, protocol: 'TCP' },
+          ],
+        },
+      ],
+    };
+    assert.deepEqual(status, expected);
+    assert.deepEqual(await lb.getLoadBalancer(cluster, svc, signal), { exists: true, status: expected });
+
+    const http = lb.listenerAddress(svc, 'http');
+    const admin = lb.listenerAddress(svc, 'admin');
+    assert.ok(http && admin);
+    assert.equal(http.address, '127.0.0.1');
+    assert.notEqual(http.port, admin.port);
+    assert.equal(await whoAnswers(http), 'live');
+    // Backends of another Service port do not serve this one.
+    assert.equal(await whoAnswers(admin), undefined);
+    assert.ok(log.entries.some((e) => e.level === 'info' && e.message.includes(`listening on 127.0.0.1:${http.port}`)));
+  });
+
+  test("uses the Service's own port when free, an ephemeral one when taken, and keeps it", async (t) => {
+    const lb = createLocalProvider();
+    t.after(() => lb.close());
+    const wanted = await freePort();
+    const own = service({ name: 'own', ports: [{ name: 'http', port: wanted, protocol: 'TCP', targetPort: 80 }] });
+    await lb.ensureLoadBalancer(cluster, own, [], signal);
+    assert.equal(lb.listenerAddress(own, 'http')?.port, wanted);
+
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const taken = (blocker.address() as { port: number }).port;
+    const busy = service({ name: 'busy', uid: 'uid-busy', ports: [{ name: 'http', port: taken, protocol: 'TCP', targetPort: 80 }] });
+    await lb.ensureLoadBalancer(cluster, busy, [], signal);
+    const fallback = lb.listenerAddress(busy, 'http')?.port;
+    assert.ok(fallback !== undefined && fallback !== taken && fallback > 0);
+
+    blocker.close();
+    await once(blocker, 'close');
+    await lb.ensureLoadBalancer(cluster, busy, [backend(live.port, 'pod-1')], signal);
+    assert.equal(lb.listenerAddress(busy, 'http')?.port, fallback, 'an existing listener is not rebound');
+  });
+
+  test('ensure closes the listener of a port the Service dropped', async (t) => {
+    const lb = createLocalProvider();
+    t.after(() => lb.close());
+    const two = service({
+      ports: [
+        { name: 'http', port: 0, protocol: 'TCP', targetPort: 80 },
+        { name: 'admin', port: 0, protocol: 'TCP', targetPort: 81 },
+      ],
+    });
+    await lb.ensureLoadBalancer(cluster, two, [], signal);
+    const admin = lb.listenerAddress(two, 'admin');
+    const http = lb.listenerAddress(two, 'http');
+    assert.ok(admin && http);
+    const one = service({ ports: [{ name: 'http', port: 0, protocol: 'TCP', targetPort: 80 }] });
+    const status = await lb.ensureLoadBalancer(cluster, one, [], signal);
+    assert.deepEqual(status.ingress[0]?.ports, [{ port: 0, protocol: 'TCP' }]);
+    assert.equal(lb.listenerAddress(one, 'admin'), undefined);
+    assert.deepEqual(lb.listenerAddress(one, 'http'), http);
+    assert.equal(await connectOutcome(admin.port), 'ECONNREFUSED');
+  });
+
+  test('a UDP port is a TerminalError naming the port and nothing is opened', async (t) => {
+    const lb = createLocalProvider();
+    t.after(() => lb.close());
+    const svc = service({
+      ports: [
+        { name: 'http', port: 0, protocol: 'TCP', targetPort: 80 },
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+      ],
+    });
+    const error = await lb.ensureLoadBalancer(cluster, svc, [], signal).then(
+      () => assert.fail('ensure should reject'),
+      (e: unknown) => e,
+    );
+    assert.ok(isTerminalError(error));
+    assert.equal(error.field, 'spec.ports[1].protocol');
+    assert.equal(
+      error.message,
+      'Service default/web port "dns" (53/UDP) uses protocol UDP, but the local provider supports TCP only.',
+    );
+    assert.deepEqual(await lb.getLoadBalancer(cluster, svc, signal), { exists: false });
+    assert.equal(lb.listenerAddress(svc, 'http'), undefined);
+  });
+
+  test('every method rejects with the reason of an aborted signal', async () => {
+    const lb = createLocalProvider();
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    const aborted = controller.signal;
+    await assert.rejects(lb.getLoadBalancer(cluster, service(), aborted), reason);
+    await assert.rejects(lb.ensureLoadBalancer(cluster, service(), [], aborted), reason);
+    await assert.rejects(lb.updateLoadBalancer(cluster, service(), [], aborted), reason);
+    await assert.rejects(lb.ensureLoadBalancerDeleted(cluster, service(), aborted), reason);
+    await assert.rejects(lb.getBackendHealth(cluster, service(), aborted), reason);
+    assert.deepEqual(await lb.getLoadBalancer(cluster, service(), signal), { exists: false });
+  });
+
+  test('update before ensure is retryable; delete is idempotent', async (t) => {
+    const lb = createLocalProvider();
+    t.after(() => lb.close());
+    const error = await lb.updateLoadBalancer(cluster, service(), [], signal).catch((e: unknown) => e);
+    assert.ok(isRetryableError(error));
+    await lb.ensureLoadBalancerDeleted(cluster, service(), signal);
+
+    await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'pod-1')], signal);
+    const address = lb.listenerAddress(service(), 'http');
+    assert.ok(address);
+    await lb.ensureLoadBalancerDeleted(cluster, service(), signal);
+    await lb.ensureLoadBalancerDeleted(cluster, service(), signal);
+    assert.deepEqual(await lb.getLoadBalancer(cluster, service(), signal), { exists: false });
+    assert.deepEqual(await lb.getBackendHealth(cluster, service(), signal), []);
+    assert.equal(await connectOutcome(address.port), 'ECONNREFUSED');
+  });
+
+  test('a re-created Service (new UID) is a different load balancer', async (t) => {
+    const lb = createLocalProvider();
+    t.after(() => lb.close());
+    await lb.ensureLoadBalancer(cluster, service(), [], signal);
+    assert.deepEqual(await lb.getLoadBalancer(cluster, service({ uid: 'uid-2' }), signal), { exists: false });
+  });
+
+  test('health reports podUid, weight, and draining for weight 0', async (t) => {
+    const timers = new ManualTimers();
+    const lb = createLocalProvider({ timers, healthyThreshold: 1 });
+    t.after(() => lb.close());
+    const dead = await freePort();
+    await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'pod-1', 3), backend(dead, 'pod-2', 0)], signal);
+    const health = await waitFor('first check', async () => {
+      const all = await lb.getBackendHealth(cluster, service(), signal);
+      return all.some((b) => b.health === 'healthy') ? all : undefined;
+    });
+    assert.deepEqual(health, [
+      { servicePort: 'http', ip: '127.0.0.1', port: live.port, podUid: 'pod-1', weight: 3, health: 'healthy' },
+      { servicePort: 'http', ip: '127.0.0.1', port: dead, podUid: 'pod-2', weight: 0, health: 'draining', reason: 'weight is 0' },
+    ]);
+  });
+
+  test('the same ip:port under a new pod UID is a new registration starting at initial', async (t) => {
+    const timers = new ManualTimers();
+    const lb = createLocalProvider({ timers, healthyThreshold: 2, intervalMs: 50_000, timeoutMs: 40_000 });
+    t.after(() => lb.close());
+    await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'old-pod')], signal);
+    // Check 1 runs on registration; check 2 runs when its timer fires.
+    await waitFor('first check', () => (timers.pending(50_000) === 1 ? true : undefined));
+    timers.fire(50_000);
+    await waitFor('healthy', async () => {
+      const [b] = await lb.getBackendHealth(cluster, service(), signal);
+      return b?.health === 'healthy' ? true : undefined;
+    });
+
+    await lb.updateLoadBalancer(cluster, service(), [backend(live.port, 'new-pod')], signal);
+    assert.equal(timers.pending(50_000), 0, 'the old registration no longer schedules checks');
+    assert.deepEqual(await lb.getBackendHealth(cluster, service(), signal), [
+      { servicePort: 'http', ip: '127.0.0.1', port: live.port, podUid: 'new-pod', weight: 1, health: 'initial' },
+    ]);
+
+    // A weight change of the same registration keeps its health.
+    await waitFor('first check of the new pod', () => (timers.pending(50_000) === 1 ? true : undefined));
+    timers.fire(50_000);
+    await waitFor('healthy', async () => {
+      const [b] = await lb.getBackendHealth(cluster, service(), signal);
+      return b?.health === 'healthy' ? true : undefined;
+    });
+    await lb.updateLoadBalancer(cluster, service(), [backend(live.port, 'new-pod', 5)], signal);
+    const [after] = await lb.getBackendHealth(cluster, service(), signal);
+    assert.equal(after?.health, 'healthy');
+    assert.equal(after?.weight, 5);
+  });
+
+  test('close releases everything and later changes are refused', async () => {
+    const lb = createLocalProvider({ intervalMs: 20 });
+    await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'pod-1')], signal);
+    const address = lb.listenerAddress(service(), 'http');
+    assert.ok(address);
+    await lb.close();
+    assert.equal(await connectOutcome(address.port), 'ECONNREFUSED');
+    await assert.rejects(lb.ensureLoadBalancer(cluster, service(), [], signal), TerminalError);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * End-to-end behaviour through real sockets: distribution, drain, dead backends, retries
+ * and half-close. Backends answer with their id, so every assertion names who served.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { BackendHealthState } from '@sluice/core';
+import { createLocalProvider, type LocalLoadBalancer, type LocalProviderOptions } from './index.ts';
+import { backend, cluster, recordingLogger, service, signal } from './test-support/fixtures.ts';
+import { countAnswers, freePort, LineClient, startBackend, type TestBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
+
+const fast: LocalProviderOptions = { intervalMs: 20, timeoutMs: 500, healthyThreshold: 2, unhealthyThreshold: 2 };
+
+async function provider(t: { after(fn: () => Promise<void>): void }, options: LocalProviderOptions = fast): Promise<LocalLoadBalancer> {
+  const lb = createLocalProvider(options);
+  t.after(() => lb.close());
+  return lb;
+}
+
+/** Waits until every registration of the Service reports the health given by its port. */
+async function waitForHealth(lb: LocalLoadBalancer, expected: Map<number, BackendHealthState>): Promise<void> {
+  await waitFor(`health ${JSON.stringify([...expected])}`, async () => {
+    const all = await lb.getBackendHealth(cluster, service(), signal);
+    return all.length === expected.size && all.every((b) => expected.get(b.port) === b.health) ? true : undefined;
+  });
+}
+
+function address(lb: LocalLoadBalancer) {
+  const found = lb.listenerAddress(service(), 'http');
+  assert.ok(found, 'the listener exists');
+  return found;
+}
+
+describe('traffic through the local load balancer', () => {
+  let a: TestBackend;
+  let b: TestBackend;
+  let c: TestBackend;
+  before(async () => {
+    [a, b, c] = await Promise.all([startBackend('a'), startBackend('b'), startBackend('c')]);
+  });
+  after(async () => {
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  test('connections follow the weights (300 connections, weights 3:2:1, tolerance ±3)', async (t) => {
+    const lb = await provider(t);
+    await lb.ensureLoadBalancer(
+      cluster,
+      service(),
+      [backend(a.port, 'pod-a', 3), backend(b.port, 'pod-b', 2), backend(c.port, 'pod-c', 1)],
+      signal,
+    );
+    await waitForHealth(lb, new Map([[a.port, 'healthy'], [b.port, 'healthy'], [c.port, 'healthy']]));
+    const counts = await countAnswers(address(lb), 300);
+    // Smooth WRR meets the weights exactly over each cycle of 6 picks; the tolerance only
+    // covers a health flap on this busy machine.
+    for (const [id, expected] of [['a', 150], ['b', 100], ['c', 50]] as const) {
+      const got = counts.get(id) ?? 0;
+      assert.ok(Math.abs(got - expected) <= 3, `backend ${id} served ${got}, expected ${expected} ±3 (${JSON.stringify([...counts])})`);
+    }
+    assert.equal(counts.get('none'), undefined);
+  });
+
+  test('weight 0 drains: the open connection flows both ways, new ones go elsewhere', async (t) => {
+    const lb = await provider(t);
+    await lb.ensureLoadBalancer(cluster, service(), [backend(a.port, 'pod-a'), backend(b.port, 'pod-b')], signal);
+    await waitForHealth(lb, new Map([[a.port, 'healthy'], [b.port, 'healthy']]));
+
+    let longLived: LineClient | undefined;
+    for (let i = 0; i < 4 && longLived === undefined; i++) {
+      const client = await LineClient.connect(address(lb));
+      if ((await client.nextLine()) === 'a') longLived = client;
+      else client.close();
+    }
+    assert.ok(longLived, 'a connection reached backend a');
+    t.after(() => longLived.close());
+    assert.equal(await longLived.roundTrip('before'), 'a:before');
+
+    await lb.updateLoadBalancer(cluster, service(), [backend(a.port, 'pod-a', 0), backend(b.port, 'pod-b')], signal);
+    const health = await lb.getBackendHealth(cluster, service(), signal);
+    assert.equal(health.find((s) => s.port === a.port)?.health, 'draining');
+
+    assert.equal(await longLived.roundTrip('during'), 'a:during');
+    const counts = await countAnswers(address(lb), 10, 2);
+    assert.deepEqual([...counts], [['b', 10]]);
+    assert.equal(await longLived.roundTrip('still'), 'a:still');
+
+    // Removing the drained backend does not cut its open connection either.
+    await lb.updateLoadBalancer(cluster, service(), [backend(b.port, 'pod-b')], signal);
+    assert.equal(await longLived.roundTrip('removed'), 'a:removed');
+    longLived.socket.end();
+    assert.equal(await longLived.nextLine(), 'a:bye');
+  });
+
+  test('a dead backend is marked unhealthy and skipped', async (t) => {
+    const doomed = await startBackend('doomed');
+    t.after(() => doomed.close());
+    const lb = await provider(t);
+    await lb.ensureLoadBalancer(cluster, service(), [backend(doomed.port, 'pod-d'), backend(b.port, 'pod-b')], signal);
+    await waitForHealth(lb, new Map([[doomed.port, 'healthy'], [b.port, 'healthy']]));
+    assert.equal((await countAnswers(address(lb), 4, 1)).get('doomed'), 2);
+
+    await doomed.close();
+    await waitForHealth(lb, new Map([[doomed.port, 'unhealthy'], [b.port, 'healthy']]));
+    const reason = (await lb.getBackendHealth(cluster, service(), signal)).find((s) => s.port === doomed.port)?.reason;
+    assert.equal(reason, 'ECONNREFUSED');
+    assert.deepEqual([...(await countAnswers(address(lb), 10, 2))], [['b', 10]]);
+  });
+
+  test('a refused connect is retried on another backend, invisibly to the client', async (t) => {
+    const log = recordingLogger();
+    // Checks effectively off and a huge threshold: the dead backend stays eligible.
+    const lb = await provider(t, { intervalMs: 600_000, unhealthyThreshold: 1000, connectRetries: 2, log });
+    const dead = await freePort();
+    await lb.ensureLoadBalancer(cluster, service(), [backend(dead, 'pod-dead'), backend(a.port, 'pod-a')], signal);
+    const counts = await countAnswers(address(lb), 20, 1);
+    assert.deepEqual([...counts], [['a', 20]]);
+    const retries = log.entries.filter((e) => e.message.startsWith('backend connect failed; retrying')).length;
+    // Round-robin over two equal weights puts the dead backend first every other time.
+    assert.equal(retries, 10);
+    const deadStatus = (await lb.getBackendHealth(cluster, service(), signal)).find((s) => s.port === dead);
+    assert.equal(deadStatus?.health, 'initial');
+    assert.equal(deadStatus?.reason, 'ECONNREFUSED');
+  });
+
+  test('client bytes sent before the backend accepts are not lost; half-close is forwarded', async (t) => {
+    const lb = await provider(t, { ...fast, intervalMs: 600_000 });
+    const dead = await freePort();
+    await lb.ensureLoadBalancer(cluster, service(), [backend(dead, 'pod-dead'), backend(c.port, 'pod-c')], signal);
+    const client = await LineClient.connect(address(lb));
+    t.after(() => client.close());
+    // Written and half-closed at once: this reaches the LB before any backend accepted,
+    // and the first backend tried refuses.
+    client.socket.end('early\n');
+    assert.equal(await client.nextLine(), 'c');
+    assert.equal(await client.nextLine(), 'c:early');
+    assert.equal(await client.nextLine(), 'c:bye');
+    assert.equal(await client.nextLine(), undefined);
+  });
+
+  test('when every backend refuses, the client is reset after connectRetries extra attempts', async (t) => {
+    const log = recordingLogger();
+    const lb = await provider(t, { intervalMs: 600_000, unhealthyThreshold: 1000, connectRetries: 1, log });
+    const deadPorts = [await freePort(), await freePort(), await freePort()];
+    await lb.ensureLoadBalancer(cluster, service(), deadPorts.map((p, i) => backend(p, `pod-${i}`)), signal);
+    assert.equal(await whoAnswers(address(lb)), undefined);
+    await waitFor('the give-up warning', () => (log.entries.some((e) => e.level === 'warn') ? true : undefined));
+    const warning = log.entries.find((e) => e.level === 'warn');
+    assert.equal(warning?.fields?.['tried'], 2);
+  });
+
+  test('with no backends the client is reset', async (t) => {
+    const lb = await provider(t);
+    await lb.ensureLoadBalancer(cluster, service(), [], signal);
+    assert.equal(await whoAnswers(address(lb)), undefined);
+  });
+});
