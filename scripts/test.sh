@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command (npm test): build, typecheck, lint, unit tests, publish checks, then the
+# e2e jobs against a real control plane. Ends with one line "N passed, N failed".
+# Runs under npm, which puts node_modules/.bin (and so Node 24) first on PATH.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+log=$(mktemp -t sluice-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+status=0
+step() { echo; echo "== $1"; }
+
+echo "node $(node -v) at $(command -v node)"
+step "build, typecheck, lint (turbo)"
+turbo run build typecheck lint --output-logs=errors-only || status=1
+
+step "unit tests"
+node --test --conditions=@sluice/source \
+  "packages/*/src/**/*.test.ts" "apps/*/src/**/*.test.ts" 2>&1 | tee -a "$log" || status=1
+
+step "publish checks"
+node scripts/check-publish.ts || status=1
+
+if [ -d e2e/local ]; then
+  step "e2e: harness and local provider against a real control plane"
+  node --test --test-concurrency=1 --conditions=@sluice/source \
+    "e2e/src/**/*.test.ts" "e2e/local/*.e2e.ts" 2>&1 | tee -a "$log" || status=1
+fi
+
+passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+failed=$(grep -E '^ℹ fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+echo
+[ "$status" -eq 0 ] || echo "some step failed (see above)"
+echo "${passed} passed, ${failed} failed"
+exit "$status"
