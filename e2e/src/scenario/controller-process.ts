@@ -1,0 +1,96 @@
+/**
+ * Runs the real `sluice` controller as a child process (the app's main.ts under Node 24),
+ * and reads its JSON log lines: the gate and drain latencies it reports, and its readiness.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CONTROLLER_MAIN = fileURLToPath(new URL('../../../apps/controller/src/main.ts', import.meta.url));
+
+export interface ControllerProcessOptions {
+  readonly kubeconfigPath: string;
+  /** Extra flags after `--provider local --kubeconfig ...`. */
+  readonly args?: readonly string[];
+  /** Echo every log line to stderr. @default false (SLUICE_E2E_DEBUG turns it on) */
+  readonly echo?: boolean;
+}
+
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export interface ControllerProcess {
+  readonly lines: readonly LogLine[];
+  /** Resolves once the controller logged that it is running; rejects if it exits first. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** `gate passed` waits and `drain applied` latencies logged since `from` (an index into lines). */
+  latencies(from?: number): { gateMs: number[]; drainMs: number[] };
+  /** SIGTERM, then SIGKILL after 5 s. Resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function startControllerProcess(options: ControllerProcessOptions): ControllerProcess {
+  const echo = options.echo ?? Boolean(process.env['SLUICE_E2E_DEBUG']);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', 'local', '--kubeconfig', options.kubeconfigPath, ...(options.args ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const lines: LogLine[] = [];
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
+  const stderr: string[] = [];
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr.push(d);
+    if (echo) process.stderr.write(`[sluice] ${d}`);
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (echo) process.stderr.write(`[sluice] ${line}\n`);
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      lines.push({ level: 'raw', msg: line });
+    }
+  });
+  const onParentExit = () => child.kill('SIGKILL');
+  process.once('exit', onParentExit);
+
+  return {
+    lines,
+    async ready(timeoutMs = 30_000) {
+      const deadline = performance.now() + timeoutMs;
+      while (!lines.some((l) => l.msg === 'sluice running')) {
+        if (exited !== undefined) throw new Error(`sluice exited (${exited}) before it was ready: ${stderr.join('').trim()}`);
+        if (performance.now() > deadline) throw new Error('sluice did not report running in time');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    latencies(from = 0) {
+      const slice = lines.slice(from);
+      return {
+        gateMs: slice.filter((l) => l.msg === 'gate passed').map((l) => Number(l['waitedMs'])),
+        drainMs: slice.filter((l) => l.msg === 'drain applied').map((l) => Number(l['latencyMs'])),
+      };
+    },
+    async stop() {
+      process.off('exit', onParentExit);
+      if (exited !== undefined) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** p-th percentile (0-100) by nearest rank; NaN for no samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
