@@ -1,0 +1,206 @@
+/**
+ * The harness end to end: a real API server and controller manager, the pod network and one
+ * simulated kubelet running a Deployment whose pods carry a readiness gate.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, test } from 'node:test';
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { apiStatus } from './api-errors.ts';
+import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { type KubeletSimulator, startKubeletSimulator } from './kubelet-sim.ts';
+import { consoleLogger } from './logger.ts';
+import { createPodNetwork, type PodNetwork } from './pod-network.ts';
+import { waitFor } from './wait.ts';
+
+const GATE = 'example.com/gate';
+const ns = `harness-${process.pid}`;
+let controlPlane: ControlPlane | undefined;
+let network: PodNetwork | undefined;
+let simulator: KubeletSimulator | undefined;
+let core: CoreV1Api;
+
+function condition(pod: V1Pod, type: string): string | undefined {
+  return pod.status?.conditions?.find((c) => c.type === type)?.status;
+}
+
+function httpGet(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/', agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET http://${host}:${port}/ timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+before(async () => {
+  const log = consoleLogger('harness');
+  const started = performance.now();
+  controlPlane = await startControlPlane({ log });
+  log.info(`control plane start took ${Math.round(performance.now() - started)} ms`);
+  network = await createPodNetwork({ log });
+  simulator = await startKubeletSimulator({ kubeConfig: controlPlane.kubeConfig, network, zone: 'zone-a', log });
+  core = controlPlane.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await waitFor('the default ServiceAccount in the test namespace', () =>
+    core.readNamespacedServiceAccount({ name: 'default', namespace: ns }).then(() => true),
+  );
+});
+
+after(async () => {
+  // Matters on a borrowed cluster (SLUICE_E2E_KUBECONFIG); a throwaway one just goes away.
+  await core?.deleteNamespace({ name: ns }).catch(() => {});
+  await simulator?.stop();
+  await network?.destroy();
+  await controlPlane?.stop();
+});
+
+test('pods follow readiness gates, serve on their IPs, and drain for their grace period', { timeout: 120_000 }, async () => {
+  const kc = controlPlane!.kubeConfig;
+  const apps = kc.makeApiClient(AppsV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const labels = { app: 'web' };
+
+  await core.createNamespacedService({
+    namespace: ns,
+    body: { metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 'http' }] } },
+  });
+  await apps.createNamespacedDeployment({
+    namespace: ns,
+    body: {
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels, annotations: { 'sim.sluice.dev/sigterm': 'keep-serving' } },
+          spec: {
+            readinessGates: [{ conditionType: GATE }],
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'web',
+                image: 'sim/web',
+                ports: [{ name: 'http', containerPort: 8080 }],
+                readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+
+  // Both pods run and pass their probe, but stay unready: the gate condition does not exist yet.
+  const pods = await waitFor(
+    'two pods with ContainersReady=True and Ready=False',
+    async () => {
+      const list = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items;
+      const ok = list.filter((p) => condition(p, 'ContainersReady') === 'True' && condition(p, 'Ready') === 'False');
+      return list.length === 2 && ok.length === 2 ? list : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  const [a, b] = pods.sort((x, y) => (x.metadata!.name! < y.metadata!.name! ? -1 : 1)) as [V1Pod, V1Pod];
+  const readyA = a.status!.conditions!.find((c) => c.type === 'Ready')!;
+  assert.equal(readyA.reason, 'ReadinessGatesNotReady');
+  assert.match(readyA.message ?? '', /example\.com\/gate/);
+  assert.equal(a.spec!.nodeName, simulator!.nodeName);
+  assert.ok(a.status!.podIP && b.status!.podIP && a.status!.podIP !== b.status!.podIP);
+
+  // Another actor sets the gate on one pod; the simulator must re-evaluate Ready for it only.
+  await core.patchNamespacedPodStatus(
+    {
+      name: a.metadata!.name!,
+      namespace: ns,
+      body: { status: { conditions: [{ type: GATE, status: 'True', lastTransitionTime: new Date().toISOString() }] } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+  const readyPod = await waitFor('pod A to become Ready', async () => {
+    const p = await core.readNamespacedPod({ name: a.metadata!.name!, namespace: ns });
+    return condition(p, 'Ready') === 'True' ? p : undefined;
+  });
+  assert.equal(condition(readyPod, GATE), 'True', 'the gate condition survives the simulator status writes');
+  assert.equal(condition(readyPod, 'ContainersReady'), 'True');
+  const podB = await core.readNamespacedPod({ name: b.metadata!.name!, namespace: ns });
+  assert.equal(condition(podB, 'Ready'), 'False');
+
+  // Each pod answers on its own IP, from the root namespace.
+  assert.equal(await httpGet(a.status!.podIP!, 8080), `${a.metadata!.name}\n`);
+  assert.equal(await httpGet(b.status!.podIP!, 8080), `${b.metadata!.name}\n`);
+
+  // The EndpointSlice controller lists both, ready as the pods are.
+  const endpoints = await waitFor('the EndpointSlice to list both pods with A ready and B not', async () => {
+    const slices = await discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: 'kubernetes.io/service-name=web' });
+    const eps = slices.items.flatMap((s) => s.endpoints ?? []);
+    const byIp = new Map(eps.map((e) => [e.addresses[0], e.conditions?.ready]));
+    return byIp.size === 2 && byIp.get(a.status!.podIP!) === true && byIp.get(b.status!.podIP!) === false ? byIp : undefined;
+  });
+  assert.deepEqual([...endpoints.keys()].sort(), [a.status!.podIP!, b.status!.podIP!].sort());
+
+  // A pod that ignores SIGTERM is removed only once its 2 s grace period has run out, and serves until then.
+  const deleteStart = performance.now();
+  await core.deleteNamespacedPod({ name: b.metadata!.name!, namespace: ns, gracePeriodSeconds: 2 });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await httpGet(b.status!.podIP!, 8080), `${b.metadata!.name}\n`, 'still serving during the grace period');
+  await waitFor(
+    'pod B to be removed',
+    async () => {
+      try {
+        await core.readNamespacedPod({ name: b.metadata!.name!, namespace: ns });
+        return false;
+      } catch (error) {
+        return apiStatus(error) === 404;
+      }
+    },
+    { timeoutMs: 15_000, intervalMs: 50 },
+  );
+  const elapsed = performance.now() - deleteStart;
+  assert.ok(elapsed >= 1900, `pod removed after ${Math.round(elapsed)} ms, before its 2 s grace period`);
+  assert.ok(elapsed < 5000, `pod removed after ${Math.round(elapsed)} ms, long after its 2 s grace period`);
+  await assert.rejects(httpGet(b.status!.podIP!, 8080), 'the killed container no longer answers');
+});
+
+test('a second simulated node in another zone takes its share of the pods', { timeout: 60_000 }, async () => {
+  const kc = controlPlane!.kubeConfig;
+  const apps = kc.makeApiClient(AppsV1Api);
+  const second = await startKubeletSimulator({ kubeConfig: kc, network: network!, zone: 'zone-b', log: consoleLogger('sim-b') });
+  try {
+    for (const [name, zone] of [
+      ['sim-zone-a', 'zone-a'],
+      ['sim-zone-b', 'zone-b'],
+    ]) {
+      const n = await core.readNode({ name: name! });
+      assert.equal(n.metadata!.labels!['topology.kubernetes.io/zone'], zone);
+      assert.equal(n.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'True');
+    }
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'spread' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'spread' } },
+          template: {
+            metadata: { labels: { app: 'spread' } },
+            spec: { containers: [{ name: 'app', image: 'sim/app', ports: [{ containerPort: 9000 }] }] },
+          },
+        },
+      },
+    });
+    const pods = await waitFor('two Ready pods of the spread Deployment', async () => {
+      const list = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=spread' })).items;
+      return list.length === 2 && list.every((p) => condition(p, 'Ready') === 'True') ? list : undefined;
+    });
+    assert.deepEqual(pods.map((p) => p.spec!.nodeName).sort(), ['sim-zone-a', 'sim-zone-b'], `one replica per node: ${pods.map((p) => `${p.metadata!.name}@${p.spec!.nodeName}`).join(', ')}`);
+    for (const p of pods) assert.equal(await httpGet(p.status!.podIP!, 9000), `${p.metadata!.name}\n`);
+  } finally {
+    await second.stop();
+  }
+  await assert.rejects(core.readNode({ name: 'sim-zone-b' }), (e) => apiStatus(e) === 404, 'a stopped simulator removes its node');
+});

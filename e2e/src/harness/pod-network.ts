@@ -1,0 +1,208 @@
+/**
+ * A private pod network: one network namespace holding every pod IP, joined to the root
+ * namespace by a veth pair. The API server refuses loopback addresses in EndpointSlices, so
+ * pods need real addresses; these live only inside the namespace, and the namespace has no
+ * default route, so nothing a pod does can reach beyond the root namespace's veth end.
+ */
+import { type ChildProcess, type StdioOptions, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { killOnExit, underParentDeathSignal } from './child-registry.ts';
+import { formatIpv4, parseCidr, rangesOverlap } from './ipv4.ts';
+import { type HarnessLogger, silentLogger } from './logger.ts';
+import { deleteNamespace, namespaceName, removeStaleNamespaces } from './netns-cleanup.ts';
+
+/** Options for {@link createPodNetwork}. */
+export interface PodNetworkOptions {
+  /**
+   * Second octets tried, in order, for the pod /16 `10.<octet>.0.0/16`. The first whose range
+   * overlaps no route and no address on the machine, and that no concurrent run has claimed,
+   * is used.
+   * @default 213..254, then 200..212
+   */
+  candidateOctets?: readonly number[];
+  /**
+   * Remove namespaces of earlier runs whose creating process is dead.
+   * @default true
+   */
+  removeStale?: boolean;
+  /**
+   * Where progress goes.
+   * @default silentLogger
+   */
+  log?: HarnessLogger;
+}
+
+/** Options for {@link PodNetwork.exec}. */
+export interface PodExecOptions {
+  /**
+   * The complete environment (nothing is inherited).
+   * @default { PATH: process.env.PATH }
+   */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * stdio of the child.
+   * @default 'ignore'
+   */
+  stdio?: StdioOptions;
+}
+
+/** A network namespace with a /16 of pod addresses, reachable from the root namespace. */
+export interface PodNetwork {
+  /** The network namespace name (`sluice-<pid>-<random>`). */
+  readonly namespace: string;
+  /** The pod range, e.g. `10.213.0.0/16`. */
+  readonly cidr: string;
+  /** The root-namespace end of the veth (`10.x.0.1`), a fine node InternalIP. */
+  readonly hostIp: string;
+  /**
+   * Takes the next free pod IP (from `10.x.1.1` upwards; released addresses are reused only
+   * after the range wraps) and adds it to the namespace's interface.
+   */
+  allocate(): string;
+  /** Removes an address handed out by {@link allocate} and frees it. Unknown addresses are ignored. */
+  release(ip: string): void;
+  /**
+   * Spawns `argv` inside the namespace. The child is killed with SIGKILL if this process dies;
+   * its pid is the program's own, so signals reach it directly.
+   */
+  exec(argv: readonly string[], options?: PodExecOptions): ChildProcess;
+  /** Kills whatever runs inside, deletes the namespace and the veth pair. Idempotent. */
+  destroy(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const DEFAULT_OCTETS = [...Array.from({ length: 42 }, (_, i) => 213 + i), ...Array.from({ length: 13 }, (_, i) => 200 + i)];
+/** Name of the veth end inside the namespace. */
+const POD_SIDE = 'eth0';
+
+function ip(args: readonly string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Every IPv4 range the machine already routes or owns (the default route aside). */
+function usedRanges(): ReturnType<typeof parseCidr>[] {
+  const ranges: ReturnType<typeof parseCidr>[] = [];
+  const routes = JSON.parse(ip(['-j', '-4', 'route', 'show', 'table', 'all']) || '[]') as { dst?: string }[];
+  for (const r of routes) {
+    if (!r.dst || r.dst === 'default' || r.dst === '0.0.0.0/0') continue;
+    ranges.push(parseCidr(r.dst));
+  }
+  const links = JSON.parse(ip(['-j', '-4', 'addr', 'show']) || '[]') as { addr_info?: { local?: string; prefixlen?: number }[] }[];
+  for (const link of links) {
+    for (const a of link.addr_info ?? []) {
+      if (a.local) ranges.push(parseCidr(`${a.local}/${a.prefixlen ?? 32}`));
+    }
+  }
+  return ranges;
+}
+
+/**
+ * Creates the namespace and veth pair. The root-side veth is named after the chosen octet
+ * (`sluice<octet>`): interface names are unique, so creating it is an atomic claim of the
+ * range against a run starting at the same moment, which gets EEXIST and moves on.
+ */
+export async function createPodNetwork(options: PodNetworkOptions = {}): Promise<PodNetwork> {
+  const log = options.log ?? silentLogger;
+  if (options.removeStale ?? true) {
+    const removed = removeStaleNamespaces();
+    if (removed.length > 0) log.info(`removed stale network namespaces: ${removed.join(', ')}`);
+  }
+  const namespace = namespaceName(randomBytes(3).toString('hex'));
+  ip(['netns', 'add', namespace]);
+  const cleanupOnExit = () => deleteNamespace(namespace);
+  process.on('exit', cleanupOnExit);
+
+  let octet: number | undefined;
+  let hostLink = '';
+  try {
+    const used = usedRanges();
+    for (const candidate of options.candidateOctets ?? DEFAULT_OCTETS) {
+      const range = parseCidr(`10.${candidate}.0.0/16`);
+      if (used.some((u) => rangesOverlap(u, range))) continue;
+      hostLink = `sluice${candidate}`;
+      try {
+        ip(['link', 'add', hostLink, 'type', 'veth', 'peer', 'name', POD_SIDE, 'netns', namespace]);
+      } catch (error) {
+        if (/exists/i.test(String((error as { stderr?: string }).stderr))) continue;
+        throw error;
+      }
+      octet = candidate;
+      break;
+    }
+    if (octet === undefined) throw new Error('no free 10.x.0.0/16 for the pod network: every candidate overlaps a route, an address or another run');
+    const prefix = `10.${octet}`;
+    ip(['addr', 'add', `${prefix}.0.1/16`, 'dev', hostLink]);
+    ip(['link', 'set', hostLink, 'up']);
+    ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
+    // The primary address carries the /16 route back to the host end; pod IPs are /32 extras,
+    // so removing one never takes the others (or the route) with it.
+    ip(['-n', namespace, 'addr', 'add', `${prefix}.0.2/16`, 'dev', POD_SIDE]);
+    ip(['-n', namespace, 'link', 'set', POD_SIDE, 'up']);
+    log.info(`pod network ${prefix}.0.0/16 in namespace ${namespace} (host end ${hostLink} ${prefix}.0.1)`);
+  } catch (error) {
+    deleteNamespace(namespace);
+    process.removeListener('exit', cleanupOnExit);
+    throw error;
+  }
+
+  const prefix = `10.${octet}`;
+  const base = parseCidr(`${prefix}.0.0/16`).start;
+  const first = base + 256 + 1; // x.x.1.1
+  const last = base + 65534; // x.x.255.254
+  const inUse = new Set<number>();
+  let cursor = first;
+  let destroyed: Promise<void> | undefined;
+
+  const network: PodNetwork = {
+    namespace,
+    cidr: `${prefix}.0.0/16`,
+    hostIp: `${prefix}.0.1`,
+    allocate() {
+      for (let tried = 0; tried <= last - first; tried++) {
+        const candidate = cursor;
+        cursor = cursor >= last ? first : cursor + 1;
+        // Skip .0 and .255 in every /24 so no address looks like a network or broadcast one.
+        const low = candidate & 255;
+        if (low === 0 || low === 255 || inUse.has(candidate)) continue;
+        const address = formatIpv4(candidate);
+        ip(['-n', namespace, 'addr', 'add', `${address}/32`, 'dev', POD_SIDE]);
+        inUse.add(candidate);
+        return address;
+      }
+      throw new Error(`pod network ${prefix}.0.0/16 has no free address left`);
+    },
+    release(address) {
+      const value = parseCidr(address).start;
+      if (!inUse.delete(value)) return;
+      try {
+        ip(['-n', namespace, 'addr', 'del', `${address}/32`, 'dev', POD_SIDE]);
+      } catch {
+        // the namespace is already gone
+      }
+    },
+    exec(argv, execOptions = {}) {
+      const [command, ...args] = ['ip', 'netns', 'exec', namespace, ...underParentDeathSignal(argv)];
+      const child = spawn(command!, args, {
+        env: execOptions.env ?? { PATH: process.env['PATH'] },
+        stdio: execOptions.stdio ?? 'ignore',
+      });
+      killOnExit(child);
+      return child;
+    },
+    destroy() {
+      destroyed ??= (async () => {
+        deleteNamespace(namespace);
+        try {
+          ip(['link', 'del', hostLink]);
+        } catch {
+          // went away with the namespace, as expected
+        }
+        inUse.clear();
+        process.removeListener('exit', cleanupOnExit);
+      })();
+      return destroyed;
+    },
+    [Symbol.asyncDispose]: () => network.destroy(),
+  };
+  return network;
+}
