@@ -28,6 +28,8 @@ export interface ControllerProcess {
   ready(timeoutMs?: number): Promise<void>;
   /** `gate passed` waits and `drain applied` latencies logged since `from` (an index into lines). */
   latencies(from?: number): { gateMs: number[]; drainMs: number[] };
+  /** Every `drain applied` line: pod UID and the controller's wall-clock time. */
+  drains(): { podUid: string; wallMs: number }[];
   /** SIGTERM, then SIGKILL after 5 s. Resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -74,6 +76,9 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
         gateMs: slice.filter((l) => l.msg === 'gate passed').map((l) => Number(l['waitedMs'])),
         drainMs: slice.filter((l) => l.msg === 'drain applied').map((l) => Number(l['latencyMs'])),
       };
+    },
+    drains() {
+      return lines.filter((l) => l.msg === 'drain applied').map((l) => ({ podUid: String(l['podUid']), wallMs: Number(l['wallMs']) }));
     },
     async stop() {
       process.off('exit', onParentExit);

@@ -215,4 +215,17 @@ describe('Reconciler', () => {
     const stuck = cluster.events.filter((e) => e.reason === 'ReadinessGateStuck');
     assert.deepEqual(stuck.map((e) => e.object), ['Pod/a', 'Service/web']);
   });
+
+  test('drift made by hand on the LB is corrected by the next (resync) reconcile', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
+    await reconciler.reconcile(key, signal);
+    // Someone removes b and adds a stranger directly on the load balancer.
+    await provider.updateLoadBalancer('test', { namespace: 'default', name: 'web', uid: 'svc-uid', ports: [], annotations: {} }, [
+      { ...provider.backends(key)[0]!, weight: 7 },
+      { servicePort: 'http', ip: '10.9.9.9', port: 8080, podUid: 'stranger', podName: '', weight: 1 },
+    ], signal);
+    await reconciler.reconcile(key, signal);
+    assert.deepEqual(provider.backends(key).map((b) => `${b.podName}@${b.ip}=${b.weight}`), ['a@10.0.0.1=1', 'b@10.0.0.2=1']);
+  });
 });
+
