@@ -12,7 +12,7 @@ step() { echo; echo "== $1"; }
 
 echo "node $(node -v) at $(command -v node)"
 step "build, typecheck, lint (turbo)"
-turbo run build typecheck lint --output-logs=errors-only || status=1
+turbo run build typecheck lint --continue --output-logs=errors-only || status=1
 
 step "unit tests"
 node --test --conditions=@sluice/source \
