@@ -15,7 +15,7 @@ import { WorkQueue } from '../queue/work-queue.ts';
 import { type Caches, serviceKeyOfSlice, serviceKeysOfPod } from './caches.ts';
 import { type ClusterWriter, KubeClusterWriter } from './cluster.ts';
 import { EventRecorder } from './events.ts';
-import { type ReconcileObserver, Reconciler, isHandled } from './reconciler.ts';
+import { FINALIZER, type ReconcileObserver, Reconciler, isHandled } from './reconciler.ts';
 import { ResilientInformer } from './resilient-informer.ts';
 import { handleResult } from './result.ts';
 
@@ -150,7 +150,7 @@ export class Controller {
     let cancelResync: () => void = () => {};
     const resync = () => {
       for (const svc of services.cache.list()) {
-        const handled = isHandled(svc, loadBalancerClass) || (svc.metadata?.finalizers ?? []).includes('sluice.dev/load-balancer-cleanup');
+        const handled = isHandled(svc, loadBalancerClass) || (svc.metadata?.finalizers ?? []).includes(FINALIZER);
         if (handled) queue.addAfter(objectKey(svc.metadata), Math.random() * resyncMs * 0.2);
       }
       cancelResync = clock.setTimer(resync, resyncMs);

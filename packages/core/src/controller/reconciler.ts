@@ -7,7 +7,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { applyPlan, initialBackends } from '../apply/apply.ts';
 import { TerminalError, errorMessage, isTerminalError } from '../errors.ts';
-import { parseServiceSettings } from '../model/annotations.ts';
+import { parsePodWeight, parseServiceSettings } from '../model/annotations.ts';
 import { buildDesired, type DesiredState } from '../model/build-desired.ts';
 import { containersReady, isTerminating } from '../model/pod-state.ts';
 import { plan } from '../plan/plan.ts';
@@ -238,8 +238,7 @@ export class Reconciler {
       ...desired,
       backends: desired.backends.map((b) => {
         if (!b.draining) return b;
-        const weight = Number(podsByUid.get(b.podUid)?.metadata?.annotations?.['sluice.dev/weight'] ?? 1);
-        return { ...b, draining: false, weight: Number.isFinite(weight) ? weight : 1 };
+        return { ...b, draining: false, weight: parsePodWeight(podsByUid.get(b.podUid)?.metadata).weight };
       }),
     };
   }
@@ -278,7 +277,7 @@ export class Reconciler {
       const podRef: ObjectRef = { kind: 'Pod', namespace: desired.service.namespace, name: a.backend.podName, uid: a.backend.podUid };
       const latency = since === undefined ? 0 : now - since;
       this.#o.observer?.drainApplied?.(podRef, latency);
-      this.#o.log.info('drain applied', { pod: `${podRef.namespace}/${podRef.name}`, podUid: podRef.uid, latencyMs: Math.round(latency), wallMs: Date.now() });
+      this.#o.log.info('drain applied', { pod: `${podRef.namespace}/${podRef.name}`, podUid: podRef.uid, latencyMs: Math.round(latency), wallMs: this.#o.clock.now() });
     }
   }
 
@@ -300,11 +299,11 @@ export class Reconciler {
       const podRef = ref('Pod', pod.metadata);
       const patch = conditionToPatch(pod, gateType, wanted);
       if (patch) {
-        await this.#o.writer.patchPodStatus(p.namespace, p.name, conditionPatchBody(pod, gateType, patch, new Date(Date.now())), signal);
+        await this.#o.writer.patchPodStatus(p.namespace, p.name, conditionPatchBody(pod, gateType, patch, new Date(this.#o.clock.now())), signal);
         if (patch.status === 'True') {
           const waited = now - (this.#readySince.get(p.uid) ?? now);
           this.#o.observer?.gatePassed?.(podRef, waited);
-          this.#o.log.info('gate passed', { pod: `${p.namespace}/${p.name}`, podUid: p.uid, waitedMs: Math.round(waited), wallMs: Date.now() });
+          this.#o.log.info('gate passed', { pod: `${p.namespace}/${p.name}`, podUid: p.uid, waitedMs: Math.round(waited), wallMs: this.#o.clock.now() });
         } else if (!pod.status?.conditions?.some((c) => c.type === gateType)) {
           await this.#o.events.record(podRef, 'Normal', 'WaitingForLoadBalancer', `Registered on the load balancer; ${patch.message}`, signal);
         }
