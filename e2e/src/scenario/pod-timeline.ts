@@ -34,11 +34,19 @@ export async function watchPodTimeline(kubeConfig: k8s.KubeConfig, gateType = 's
   };
   informer.on('add', see);
   informer.on('update', see);
+  let stopped = false;
+  // A watch error (not one caused by stop) restarts the watch; after stop nothing restarts it.
   informer.on('error', () => {
-    setTimeout(() => void informer.start().catch(() => {}), 500);
+    if (!stopped) setTimeout(() => void (stopped ? undefined : informer.start().catch(() => {})), 500).unref();
   });
   await informer.start();
-  return { pods, stop: () => informer.stop() };
+  return {
+    pods,
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
 }
 
 /** Gate latency (ContainersReady -> gate True) per pod, from an outside watcher. */
