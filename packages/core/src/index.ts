@@ -15,6 +15,7 @@ export type {
   Logger,
   ProviderCapabilities,
   ProviderFactory,
+  ServiceProblem,
 } from './provider.ts';
 export { backendAddressKey } from './provider.ts';
 export { type Protocol, type ServicePortView, type ServiceSpecView, servicePortName } from './model/service.ts';

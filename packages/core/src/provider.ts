@@ -134,8 +134,22 @@ export interface LoadBalancer {
   /** Every backend on the LB for this Service, with its health. Empty when the LB is absent. */
   getBackendHealth(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]>;
 
+  /**
+   * Checks the provider's own annotations and what it supports, without I/O. Each problem is
+   * one sentence naming the field, the value and what is allowed. The core calls this before
+   * any write, so a Service with a bad value gets a Warning event and nothing is created or
+   * changed (not even Sluice's finalizer).
+   */
+  validate?(service: ServiceSpecView): readonly ServiceProblem[];
+
   /** Releases clients, sockets and timers. */
   close?(): Promise<void>;
+}
+
+/** One invalid input: the field at fault and one sentence a person can act on. */
+export interface ServiceProblem {
+  readonly field: string;
+  readonly message: string;
 }
 
 /** What a provider package exports for the app to construct it. */

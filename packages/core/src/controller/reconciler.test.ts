@@ -227,5 +227,17 @@ describe('Reconciler', () => {
     await reconciler.reconcile(key, signal);
     assert.deepEqual(provider.backends(key).map((b) => `${b.podName}@${b.ip}=${b.weight}`), ['a@10.0.0.1=1', 'b@10.0.0.2=1']);
   });
-});
 
+  test('a provider-specific problem is reported before any write, even the finalizer', async () => {
+    const validating = Object.assign(provider, {
+      validate: () => [{ field: 'metadata.annotations[sluice.dev/test-scheme]', message: 'Service default/web annotation sluice.dev/test-scheme="public" is invalid: allowed are internal, internet-facing.' }],
+    });
+    assert.equal(validating, provider);
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    const r = await reconciler.reconcile(key, signal);
+    assert.equal(r.kind, 'terminal');
+    assert.deepEqual(cluster.writes, []);
+    assert.equal(provider.writes.length, 0);
+    assert.equal(cluster.events.find((e) => e.type === 'Warning')?.message, 'Service default/web annotation sluice.dev/test-scheme="public" is invalid: allowed are internal, internet-facing.');
+  });
+});

@@ -177,6 +177,7 @@ export class Reconciler {
         message: `Service ${key} spec.ports[${i}].protocol="${p.protocol}" is not supported by the ${provider.providerName} provider: allowed are ${provider.capabilities.protocols.join(', ')}.`,
       });
     }
+    problems.push(...(provider.validate?.(desired.service) ?? []));
     if (problems.length > 0) {
       // Bad input changes nothing: no finalizer, no LB write, no gate.
       throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
