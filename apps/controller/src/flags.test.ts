@@ -14,6 +14,8 @@ describe('parseFlags', () => {
     [['--provider', 'local', '--readiness-gate-type', 'not a type'], '--readiness-gate-type "not a type" is invalid: allowed is a qualified name like example.com/load-balancer-ready.'],
     [['local'], 'unexpected argument "local": flags start with --; see --help.'],
     [['--help=yes'], '--help takes no value; see --help.'],
+    [['--provider', 'aws', '--aws-region', 'mars'], '--aws-region "mars" is invalid: allowed is a region name like us-east-1.'],
+    [['--provider', 'aws', '--aws-endpoint', 'localhost:4566'], '--aws-endpoint "localhost:4566" is invalid: allowed is an http(s) URL like https://elasticloadbalancing.us-east-1.amazonaws.com.'],
   ];
   for (const [argv, message] of errors) {
     test(`error: ${argv.join(' ') || '(none)'}`, () => assert.deepEqual(parseFlags(argv), { kind: 'error', message }));
@@ -43,6 +45,8 @@ describe('parseFlags', () => {
       workers: 4,
       localAddress: '127.0.0.1',
       localHealthIntervalMs: 1000,
+      awsRegion: undefined,
+      awsEndpoint: undefined,
     });
   });
 
@@ -65,6 +69,9 @@ describe('parseFlags', () => {
       '--workers=8',
       '--local-address=127.0.0.2',
       '--local-health-interval-ms=100',
+      '--aws-region=eu-west-1',
+      '--aws-endpoint',
+      'http://127.0.0.1:5000',
     ]);
     assert.equal(r.kind, 'run');
     if (r.kind !== 'run') return;
@@ -80,6 +87,8 @@ describe('parseFlags', () => {
     assert.equal(r.config.workers, 8);
     assert.equal(r.config.localAddress, '127.0.0.2');
     assert.equal(r.config.localHealthIntervalMs, 100);
+    assert.equal(r.config.awsRegion, 'eu-west-1');
+    assert.equal(r.config.awsEndpoint, 'http://127.0.0.1:5000');
   });
 
   test('--help and --version win over other flags', () => {

@@ -33,6 +33,10 @@ export interface RunConfig {
   readonly localAddress: string;
   /** Health-check interval of the embedded load balancer, ms. @default 1000 */
   readonly localHealthIntervalMs: number;
+  /** AWS region (provider aws). @default the SDK's chain: AWS_REGION, then the profile */
+  readonly awsRegion: string | undefined;
+  /** ELBv2/EC2 endpoint (provider aws). @default the SDK's: AWS_ENDPOINT_URL, then AWS */
+  readonly awsEndpoint: string | undefined;
 }
 
 export type ParseResult =
@@ -60,6 +64,8 @@ Flags:
   --no-drain                    keep terminating pods at full weight until they exit (unsafe; for comparison)
   --local-address <ip>          listen address of the embedded load balancer (default 127.0.0.1)
   --local-health-interval-ms <ms>  embedded LB health-check interval, 20-60000 (default 1000)
+  --aws-region <region>         AWS region (default: AWS_REGION, then the profile)
+  --aws-endpoint <url>          AWS API endpoint (default: AWS_ENDPOINT_URL, then AWS)
   --help                        show this help
   --version                     print the version`;
 
@@ -75,6 +81,8 @@ const VALUE_FLAGS = new Set([
   'workers',
   'local-address',
   'local-health-interval-ms',
+  'aws-region',
+  'aws-endpoint',
 ]);
 const BOOLEAN_FLAGS = new Set(['help', 'version', 'no-readiness-gate', 'no-drain']);
 
@@ -136,6 +144,14 @@ export function parseFlags(argv: readonly string[]): ParseResult {
   if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(localAddress) && !localAddress.includes(':')) {
     return { kind: 'error', message: `--local-address "${localAddress}" is invalid: allowed is an IPv4 or IPv6 address.` };
   }
+  const awsRegion = values.get('aws-region');
+  if (awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
+    return { kind: 'error', message: `--aws-region "${awsRegion}" is invalid: allowed is a region name like us-east-1.` };
+  }
+  const awsEndpoint = values.get('aws-endpoint');
+  if (awsEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(awsEndpoint)) {
+    return { kind: 'error', message: `--aws-endpoint "${awsEndpoint}" is invalid: allowed is an http(s) URL like https://elasticloadbalancing.us-east-1.amazonaws.com.` };
+  }
   const numbers: [string, number, number, number][] = [
     ['resync-period', 300, 10, 86_400],
     ['health-poll-ms', 1000, 50, 60_000],
@@ -165,6 +181,8 @@ export function parseFlags(argv: readonly string[]): ParseResult {
       workers: parsed.get('workers')!,
       localAddress,
       localHealthIntervalMs: parsed.get('local-health-interval-ms')!,
+      awsRegion,
+      awsEndpoint,
     },
   };
 }

@@ -30,7 +30,12 @@ export async function loadProvider(config: RunConfig, log: Logger): Promise<Load
     }
     case 'aws': {
       const m = await importPackage('@sluice/provider-aws', () => import('@sluice/provider-aws'));
-      return m.createAwsProvider({ clusterName: config.clusterName, log });
+      return m.createAwsProvider({
+        clusterName: config.clusterName,
+        log,
+        ...(config.awsRegion ? { region: config.awsRegion } : {}),
+        ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
+      });
     }
     case 'azure': {
       const m = await importPackage('@sluice/provider-azure', () => import('@sluice/provider-azure'));

@@ -10,8 +10,12 @@ export const CONTROLLER_MAIN = fileURLToPath(new URL('../../../apps/controller/s
 
 export interface ControllerProcessOptions {
   readonly kubeconfigPath: string;
-  /** Extra flags after `--provider local --kubeconfig ...`. */
+  /** @default 'local' */
+  readonly provider?: string;
+  /** Extra flags after `--provider <p> --kubeconfig ...`. */
   readonly args?: readonly string[];
+  /** Extra environment for the controller (e.g. AWS credentials and endpoint). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Echo every log line to stderr. @default false (SLUICE_E2E_DEBUG turns it on) */
   readonly echo?: boolean;
 }
@@ -38,8 +42,8 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
   const echo = options.echo ?? Boolean(process.env['SLUICE_E2E_DEBUG']);
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', 'local', '--kubeconfig', options.kubeconfigPath, ...(options.args ?? [])],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', options.provider ?? 'local', '--kubeconfig', options.kubeconfigPath, ...(options.args ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   const lines: LogLine[] = [];
   let exited: number | null | undefined;
