@@ -240,4 +240,28 @@ describe('Reconciler', () => {
     assert.equal(provider.writes.length, 0);
     assert.equal(cluster.events.find((e) => e.type === 'Warning')?.message, 'Service default/web annotation sluice.dev/test-scheme="public" is invalid: allowed are internal, internet-facing.');
   });
+
+  test('the hot path trusts a recently verified LB: health reads only, until the verify period ends', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    await reconciler.reconcile(key, signal);
+    provider.setHealth(key, 'healthy');
+    const lookups = () => provider.calls.filter((c) => c.method === 'getLoadBalancer').length;
+    const before = lookups();
+    await reconciler.reconcile(key, signal);
+    await reconciler.reconcile(key, signal);
+    assert.equal(lookups(), before, 'no getLoadBalancer within the verify period');
+    clock.advance(60_001);
+    await reconciler.reconcile(key, signal);
+    assert.equal(lookups(), before + 1, 're-verified after the period');
+  });
+
+  test('an LB deleted by hand is re-created once the verify period has passed', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    await reconciler.reconcile(key, signal);
+    await provider.ensureLoadBalancerDeleted('test', { namespace: 'default', name: 'web', uid: 'svc-uid', ports: [], annotations: {} }, signal);
+    clock.advance(60_001);
+    await reconciler.reconcile(key, signal);
+    assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
+  });
 });
+

@@ -40,6 +40,13 @@ export interface ReconcilerOptions {
   readonly drain?: boolean;
   /** How often to look at LB health while a gate waits. @default 1000 */
   readonly healthPollMs?: number;
+  /**
+   * How long an LB this process ensured and found is trusted to exist before getLoadBalancer
+   * is called again. Within it the hot path reads only backend health; any error, a spec
+   * change or the period running out re-checks the LB (and so repairs an LB deleted by hand).
+   * @default 60_000
+   */
+  readonly lbVerifyMs?: number;
   /** Observations for metrics (gate wait, drain latency, provider calls). */
   readonly observer?: ReconcileObserver;
 }
@@ -77,6 +84,9 @@ export class Reconciler {
   readonly #gate: boolean;
   readonly #drain: boolean;
   readonly #healthPollMs: number;
+  readonly #lbVerifyMs: number;
+  /** When each Service's LB was last seen to exist with its ingress (clock ms). */
+  readonly #verifiedAt = new Map<string, number>();
   /** Spec last ensured per Service key: a change re-runs ensureLoadBalancer. */
   readonly #ensured = new Map<string, string>();
   /** Pod UID of each registration, for providers that cannot record it (address key -> UID). */
@@ -94,6 +104,7 @@ export class Reconciler {
     this.#gate = options.gate ?? true;
     this.#drain = options.drain ?? true;
     this.#healthPollMs = options.healthPollMs ?? 1000;
+    this.#lbVerifyMs = options.lbVerifyMs ?? 60_000;
   }
 
   /** Records when a pod's containers became ready or it began terminating, as the informer saw it. */
@@ -126,6 +137,7 @@ export class Reconciler {
       }
       return await this.#sync(key, service, signal);
     } catch (error) {
+      this.#verifiedAt.delete(key);
       if (signal.aborted) throw error;
       const result = resultFromError(error);
       const message = isTerminalError(error) ? error.message : `Error syncing load balancer: ${errorMessage(error)}`;
@@ -191,20 +203,26 @@ export class Reconciler {
     // Create or converge the LB itself when it is missing or the Service's spec changed.
     const view = desired.service;
     const hash = specHash(view);
-    const lookup = await provider.getLoadBalancer(clusterName, view, signal);
-    let ingress = lookup.status?.ingress;
-    if (!lookup.exists || this.#ensured.get(key) !== hash) {
-      await this.#o.events.record(svcRef, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer', signal);
-      const initial = initialBackends(desired.backends);
-      const status = await provider.ensureLoadBalancer(clusterName, view, lookup.exists ? await this.#currentSet(key, view, desired, signal) : initial, signal);
-      this.#o.observer?.providerWrite?.('ensureLoadBalancer');
-      if (!lookup.exists) this.#remember(key, initial);
-      ingress = status.ingress;
-      this.#ensured.set(key, hash);
-      await this.#o.events.record(svcRef, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', signal);
-    }
-    if (ingress && !sameIngress(ingress, service.status?.loadBalancer?.ingress as LoadBalancerIngress[] | undefined)) {
-      await this.#o.writer.patchServiceIngress(svcRef.namespace, svcRef.name, ingress, signal);
+    const now = this.#o.clock.now();
+    const verifiedAt = this.#verifiedAt.get(key);
+    const trusted = verifiedAt !== undefined && this.#ensured.get(key) === hash && now - verifiedAt < this.#lbVerifyMs;
+    if (!trusted) {
+      const lookup = await provider.getLoadBalancer(clusterName, view, signal);
+      let ingress = lookup.status?.ingress;
+      if (!lookup.exists || this.#ensured.get(key) !== hash) {
+        await this.#o.events.record(svcRef, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer', signal);
+        const initial = initialBackends(desired.backends);
+        const status = await provider.ensureLoadBalancer(clusterName, view, lookup.exists ? await this.#currentSet(key, view, desired, signal) : initial, signal);
+        this.#o.observer?.providerWrite?.('ensureLoadBalancer');
+        if (!lookup.exists) this.#remember(key, initial);
+        ingress = status.ingress;
+        this.#ensured.set(key, hash);
+        await this.#o.events.record(svcRef, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', signal);
+      }
+      if (ingress && !sameIngress(ingress, service.status?.loadBalancer?.ingress as LoadBalancerIngress[] | undefined)) {
+        await this.#o.writer.patchServiceIngress(svcRef.namespace, svcRef.name, ingress, signal);
+      }
+      this.#verifiedAt.set(key, now);
     }
 
     // Converge backends: the hot path.
@@ -326,6 +344,7 @@ export class Reconciler {
 
   #forget(key: string): void {
     this.#ensured.delete(key);
+    this.#verifiedAt.delete(key);
     this.#registrations.delete(key);
     for (const perService of this.#gates.values()) perService.delete(key);
   }
