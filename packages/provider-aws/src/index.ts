@@ -1,25 +1,43 @@
 /**
- * @sluice/provider-aws: Sluice on ELBv2 Network Load Balancers with IP targets.
- *
- * This release ships the package shape only: the factory is selectable with
- * `--provider aws` and loads by dynamic import, but it refuses to start, with one
- * sentence saying so, until the Aws implementation lands (issue 4).
+ * @sluice/provider-aws: Sluice on ELBv2 Network Load Balancers with IP targets. One NLB per
+ * Service, one `ip` target group and listener per Service port, pod IPs registered as
+ * targets, draining by deregistration with the target group's deregistration delay.
  */
-import { type LoadBalancer, type Logger, TerminalError } from '@sluice/core';
+import { AwsLoadBalancer } from './aws-load-balancer.ts';
+import type { AwsProviderOptions } from './options.ts';
 
-/** Options of the aws provider. */
-export interface AwsProviderOptions {
-  /** Names the cluster in resource names and ownership tags. */
-  readonly clusterName: string;
-  readonly log?: Logger;
-}
+export { AwsLoadBalancer } from './aws-load-balancer.ts';
+export type { AwsProviderOptions, RateLimits } from './options.ts';
+export {
+  AWS_ANNOTATIONS,
+  AWS_ANNOTATION_PREFIX,
+  DEREGISTRATION_DELAY_ANNOTATION,
+  HEALTHCHECK_HEALTHY_THRESHOLD_ANNOTATION,
+  HEALTHCHECK_INTERVAL_ANNOTATION,
+  HEALTHCHECK_PATH_ANNOTATION,
+  HEALTHCHECK_PORT_ANNOTATION,
+  HEALTHCHECK_PROTOCOL_ANNOTATION,
+  HEALTHCHECK_TIMEOUT_ANNOTATION,
+  HEALTHCHECK_UNHEALTHY_THRESHOLD_ANNOTATION,
+  SCHEME_ANNOTATION,
+  SUBNETS_ANNOTATION,
+  TLS_CERTIFICATE_ARN_ANNOTATION,
+  TLS_PORTS_ANNOTATION,
+} from './annotations.ts';
+export {
+  MANAGED_BY,
+  TAG_CLUSTER,
+  TAG_MANAGED_BY,
+  TAG_SERVICE_NAME,
+  TAG_SERVICE_NAMESPACE,
+  TAG_SERVICE_PORT,
+  TAG_SERVICE_UID,
+} from './tags.ts';
+export { MAX_NAME_LENGTH, loadBalancerName, targetGroupName } from './names.ts';
 
-/** Always throws a {@link TerminalError} in this release: the aws provider cannot start yet. */
-export function createAwsProvider(options: AwsProviderOptions): LoadBalancer {
-  throw new TerminalError(
-    `--provider aws cannot start: @sluice/provider-aws ${VERSION} has no ELBv2 Network Load Balancers with IP targets support yet (cluster ${options.clusterName}); use --provider local.`,
-    { field: '--provider', reason: 'ProviderUnavailable' },
-  );
+/** Creates the aws provider. Builds its SDK clients; sends nothing until the first call. */
+export function createAwsProvider(options: AwsProviderOptions): AwsLoadBalancer {
+  return new AwsLoadBalancer(options);
 }
 
 /** The package version, for messages. */

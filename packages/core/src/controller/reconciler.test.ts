@@ -263,5 +263,19 @@ describe('Reconciler', () => {
     await reconciler.reconcile(key, signal);
     assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
   });
+
+  test('an unchanged Service is re-ensured after the re-ensure period (LB drift check), silently', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    await reconciler.reconcile(key, signal);
+    const ensures = () => provider.calls.filter((c) => c.method === 'ensureLoadBalancer').length;
+    const events = cluster.events.length;
+    clock.advance(61_000);
+    await reconciler.reconcile(key, signal);
+    assert.equal(ensures(), 1, 'not within the period');
+    clock.advance(300_000);
+    await reconciler.reconcile(key, signal);
+    assert.equal(ensures(), 2, 're-ensured after the period');
+    assert.equal(cluster.events.length, events, 'no event for a drift check');
+  });
 });
 

@@ -47,6 +47,12 @@ export interface ReconcilerOptions {
    * @default 60_000
    */
   readonly lbVerifyMs?: number;
+  /**
+   * How often ensureLoadBalancer runs again on an unchanged Service, so drift made by hand on
+   * the LB itself (a deleted listener, an edited health check) is repaired. Providers make no
+   * write when nothing drifted. @default 300_000
+   */
+  readonly reensureMs?: number;
   /** Observations for metrics (gate wait, drain latency, provider calls). */
   readonly observer?: ReconcileObserver;
 }
@@ -85,6 +91,9 @@ export class Reconciler {
   readonly #drain: boolean;
   readonly #healthPollMs: number;
   readonly #lbVerifyMs: number;
+  readonly #reensureMs: number;
+  /** When ensureLoadBalancer last ran per Service key (clock ms). */
+  readonly #ensuredAt = new Map<string, number>();
   /** When each Service's LB was last seen to exist with its ingress (clock ms). */
   readonly #verifiedAt = new Map<string, number>();
   /** Spec last ensured per Service key: a change re-runs ensureLoadBalancer. */
@@ -105,6 +114,7 @@ export class Reconciler {
     this.#drain = options.drain ?? true;
     this.#healthPollMs = options.healthPollMs ?? 1000;
     this.#lbVerifyMs = options.lbVerifyMs ?? 60_000;
+    this.#reensureMs = options.reensureMs ?? 300_000;
   }
 
   /** Records when a pod's containers became ready or it began terminating, as the informer saw it. */
@@ -209,15 +219,18 @@ export class Reconciler {
     if (!trusted) {
       const lookup = await provider.getLoadBalancer(clusterName, view, signal);
       let ingress = lookup.status?.ingress;
-      if (!lookup.exists || this.#ensured.get(key) !== hash) {
-        await this.#o.events.record(svcRef, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer', signal);
+      const changed = !lookup.exists || this.#ensured.get(key) !== hash;
+      if (changed || now - (this.#ensuredAt.get(key) ?? 0) >= this.#reensureMs) {
+        // A periodic re-ensure of an unchanged Service is a drift check: no events for it.
+        if (changed) await this.#o.events.record(svcRef, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer', signal);
         const initial = initialBackends(desired.backends);
         const status = await provider.ensureLoadBalancer(clusterName, view, lookup.exists ? await this.#currentSet(key, view, desired, signal) : initial, signal);
         this.#o.observer?.providerWrite?.('ensureLoadBalancer');
         if (!lookup.exists) this.#remember(key, initial);
         ingress = status.ingress;
         this.#ensured.set(key, hash);
-        await this.#o.events.record(svcRef, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', signal);
+        this.#ensuredAt.set(key, now);
+        if (changed) await this.#o.events.record(svcRef, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', signal);
       }
       if (ingress && !sameIngress(ingress, service.status?.loadBalancer?.ingress as LoadBalancerIngress[] | undefined)) {
         await this.#o.writer.patchServiceIngress(svcRef.namespace, svcRef.name, ingress, signal);
@@ -345,6 +358,7 @@ export class Reconciler {
   #forget(key: string): void {
     this.#ensured.delete(key);
     this.#verifiedAt.delete(key);
+    this.#ensuredAt.delete(key);
     this.#registrations.delete(key);
     for (const perService of this.#gates.values()) perService.delete(key);
   }

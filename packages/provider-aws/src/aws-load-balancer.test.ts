@@ -1,0 +1,314 @@
+/**
+ * The provider against the fake ELBv2/EC2 (real sockets, the real SDK), for the lifecycle
+ * of one Service: create, converge, resync, change, delete; and call counts.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, test } from 'node:test';
+import { isRetryableError, isTerminalError } from '@sluice/core';
+import { AwsLoadBalancer } from './aws-load-balancer.ts';
+import { CLUSTER, type Harness, WRITE, backend, service, signal, startHarness } from './test-support/harness.ts';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const web = service();
+
+test('ensure creates a tagged NLB, target group and listener, registers the backends and returns the DNS name', async () => {
+  const status = await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend('10.0.0.2')], signal);
+  const [lb] = h.fake.loadBalancers;
+  assert.ok(lb);
+  assert.equal(lb.name, h.provider.getLoadBalancerName(CLUSTER, web));
+  assert.deepEqual(status, { ingress: [{ hostname: lb.dnsName }] });
+  assert.equal(lb.scheme, 'internal');
+  assert.deepEqual(lb.subnets, ['subnet-0a1', 'subnet-0b1'], 'one discovered subnet per zone');
+  const owner = { 'sluice.dev/cluster': 'c1', 'sluice.dev/service-namespace': 'shop', 'sluice.dev/service-name': 'web', 'sluice.dev/service-uid': 'uid-1', 'sluice.dev/managed-by': 'sluice' };
+  assert.deepEqual(lb.tags, owner);
+
+  const [tg] = h.fake.targetGroups;
+  assert.ok(tg);
+  assert.equal(tg.targetType, 'ip');
+  assert.equal(tg.protocol, 'TCP');
+  assert.equal(tg.port, 8080);
+  assert.equal(tg.vpcId, 'vpc-1');
+  assert.deepEqual(tg.health, {
+    HealthCheckProtocol: 'TCP',
+    HealthCheckPort: 'traffic-port',
+    HealthCheckIntervalSeconds: '30',
+    HealthCheckTimeoutSeconds: '10',
+    HealthyThresholdCount: '5',
+    UnhealthyThresholdCount: '2',
+  });
+  assert.deepEqual(tg.tags, { ...owner, 'sluice.dev/service-port': 'http' });
+  assert.deepEqual([...tg.targets.keys()].sort(), ['10.0.0.1:8080', '10.0.0.2:8080']);
+
+  const [listener] = h.fake.listeners;
+  assert.deepEqual([listener?.port, listener?.protocol, listener?.targetGroupArn], [80, 'TCP', tg.arn]);
+  assert.deepEqual(listener?.tags, { ...owner, 'sluice.dev/service-port': 'http' });
+
+  assert.deepEqual(h.takeOperations(), [
+    'DescribeLoadBalancers',
+    'DescribeSubnets',
+    'CreateLoadBalancer',
+    'DescribeTargetGroups',
+    'CreateTargetGroup',
+    'RegisterTargets',
+    'CreateListener',
+  ]);
+});
+
+test('a second ensure with nothing changed makes no write call', async () => {
+  const backends = [backend('10.0.0.1')];
+  await h.provider.ensureLoadBalancer(CLUSTER, web, backends, signal);
+  h.takeOperations();
+  await h.provider.ensureLoadBalancer(CLUSTER, web, backends, signal);
+  const ops = h.takeOperations();
+  assert.deepEqual(
+    ops.filter((o) => WRITE.test(o)),
+    [],
+  );
+  assert.deepEqual(ops, ['DescribeLoadBalancers', 'DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners']);
+});
+
+test('an idle resync costs one DescribeLoadBalancers and one DescribeTargetHealth per port, even after a restart warms up', async () => {
+  const two = service([{}, { name: 'metrics', port: 9090, targetPort: 9090 }]);
+  await h.provider.ensureLoadBalancer(CLUSTER, two, [backend('10.0.0.1')], signal);
+  h.takeOperations();
+  await h.provider.getLoadBalancer(CLUSTER, two, signal);
+  await h.provider.getBackendHealth(CLUSTER, two, signal);
+  assert.deepEqual(h.takeOperations(), ['DescribeLoadBalancers', 'DescribeTargetHealth', 'DescribeTargetHealth']);
+
+  // A new provider (a controller restart) learns the ARNs once, then resyncs as cheaply.
+  const ops: string[] = [];
+  const restarted = new AwsLoadBalancer({
+    clusterName: CLUSTER,
+    elbv2Client: h.provider.options.elbv2Client!,
+    ec2Client: h.provider.options.ec2Client!,
+    log: { debug: (m, f) => void (m === 'aws call' && ops.push(String(f?.['operation']))), info() {}, warn() {}, error() {} },
+  });
+  await restarted.getLoadBalancer(CLUSTER, two, signal);
+  await restarted.getBackendHealth(CLUSTER, two, signal);
+  assert.deepEqual(ops.splice(0), ['DescribeLoadBalancers', 'DescribeTags', 'DescribeTargetGroups', 'DescribeTargetHealth', 'DescribeTargetHealth']);
+  await restarted.getLoadBalancer(CLUSTER, two, signal);
+  await restarted.getBackendHealth(CLUSTER, two, signal);
+  assert.deepEqual(ops, ['DescribeLoadBalancers', 'DescribeTargetHealth', 'DescribeTargetHealth']);
+});
+
+test('getLoadBalancer and getBackendHealth of an absent load balancer: exists false, no backends', async () => {
+  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: false });
+  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
+  assert.deepEqual(h.takeOperations(), ['DescribeLoadBalancers', 'DescribeLoadBalancers']);
+});
+
+test('updateLoadBalancer registers and deregisters only the difference, and nothing when nothing differs', async () => {
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend('10.0.0.2')], signal);
+  h.takeOperations();
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend('10.0.0.2')], signal);
+  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth']);
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.2'), backend('10.0.0.3')], signal);
+  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth', 'RegisterTargets', 'DeregisterTargets']);
+  const calls = h.server.calls.filter((c) => c.action === 'RegisterTargets' || c.action === 'DeregisterTargets').slice(-2);
+  assert.equal(calls[0]?.params.get('Targets.member.1.Id'), '10.0.0.3');
+  assert.equal(calls[1]?.params.get('Targets.member.1.Id'), '10.0.0.1');
+  assert.equal(calls[1]?.params.get('Targets.member.2.Id'), null);
+});
+
+test('updateLoadBalancer before the load balancer exists is retryable', async () => {
+  await assert.rejects(h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal), (e: unknown) => isRetryableError(e) && /does not exist yet/.test((e as Error).message));
+});
+
+test('changed annotations modify only the target group settings that differ', async () => {
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
+  h.takeOperations();
+  const tuned = service([{}], { 'sluice.dev/aws-healthcheck-protocol': 'HTTP', 'sluice.dev/aws-healthcheck-path': '/ready', 'sluice.dev/aws-deregistration-delay': '20' });
+  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
+  assert.deepEqual(
+    h.takeOperations().filter((o) => WRITE.test(o)),
+    ['ModifyTargetGroup', 'ModifyTargetGroupAttributes'],
+  );
+  const [tg] = h.fake.targetGroups;
+  assert.equal(tg?.health['HealthCheckPath'], '/ready');
+  assert.equal(tg?.health['HealthCheckTimeoutSeconds'], '6');
+  assert.equal(tg?.attributes['deregistration_delay.timeout_seconds'], '20');
+  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
+  assert.deepEqual(
+    h.takeOperations().filter((o) => WRITE.test(o)),
+    [],
+  );
+});
+
+test('a TLS port gets a TLS listener with the certificate over a TCP target group; a new port with a short delay sets it at create', async () => {
+  const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e';
+  const tls = service([{ name: 'https', port: 443, targetPort: 8443 }, {}], { 'sluice.dev/aws-tls-certificate-arn': cert, 'sluice.dev/aws-tls-ports': 'https', 'sluice.dev/aws-deregistration-delay': '0' });
+  await h.provider.ensureLoadBalancer(CLUSTER, tls, [], signal);
+  const byPort = new Map(h.fake.listeners.map((l) => [l.port, l]));
+  assert.equal(byPort.get(443)?.protocol, 'TLS');
+  assert.equal(byPort.get(443)?.certificateArn, cert);
+  assert.equal(byPort.get(80)?.protocol, 'TCP');
+  assert.deepEqual(
+    h.fake.targetGroups.map((g) => [g.protocol, g.attributes['deregistration_delay.timeout_seconds']]),
+    [
+      ['TCP', '0'],
+      ['TCP', '0'],
+    ],
+  );
+  // Switching TLS off converges the listener in place.
+  h.takeOperations();
+  await h.provider.ensureLoadBalancer(CLUSTER, service([{ name: 'https', port: 443, targetPort: 8443 }, {}], { 'sluice.dev/aws-deregistration-delay': '0' }), [], signal);
+  assert.deepEqual(
+    h.takeOperations().filter((o) => WRITE.test(o)),
+    ['ModifyListener'],
+  );
+  assert.equal(h.fake.listeners.find((l) => l.port === 443)?.protocol, 'TCP');
+});
+
+test('a removed Service port loses its listener and its target group; the other port is untouched', async () => {
+  const two = service([{}, { name: 'dns', port: 53, protocol: 'UDP', targetPort: 5353 }]);
+  await h.provider.ensureLoadBalancer(CLUSTER, two, [backend('10.0.0.1'), backend('10.0.0.1', 1, 'dns', 5353)], signal);
+  assert.deepEqual(
+    h.fake.targetGroups.map((g) => g.protocol),
+    ['TCP', 'UDP'],
+  );
+  h.takeOperations();
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
+  assert.deepEqual(
+    h.takeOperations().filter((o) => WRITE.test(o)),
+    ['DeleteListener', 'DeleteTargetGroup'],
+  );
+  assert.deepEqual(
+    h.fake.listeners.map((l) => l.port),
+    [80],
+  );
+  assert.deepEqual(
+    h.fake.targetGroups.map((g) => g.protocol),
+    ['TCP'],
+  );
+});
+
+test('a scheme change is refused with one sentence, since an NLB cannot change scheme', async () => {
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
+  await assert.rejects(
+    h.provider.ensureLoadBalancer(CLUSTER, service([{}], { 'sluice.dev/aws-scheme': 'internet-facing' }), [], signal),
+    (e: unknown) => isTerminalError(e) && /asks for scheme internet-facing, but its load balancer .* is internal and an NLB cannot change scheme/.test((e as Error).message),
+  );
+});
+
+test('bad annotations: ensure throws the validate sentences before any AWS call', async () => {
+  const bad = service([{}], { 'sluice.dev/aws-healthcheck-interval': '1' });
+  assert.equal(h.provider.validate(bad).length, 1);
+  await assert.rejects(h.provider.ensureLoadBalancer(CLUSTER, bad, [], signal), (e: unknown) => isTerminalError(e) && /aws-healthcheck-interval="1" is invalid/.test((e as Error).message));
+  const sctp = service([{ protocol: 'SCTP' }]);
+  await assert.rejects(h.provider.ensureLoadBalancer(CLUSTER, sctp, [], signal), (e: unknown) => isTerminalError(e) && /protocol="SCTP" is not supported by the aws provider/.test((e as Error).message));
+  assert.deepEqual(h.takeOperations(), []);
+});
+
+test('no tagged subnet: a terminal sentence saying how to tag or annotate, and nothing created', async () => {
+  h.fake.subnets.length = 0;
+  await assert.rejects(
+    h.provider.ensureLoadBalancer(CLUSTER, web, [], signal),
+    (e: unknown) =>
+      isTerminalError(e) &&
+      (e as Error).message ===
+        'Cannot place the internal load balancer of Service shop/web: no subnet is tagged kubernetes.io/role/internal-elb=1; tag one subnet per availability zone with kubernetes.io/role/internal-elb=1 (and kubernetes.io/cluster/c1=shared or owned), or set the annotation sluice.dev/aws-subnets to subnet IDs or Name tags.',
+  );
+  assert.equal(h.fake.loadBalancers.length, 0);
+});
+
+test('annotated subnets: IDs go through as written, Name tags are looked up', async () => {
+  h.fake.subnets.push({ id: 'subnet-0c1', zone: 'us-east-1c', vpcId: 'vpc-1', tags: { Name: 'private-c' } });
+  await h.provider.ensureLoadBalancer(CLUSTER, service([{}], { 'sluice.dev/aws-subnets': 'subnet-0a1,private-c' }), [], signal);
+  assert.deepEqual(h.fake.loadBalancers[0]?.subnets, ['subnet-0a1', 'subnet-0c1']);
+  h.takeOperations();
+  await h.provider.ensureLoadBalancer(CLUSTER, service([{}], { 'sluice.dev/aws-subnets': 'subnet-0a1,subnet-0b1' }), [], signal);
+  assert.deepEqual(
+    h.takeOperations().filter((o) => WRITE.test(o)),
+    ['SetSubnets'],
+  );
+  assert.deepEqual(h.fake.loadBalancers[0]?.subnets, ['subnet-0a1', 'subnet-0b1']);
+});
+
+test('delete removes the load balancer, then its target groups; a foreign target group survives; a second delete is a no-op', async () => {
+  const two = service([{}, { name: 'metrics', port: 9090, targetPort: 9090 }]);
+  await h.provider.ensureLoadBalancer(CLUSTER, two, [backend('10.0.0.1')], signal);
+  h.fake.targetGroups.push({ ...h.fake.targetGroups[0]!, arn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/foreign/1', name: 'foreign', tags: { owner: 'x' }, targets: new Map() });
+  h.takeOperations();
+  await h.provider.ensureLoadBalancerDeleted(CLUSTER, two, signal);
+  assert.deepEqual(h.takeOperations(), [
+    'DescribeLoadBalancers',
+    'DescribeTags',
+    'DescribeTargetGroups',
+    'DeleteLoadBalancer',
+    'DescribeTargetGroups',
+    'DescribeTags',
+    'DeleteTargetGroup',
+    'DeleteTargetGroup',
+  ]);
+  assert.deepEqual(h.fake.loadBalancers, []);
+  assert.deepEqual(
+    h.fake.targetGroups.map((g) => g.name),
+    ['foreign'],
+  );
+  await h.provider.ensureLoadBalancerDeleted(CLUSTER, two, signal);
+  assert.deepEqual(h.takeOperations(), ['DescribeLoadBalancers', 'DescribeTargetGroups']);
+  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, two, signal), []);
+});
+
+test('delete finishes a target group a previous delete left behind (ResourceInUse is retryable)', async () => {
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
+  h.fake.fail('DeleteTargetGroup', { code: 'ResourceInUse', message: 'Target group is currently in use by a listener or a rule', times: 1 });
+  await assert.rejects(h.provider.ensureLoadBalancerDeleted(CLUSTER, web, signal), (e: unknown) => isRetryableError(e) && /ResourceInUse/.test((e as Error).message));
+  assert.equal(h.fake.loadBalancers.length, 0);
+  assert.equal(h.fake.targetGroups.length, 1);
+  await h.provider.ensureLoadBalancerDeleted(CLUSTER, web, signal);
+  assert.equal(h.fake.targetGroups.length, 0);
+});
+
+test('a target group deleted by hand: health skips it, and the next update re-creates it', async () => {
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
+  await h.provider.getBackendHealth(CLUSTER, web, signal);
+  // Someone deletes the listener and the target group behind Sluice's back.
+  h.fake.listeners.length = 0;
+  h.fake.targetGroups.length = 0;
+  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
+  assert.equal(h.fake.targetGroups.length, 1);
+  assert.equal(h.fake.listeners.length, 1);
+  assert.deepEqual([...h.fake.targetGroups[0]!.targets.keys()], ['10.0.0.1:8080']);
+});
+
+test('a load balancer deleted by hand: the next getLoadBalancer says so and health is empty', async () => {
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
+  h.fake.loadBalancers.length = 0;
+  h.fake.listeners.length = 0;
+  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: false });
+  h.fake.targetGroups.length = 0;
+  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
+});
+
+test('an aborted signal rejects every method with its reason and sends nothing', async () => {
+  const ac = new AbortController();
+  const reason = new Error('controller stopping');
+  ac.abort(reason);
+  for (const call of [
+    () => h.provider.getLoadBalancer(CLUSTER, web, ac.signal),
+    () => h.provider.ensureLoadBalancer(CLUSTER, web, [], ac.signal),
+    () => h.provider.updateLoadBalancer(CLUSTER, web, [], ac.signal),
+    () => h.provider.getBackendHealth(CLUSTER, web, ac.signal),
+    () => h.provider.ensureLoadBalancerDeleted(CLUSTER, web, ac.signal),
+  ]) {
+    await assert.rejects(call(), (e: unknown) => e === reason);
+  }
+  assert.deepEqual(h.server.calls, []);
+});
+
+test('every AWS call is logged at debug as "aws call" with its operation and outcome', async () => {
+  await h.provider.getLoadBalancer(CLUSTER, web, signal);
+  const line = h.lines.find((l) => l.message === 'aws call');
+  assert.equal(line?.level, 'debug');
+  assert.equal(line?.fields['operation'], 'DescribeLoadBalancers');
+  assert.equal(line?.fields['outcome'], 'LoadBalancerNotFound');
+});

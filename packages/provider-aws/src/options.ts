@@ -1,0 +1,143 @@
+/**
+ * Options of the aws provider and the one place their defaults are filled in.
+ */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type Logger, TerminalError } from '@sluice/core';
+
+/**
+ * Client-side request rates per call class, in calls per second. Each class is a token
+ * bucket holding one second's worth of calls, so short bursts pass at once and a long
+ * run settles at the rate. AWS throttles ELBv2 per account and region, shared with every
+ * other tool in the account: staying under it keeps Sluice from starving them, and them
+ * from starving Sluice.
+ */
+export interface RateLimits {
+  /**
+   * Describe* calls (ELBv2 and EC2).
+   * @default 20
+   */
+  readonly describe?: number;
+  /**
+   * RegisterTargets and DeregisterTargets.
+   * @default 10
+   */
+  readonly registration?: number;
+  /**
+   * Every other write: create, modify, delete, set.
+   * @default 5
+   */
+  readonly write?: number;
+}
+
+export interface AwsProviderOptions {
+  /**
+   * Names the cluster. Resource names hash it with the Service UID, and every resource is
+   * tagged `sluice.dev/cluster=<clusterName>`, so two clusters in one account never touch
+   * each other's load balancers. Subnet discovery prefers subnets tagged
+   * `kubernetes.io/cluster/<clusterName>`.
+   */
+  readonly clusterName: string;
+  /**
+   * The AWS region.
+   * @default the SDK default chain (`AWS_REGION`, then the shared config file)
+   */
+  readonly region?: string;
+  /**
+   * An endpoint for both ELBv2 and EC2 instead of AWS's own, e.g. an emulator.
+   * @default the SDK default, which honours `AWS_ENDPOINT_URL` and the per-service
+   * `AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2` / `AWS_ENDPOINT_URL_EC2`
+   */
+  readonly endpoint?: string;
+  /**
+   * Attempts per AWS call, including the first, made by the SDK's standard retry
+   * strategy on throttling, 5xx and network errors.
+   * @default 5
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Client-side rate limits per call class.
+   * @default { describe: 20, registration: 10, write: 5 }
+   */
+  readonly rateLimits?: RateLimits;
+  /**
+   * Where the provider logs; every AWS call is logged at debug as `aws call` with its
+   * `operation`.
+   * @default a logger that discards everything
+   */
+  readonly log?: Logger;
+  /**
+   * The ELBv2 client to use instead of one built from `region`, `endpoint` and
+   * `maxAttempts` (tests inject one). The provider never destroys an injected client.
+   * @default a new client; credentials from the SDK default chain
+   */
+  readonly elbv2Client?: ElasticLoadBalancingV2Client;
+  /**
+   * The EC2 client (subnet discovery) to use instead of one built from the options.
+   * @default a new client; credentials from the SDK default chain
+   */
+  readonly ec2Client?: EC2Client;
+}
+
+export interface ResolvedAwsProviderOptions {
+  readonly clusterName: string;
+  readonly region: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly maxAttempts: number;
+  readonly rateLimits: Required<RateLimits>;
+  readonly log: Logger;
+  readonly elbv2Client: ElasticLoadBalancingV2Client | undefined;
+  readonly ec2Client: EC2Client | undefined;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { describe: 20, registration: 10, write: 5 };
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+/** Fills in the defaults; rejects values that cannot work, naming the option. */
+export function resolveOptions(options: AwsProviderOptions): ResolvedAwsProviderOptions {
+  const clusterName = options?.clusterName;
+  if (typeof clusterName !== 'string' || clusterName.trim() === '' || clusterName.length > 200) {
+    throw new TerminalError(`AWS provider option clusterName is ${JSON.stringify(clusterName)}, but it must be a non-empty string of at most 200 characters.`, {
+      field: 'clusterName',
+    });
+  }
+  const resolved: ResolvedAwsProviderOptions = {
+    clusterName,
+    region: options.region,
+    endpoint: options.endpoint,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...definedOnly(options.rateLimits) },
+    log: options.log ?? silentLogger,
+    elbv2Client: options.elbv2Client,
+    ec2Client: options.ec2Client,
+  };
+  if (!Number.isSafeInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
+    throw new TerminalError(`AWS provider option maxAttempts is ${resolved.maxAttempts}, but it must be an integer of at least 1.`, { field: 'maxAttempts' });
+  }
+  for (const [name, rate] of Object.entries(resolved.rateLimits)) {
+    if (typeof rate !== 'number' || Number.isNaN(rate) || rate <= 0) {
+      throw new TerminalError(`AWS provider option rateLimits.${name} is ${rate}, but it must be a number of calls per second above 0 (Infinity for no limit).`, {
+        field: `rateLimits.${name}`,
+      });
+    }
+  }
+  if (resolved.endpoint !== undefined && !/^https?:$/.test(URL.parse(resolved.endpoint)?.protocol ?? '')) {
+    throw new TerminalError(`AWS provider option endpoint is "${resolved.endpoint}", but it must be an absolute http(s) URL such as http://127.0.0.1:5000.`, {
+      field: 'endpoint',
+    });
+  }
+  return resolved;
+}
+
+function definedOnly(limits: RateLimits | undefined): RateLimits {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(limits ?? {})) if (v !== undefined) out[k] = v;
+  return out;
+}

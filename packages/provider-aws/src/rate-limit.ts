@@ -1,0 +1,99 @@
+/**
+ * Client-side token buckets, one per call class, so a burst of reconciles cannot push the
+ * account over ELBv2's API rate (which every other tool in the account shares).
+ *
+ * A bucket holds up to one second's worth of tokens. A call takes a token at once when
+ * one is there; otherwise it reserves the next one (the balance goes negative) and waits
+ * until it is due, so waiters are served in arrival order without polling. A waiter whose
+ * signal aborts gives its reservation back.
+ */
+import type { RateLimits } from './options.ts';
+
+/** Time source and sleeper, injected so tests run without real time. */
+export interface LimiterClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export const systemLimiterClock: LimiterClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export class TokenBucket {
+  readonly #perMs: number;
+  readonly #capacity: number;
+  readonly #clock: LimiterClock;
+  #tokens: number;
+  #at: number;
+
+  /** `ratePerSecond` may be Infinity for no limit. */
+  constructor(ratePerSecond: number, clock: LimiterClock = systemLimiterClock) {
+    this.#perMs = ratePerSecond / 1000;
+    this.#capacity = Math.max(1, ratePerSecond);
+    this.#clock = clock;
+    this.#tokens = this.#capacity;
+    this.#at = clock.now();
+  }
+
+  /** Resolves when the caller may make its call; rejects with the signal's reason on abort. */
+  async take(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    if (!Number.isFinite(this.#perMs)) return;
+    const now = this.#clock.now();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#at) * this.#perMs);
+    this.#at = now;
+    this.#tokens -= 1;
+    if (this.#tokens >= 0) return;
+    const waitMs = -this.#tokens / this.#perMs;
+    try {
+      await this.#clock.sleep(waitMs, signal);
+    } catch (error) {
+      this.#tokens += 1;
+      throw error;
+    }
+  }
+}
+
+export type CallClass = keyof Required<RateLimits>;
+
+/** The call class of an AWS operation. */
+export function callClass(operation: string): CallClass {
+  if (operation.startsWith('Describe')) return 'describe';
+  if (operation === 'RegisterTargets' || operation === 'DeregisterTargets') return 'registration';
+  return 'write';
+}
+
+/** One bucket per call class. */
+export class RateLimiter {
+  readonly #buckets: Record<CallClass, TokenBucket>;
+
+  constructor(limits: Required<RateLimits>, clock: LimiterClock = systemLimiterClock) {
+    this.#buckets = {
+      describe: new TokenBucket(limits.describe, clock),
+      registration: new TokenBucket(limits.registration, clock),
+      write: new TokenBucket(limits.write, clock),
+    };
+  }
+
+  take(operation: string, signal: AbortSignal): Promise<void> {
+    return this.#buckets[callClass(operation)].take(signal);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * ARNs the provider has already looked up, so an idle resync costs one
+ * DescribeLoadBalancers (getLoadBalancer) and one DescribeTargetHealth per port
+ * (getBackendHealth) instead of re-describing every resource.
+ *
+ * Entries are facts learnt from AWS, never guesses; a NotFound from AWS for a cached ARN
+ * drops the entry (and the load balancer's whole Service) so the next call looks again.
+ * Keys are resource names, which embed the cluster and Service UID hash.
+ */
+
+export interface KnownLoadBalancer {
+  readonly arn: string;
+  readonly name: string;
+  readonly dnsName: string;
+  readonly vpcId: string;
+  readonly scheme: string;
+  readonly subnetIds: readonly string[];
+}
+
+export class ResourceCache {
+  readonly #loadBalancers = new Map<string, KnownLoadBalancer>();
+  /** LB ARNs whose ownership tags were checked. */
+  readonly #owned = new Set<string>();
+  readonly #targetGroups = new Map<string, string>();
+
+  loadBalancer(name: string): KnownLoadBalancer | undefined {
+    return this.#loadBalancers.get(name);
+  }
+
+  /** Records the load balancer; a different ARN under the same name resets what was known. */
+  setLoadBalancer(lb: KnownLoadBalancer, targetGroupPrefix: string): void {
+    const prior = this.#loadBalancers.get(lb.name);
+    if (prior && prior.arn !== lb.arn) this.forget(lb.name, targetGroupPrefix);
+    this.#loadBalancers.set(lb.name, lb);
+  }
+
+  isOwned(arn: string): boolean {
+    return this.#owned.has(arn);
+  }
+
+  setOwned(arn: string): void {
+    this.#owned.add(arn);
+  }
+
+  targetGroup(name: string): string | undefined {
+    return this.#targetGroups.get(name);
+  }
+
+  setTargetGroup(name: string, arn: string): void {
+    this.#targetGroups.set(name, arn);
+  }
+
+  forgetTargetGroup(name: string): void {
+    this.#targetGroups.delete(name);
+  }
+
+  /** Drops the load balancer and every target group whose name starts with the prefix. */
+  forget(loadBalancerName: string, targetGroupPrefix: string): void {
+    const lb = this.#loadBalancers.get(loadBalancerName);
+    if (lb) this.#owned.delete(lb.arn);
+    this.#loadBalancers.delete(loadBalancerName);
+    for (const name of [...this.#targetGroups.keys()]) if (name.startsWith(targetGroupPrefix)) this.#targetGroups.delete(name);
+  }
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inBatches, planTargets } from './target-sync.ts';
+
+const b = (ip: string, weight = 1, port = 8080) => ({ ip, port, weight });
+const r = (ip: string, State = 'healthy', port = 8080) => ({ Target: { Id: ip, Port: port }, TargetHealth: { State } });
+const ids = (ts: readonly { Id: string; Port: number }[]) => ts.map((t) => `${t.Id}:${t.Port}`);
+
+test('planTargets is set algebra over ip:port', () => {
+  const cases: [string, ReturnType<typeof b>[], ReturnType<typeof r>[], string[], string[]][] = [
+    ['nothing differs: no change', [b('10.0.0.1'), b('10.0.0.2')], [r('10.0.0.1'), r('10.0.0.2', 'initial')], [], []],
+    ['new backend registers', [b('10.0.0.1'), b('10.0.0.2')], [r('10.0.0.1')], ['10.0.0.2:8080'], []],
+    ['gone backend deregisters', [b('10.0.0.1')], [r('10.0.0.1'), r('10.0.0.2', 'unhealthy')], [], ['10.0.0.2:8080']],
+    ['weight 0 deregisters (drain)', [b('10.0.0.1'), b('10.0.0.2', 0)], [r('10.0.0.1'), r('10.0.0.2')], [], ['10.0.0.2:8080']],
+    ['weight 0 already draining: nothing, never twice', [b('10.0.0.1'), b('10.0.0.2', 0)], [r('10.0.0.1'), r('10.0.0.2', 'draining')], [], []],
+    ['gone and already draining: nothing', [b('10.0.0.1')], [r('10.0.0.1'), r('10.0.0.2', 'unhealthy.draining')], [], []],
+    ['wanted again while draining: registers again', [b('10.0.0.2')], [r('10.0.0.2', 'draining')], ['10.0.0.2:8080'], []],
+    ['weight 0 and not registered: nothing', [b('10.0.0.3', 0)], [], [], []],
+    ['same IP, new port: register new, deregister old', [b('10.0.0.1', 1, 9090)], [r('10.0.0.1')], ['10.0.0.1:9090'], ['10.0.0.1:8080']],
+    ['unused and unavailable targets count as registered', [b('10.0.0.1'), b('10.0.0.2')], [r('10.0.0.1', 'unused'), r('10.0.0.2', 'unavailable')], [], []],
+    ['weights above 1 are one registration', [b('10.0.0.1', 5)], [], ['10.0.0.1:8080'], []],
+  ];
+  for (const [name, backends, registered, register, deregister] of cases) {
+    const plan = planTargets(backends, registered);
+    assert.deepEqual(ids(plan.register), register, `${name}: register`);
+    assert.deepEqual(ids(plan.deregister), deregister, `${name}: deregister`);
+  }
+});
+
+test('a duplicate ip:port with one wanted entry stays registered', () => {
+  const plan = planTargets([b('10.0.0.1', 0), b('10.0.0.1', 1)], [r('10.0.0.1')]);
+  assert.deepEqual(plan, { register: [], deregister: [] });
+});
+
+test('450 targets go in batches of 200, 200 and 50', () => {
+  const items = Array.from({ length: 450 }, (_, i) => i);
+  const batches = inBatches(items);
+  assert.deepEqual(
+    batches.map((x) => x.length),
+    [200, 200, 50],
+  );
+  assert.deepEqual(batches.flat(), items);
+  assert.deepEqual(inBatches([]), []);
+  assert.deepEqual(inBatches([1, 2, 3], 2), [[1, 2], [3]]);
+});

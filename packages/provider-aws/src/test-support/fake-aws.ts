@@ -1,0 +1,398 @@
+/**
+ * A recording fake of the slice of ELBv2 and EC2 the provider uses, answering with the
+ * published response shapes (see xml.ts). Unlike moto it models what real NLBs do over
+ * time and under load: new targets start `initial` (Elb.RegistrationInProgress),
+ * deregistered ones stay `draining` (Target.DeregistrationInProgress) until the test ends
+ * the delay, and any action can be made to fail with a given AWS error, once or always.
+ */
+import type { QueryCall, QueryReply } from './query-server.ts';
+import { ec2Error, ec2Response, el, elbError, elbResponse, esc, memberList, members, stringList } from './xml.ts';
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+
+export interface FakeTarget {
+  state: string;
+  reason?: string;
+  description?: string;
+}
+
+export interface FakeLoadBalancer {
+  arn: string;
+  name: string;
+  dnsName: string;
+  scheme: string;
+  vpcId: string;
+  subnets: string[];
+  tags: Record<string, string>;
+}
+
+export interface FakeTargetGroup {
+  arn: string;
+  name: string;
+  protocol: string;
+  port: number;
+  vpcId: string;
+  targetType: string;
+  health: Record<string, string>;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  /** `ip:port` -> health. */
+  targets: Map<string, FakeTarget>;
+}
+
+export interface FakeListener {
+  arn: string;
+  lbArn: string;
+  port: number;
+  protocol: string;
+  targetGroupArn: string;
+  certificateArn?: string;
+  tags: Record<string, string>;
+}
+
+export interface FakeSubnet {
+  id: string;
+  zone: string;
+  vpcId: string;
+  tags: Record<string, string>;
+}
+
+export interface FakeFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly status?: number;
+  /** How many calls fail; the ones after succeed. @default Infinity */
+  readonly times?: number;
+  /** Calls of the action that succeed before the failures start. @default 0 */
+  readonly after?: number;
+  readonly headers?: Record<string, string>;
+}
+
+type Handler = (p: URLSearchParams) => string;
+
+export class FakeAws {
+  readonly loadBalancers: FakeLoadBalancer[] = [];
+  readonly targetGroups: FakeTargetGroup[] = [];
+  readonly listeners: FakeListener[] = [];
+  readonly subnets: FakeSubnet[] = [
+    { id: 'subnet-0a1', zone: 'us-east-1a', vpcId: 'vpc-1', tags: { 'kubernetes.io/role/internal-elb': '1' } },
+    { id: 'subnet-0b1', zone: 'us-east-1b', vpcId: 'vpc-1', tags: { 'kubernetes.io/role/internal-elb': '1' } },
+  ];
+  /** Every action received, in order (`elbv2:` and `ec2:` prefixes dropped). */
+  readonly actions: string[] = [];
+  readonly #failures = new Map<string, FakeFailure & { seen: number }>();
+  #ids = 0;
+
+  /** Makes calls of `action` fail with an AWS error (see {@link FakeFailure}). */
+  fail(action: string, failure: FakeFailure): void {
+    this.#failures.set(action, { ...failure, seen: 0 });
+  }
+
+  /** Sets one registered target's health, as AWS would after health checks ran. */
+  setHealth(ip: string, port: number, state: string, reason?: string, description?: string): void {
+    for (const tg of this.targetGroups) {
+      const t = tg.targets.get(`${ip}:${port}`);
+      if (t) Object.assign(t, { state, reason, description });
+    }
+  }
+
+  /** Ends every deregistration delay: draining targets disappear. */
+  finishDraining(): void {
+    for (const tg of this.targetGroups) for (const [k, t] of tg.targets) if (t.state === 'draining') tg.targets.delete(k);
+  }
+
+  handle(call: QueryCall): QueryReply {
+    this.actions.push(call.action);
+    const failure = this.#failures.get(call.action);
+    if (failure) {
+      failure.seen += 1;
+      const after = failure.after ?? 0;
+      if (failure.seen > after && failure.seen <= after + (failure.times ?? Number.POSITIVE_INFINITY)) {
+        const body = call.service === 'ec2' ? ec2Error(failure.code, failure.message) : elbError(failure.code, failure.message, (failure.status ?? 400) >= 500 ? 'Receiver' : 'Sender');
+        return { status: failure.status ?? 400, body, ...(failure.headers ? { headers: failure.headers } : {}) };
+      }
+    }
+    if (call.service === 'ec2') return this.#ec2(call);
+    const handler = (this.#elb as Record<string, Handler | undefined>)[call.action];
+    if (!handler) return { status: 400, body: elbError('InvalidAction', `fake does not implement ${call.action}`) };
+    try {
+      return { body: handler(call.params) };
+    } catch (error) {
+      if (error instanceof AwsFault) return { status: 400, body: elbError(error.code, error.message) };
+      throw error;
+    }
+  }
+
+  /** Adds a load balancer directly, e.g. a foreign one with Sluice's name. */
+  addLoadBalancer(name: string, tags: Record<string, string>, scheme = 'internal'): FakeLoadBalancer {
+    const id = this.#id();
+    const lb = { arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/net/${name}/${id}`, name, dnsName: `${name}-${id}.elb.${REGION}.amazonaws.com`, scheme, vpcId: 'vpc-1', subnets: ['subnet-0a1'], tags };
+    this.loadBalancers.push(lb);
+    return lb;
+  }
+
+  #id(): string {
+    this.#ids += 1;
+    return this.#ids.toString(16).padStart(16, '0');
+  }
+
+  #tg(arn: string | null): FakeTargetGroup {
+    const tg = this.targetGroups.find((g) => g.arn === arn);
+    if (!tg) throw new AwsFault('TargetGroupNotFound', 'One or more target groups not found');
+    return tg;
+  }
+
+  #lb(arn: string | null): FakeLoadBalancer {
+    const lb = this.loadBalancers.find((l) => l.arn === arn);
+    if (!lb) throw new AwsFault('LoadBalancerNotFound', 'One or more load balancers not found');
+    return lb;
+  }
+
+  #lbXml(lb: FakeLoadBalancer): string {
+    const zones = lb.subnets.map((s) => `${el('ZoneName', this.subnets.find((x) => x.id === s)?.zone ?? 'us-east-1a')}${el('SubnetId', s)}`);
+    return (
+      el('LoadBalancerArn', lb.arn) +
+      el('DNSName', lb.dnsName) +
+      el('CanonicalHostedZoneId', 'Z26RNL4JYFTOTI') +
+      el('CreatedTime', '2026-11-25T12:00:00.000Z') +
+      el('LoadBalancerName', lb.name) +
+      el('Scheme', lb.scheme) +
+      el('VpcId', lb.vpcId) +
+      `<State>${el('Code', 'active')}</State>` +
+      el('Type', 'network') +
+      members('AvailabilityZones', zones) +
+      el('IpAddressType', 'ipv4')
+    );
+  }
+
+  #tgXml(tg: FakeTargetGroup): string {
+    const lbs = [...new Set(this.listeners.filter((l) => l.targetGroupArn === tg.arn).map((l) => l.lbArn))];
+    return (
+      el('TargetGroupArn', tg.arn) +
+      el('TargetGroupName', tg.name) +
+      el('Protocol', tg.protocol) +
+      el('Port', tg.port) +
+      el('VpcId', tg.vpcId) +
+      el('HealthCheckProtocol', tg.health['HealthCheckProtocol']) +
+      el('HealthCheckPort', tg.health['HealthCheckPort']) +
+      el('HealthCheckEnabled', true) +
+      el('HealthCheckIntervalSeconds', tg.health['HealthCheckIntervalSeconds']) +
+      el('HealthCheckTimeoutSeconds', tg.health['HealthCheckTimeoutSeconds']) +
+      el('HealthyThresholdCount', tg.health['HealthyThresholdCount']) +
+      el('UnhealthyThresholdCount', tg.health['UnhealthyThresholdCount']) +
+      el('HealthCheckPath', tg.health['HealthCheckPath']) +
+      (lbs.length > 0 ? members('LoadBalancerArns', lbs.map(esc)) : '') +
+      el('TargetType', tg.targetType) +
+      el('IpAddressType', 'ipv4')
+    );
+  }
+
+  #listenerXml(l: FakeListener): string {
+    return (
+      el('ListenerArn', l.arn) +
+      el('LoadBalancerArn', l.lbArn) +
+      el('Port', l.port) +
+      el('Protocol', l.protocol) +
+      (l.certificateArn ? members('Certificates', [el('CertificateArn', l.certificateArn)]) : '') +
+      members('DefaultActions', [`${el('Type', 'forward')}${el('TargetGroupArn', l.targetGroupArn)}`])
+    );
+  }
+
+  #tagsOf(arn: string): Record<string, string> | undefined {
+    return (this.loadBalancers.find((x) => x.arn === arn) ?? this.targetGroups.find((x) => x.arn === arn) ?? this.listeners.find((x) => x.arn === arn))?.tags;
+  }
+
+  readonly #elb: Record<string, Handler> = {
+    DescribeLoadBalancers: (p) => {
+      const names = stringList(p, 'Names');
+      const found = names.length === 0 ? this.loadBalancers : this.loadBalancers.filter((l) => names.includes(l.name));
+      if (names.length > 0 && found.length !== names.length) throw new AwsFault('LoadBalancerNotFound', 'One or more load balancers not found');
+      return elbResponse('DescribeLoadBalancers', members('LoadBalancers', found.map((l) => this.#lbXml(l))));
+    },
+    CreateLoadBalancer: (p) => {
+      const name = p.get('Name') ?? '';
+      if (this.loadBalancers.some((l) => l.name === name)) throw new AwsFault('DuplicateLoadBalancerName', 'A load balancer with the same name already exists');
+      const subnets = stringList(p, 'Subnets');
+      const lb = this.addLoadBalancer(name, tagsFrom(p), p.get('Scheme') ?? 'internet-facing');
+      lb.subnets = subnets;
+      lb.vpcId = this.subnets.find((s) => s.id === subnets[0])?.vpcId ?? 'vpc-1';
+      return elbResponse('CreateLoadBalancer', members('LoadBalancers', [this.#lbXml(lb)]));
+    },
+    DeleteLoadBalancer: (p) => {
+      const arn = p.get('LoadBalancerArn');
+      const i = this.loadBalancers.findIndex((l) => l.arn === arn);
+      if (i >= 0) this.loadBalancers.splice(i, 1);
+      for (let j = this.listeners.length - 1; j >= 0; j--) if (this.listeners[j]!.lbArn === arn) this.listeners.splice(j, 1);
+      return elbResponse('DeleteLoadBalancer');
+    },
+    SetSubnets: (p) => {
+      const lb = this.#lb(p.get('LoadBalancerArn'));
+      lb.subnets = stringList(p, 'Subnets');
+      return elbResponse('SetSubnets', members('AvailabilityZones', lb.subnets.map((s) => el('SubnetId', s))));
+    },
+    DescribeTags: (p) => {
+      const arns = stringList(p, 'ResourceArns');
+      const descriptions = arns.map((arn) => {
+        const tags = this.#tagsOf(arn);
+        if (!tags) throw new AwsFault('LoadBalancerNotFound', `Resource ${arn} not found`);
+        return el('ResourceArn', arn) + members('Tags', Object.entries(tags).map(([k, v]) => el('Key', k) + el('Value', v)));
+      });
+      return elbResponse('DescribeTags', members('TagDescriptions', descriptions));
+    },
+    DescribeTargetGroups: (p) => {
+      const names = stringList(p, 'Names');
+      const lbArn = p.get('LoadBalancerArn');
+      let found = this.targetGroups;
+      if (lbArn) {
+        this.#lb(lbArn);
+        const attached = new Set(this.listeners.filter((l) => l.lbArn === lbArn).map((l) => l.targetGroupArn));
+        found = found.filter((g) => attached.has(g.arn));
+      }
+      if (names.length > 0) {
+        found = found.filter((g) => names.includes(g.name));
+        if (found.length !== names.length) throw new AwsFault('TargetGroupNotFound', 'One or more target groups not found');
+      }
+      return elbResponse('DescribeTargetGroups', members('TargetGroups', found.map((g) => this.#tgXml(g))));
+    },
+    CreateTargetGroup: (p) => {
+      const name = p.get('Name') ?? '';
+      if (this.targetGroups.some((g) => g.name === name)) throw new AwsFault('DuplicateTargetGroupName', 'A target group with the same name exists');
+      const health: Record<string, string> = {};
+      for (const k of ['HealthCheckProtocol', 'HealthCheckPort', 'HealthCheckPath', 'HealthCheckIntervalSeconds', 'HealthCheckTimeoutSeconds', 'HealthyThresholdCount', 'UnhealthyThresholdCount']) {
+        const v = p.get(k);
+        if (v !== null) health[k] = v;
+      }
+      const tg: FakeTargetGroup = {
+        arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${name}/${this.#id()}`,
+        name,
+        protocol: p.get('Protocol') ?? 'TCP',
+        port: Number(p.get('Port')),
+        vpcId: p.get('VpcId') ?? '',
+        targetType: p.get('TargetType') ?? 'instance',
+        health,
+        attributes: { 'deregistration_delay.timeout_seconds': '300', 'proxy_protocol_v2.enabled': 'false' },
+        tags: tagsFrom(p),
+        targets: new Map(),
+      };
+      this.targetGroups.push(tg);
+      return elbResponse('CreateTargetGroup', members('TargetGroups', [this.#tgXml(tg)]));
+    },
+    ModifyTargetGroup: (p) => {
+      const tg = this.#tg(p.get('TargetGroupArn'));
+      for (const [k, v] of p) if (k.startsWith('HealthCheck') || k.endsWith('ThresholdCount')) tg.health[k] = v;
+      return elbResponse('ModifyTargetGroup', members('TargetGroups', [this.#tgXml(tg)]));
+    },
+    DescribeTargetGroupAttributes: (p) => {
+      const tg = this.#tg(p.get('TargetGroupArn'));
+      return elbResponse('DescribeTargetGroupAttributes', members('Attributes', Object.entries(tg.attributes).map(([k, v]) => el('Key', k) + el('Value', v))));
+    },
+    ModifyTargetGroupAttributes: (p) => {
+      const tg = this.#tg(p.get('TargetGroupArn'));
+      for (const a of memberList(p, 'Attributes')) tg.attributes[a['Key'] ?? ''] = a['Value'] ?? '';
+      return elbResponse('ModifyTargetGroupAttributes', members('Attributes', Object.entries(tg.attributes).map(([k, v]) => el('Key', k) + el('Value', v))));
+    },
+    DeleteTargetGroup: (p) => {
+      const arn = p.get('TargetGroupArn');
+      if (this.listeners.some((l) => l.targetGroupArn === arn)) throw new AwsFault('ResourceInUse', `Target group '${arn}' is currently in use by a listener or a rule`);
+      const i = this.targetGroups.findIndex((g) => g.arn === arn);
+      if (i >= 0) this.targetGroups.splice(i, 1);
+      return elbResponse('DeleteTargetGroup');
+    },
+    DescribeListeners: (p) => {
+      const lb = this.#lb(p.get('LoadBalancerArn'));
+      return elbResponse('DescribeListeners', members('Listeners', this.listeners.filter((l) => l.lbArn === lb.arn).map((l) => this.#listenerXml(l))));
+    },
+    CreateListener: (p) => {
+      const lb = this.#lb(p.get('LoadBalancerArn'));
+      const port = Number(p.get('Port'));
+      if (this.listeners.some((l) => l.lbArn === lb.arn && l.port === port)) throw new AwsFault('DuplicateListener', 'A listener already exists on this port for this load balancer');
+      const l: FakeListener = {
+        arn: `${lb.arn.replace(':loadbalancer/', ':listener/')}/${this.#id()}`,
+        lbArn: lb.arn,
+        port,
+        protocol: p.get('Protocol') ?? 'TCP',
+        targetGroupArn: this.#tg(memberList(p, 'DefaultActions')[0]?.['TargetGroupArn'] ?? null).arn,
+        tags: tagsFrom(p),
+      };
+      const cert = memberList(p, 'Certificates')[0]?.['CertificateArn'];
+      if (cert) l.certificateArn = cert;
+      this.listeners.push(l);
+      return elbResponse('CreateListener', members('Listeners', [this.#listenerXml(l)]));
+    },
+    ModifyListener: (p) => {
+      const l = this.listeners.find((x) => x.arn === p.get('ListenerArn'));
+      if (!l) throw new AwsFault('ListenerNotFound', 'One or more listeners not found');
+      l.protocol = p.get('Protocol') ?? l.protocol;
+      l.port = Number(p.get('Port') ?? l.port);
+      l.targetGroupArn = this.#tg(memberList(p, 'DefaultActions')[0]?.['TargetGroupArn'] ?? null).arn;
+      const cert = memberList(p, 'Certificates')[0]?.['CertificateArn'];
+      if (cert) l.certificateArn = cert;
+      else delete l.certificateArn;
+      return elbResponse('ModifyListener', members('Listeners', [this.#listenerXml(l)]));
+    },
+    DeleteListener: (p) => {
+      const i = this.listeners.findIndex((x) => x.arn === p.get('ListenerArn'));
+      if (i < 0) throw new AwsFault('ListenerNotFound', 'One or more listeners not found');
+      this.listeners.splice(i, 1);
+      return elbResponse('DeleteListener');
+    },
+    DescribeTargetHealth: (p) => {
+      const tg = this.#tg(p.get('TargetGroupArn'));
+      const items = [...tg.targets.entries()].map(([k, t]) => {
+        const [ip, port] = k.split(':');
+        const health = el('State', t.state) + el('Reason', t.reason) + el('Description', t.description);
+        return `<Target>${el('Id', ip)}${el('Port', port)}</Target>${el('HealthCheckPort', port)}<TargetHealth>${health}</TargetHealth>`;
+      });
+      return elbResponse('DescribeTargetHealth', members('TargetHealthDescriptions', items));
+    },
+    RegisterTargets: (p) => {
+      const tg = this.#tg(p.get('TargetGroupArn'));
+      for (const t of memberList(p, 'Targets')) {
+        tg.targets.set(`${t['Id']}:${t['Port']}`, { state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress' });
+      }
+      return elbResponse('RegisterTargets');
+    },
+    DeregisterTargets: (p) => {
+      const tg = this.#tg(p.get('TargetGroupArn'));
+      for (const t of memberList(p, 'Targets')) {
+        const target = tg.targets.get(`${t['Id']}:${t['Port']}`);
+        if (!target) throw new AwsFault('InvalidTarget', 'The specified target does not exist or is not in the same VPC as the target group.');
+        Object.assign(target, { state: 'draining', reason: 'Target.DeregistrationInProgress', description: 'Target deregistration is in progress' });
+      }
+      return elbResponse('DeregisterTargets');
+    },
+  };
+
+  #ec2(call: QueryCall): QueryReply {
+    if (call.action !== 'DescribeSubnets') return { status: 400, body: ec2Error('InvalidAction', `fake does not implement ${call.action}`) };
+    const filters: { name: string; values: string[] }[] = [];
+    for (let i = 1; call.params.has(`Filter.${i}.Name`); i++) {
+      const values: string[] = [];
+      for (let j = 1; call.params.has(`Filter.${i}.Value.${j}`); j++) values.push(call.params.get(`Filter.${i}.Value.${j}`) ?? '');
+      filters.push({ name: call.params.get(`Filter.${i}.Name`) ?? '', values });
+    }
+    const found = this.subnets.filter((s) => filters.every((f) => f.name.startsWith('tag:') && f.values.includes(s.tags[f.name.slice(4)] ?? '\u0000')));
+    const items = found.map(
+      (s) =>
+        `<item>${el('subnetId', s.id)}${el('availabilityZone', s.zone)}${el('vpcId', s.vpcId)}${el('state', 'available')}<tagSet>${Object.entries(s.tags)
+          .map(([k, v]) => `<item>${el('key', k)}${el('value', v)}</item>`)
+          .join('')}</tagSet></item>`,
+    );
+    return { body: ec2Response('DescribeSubnets', `<subnetSet>${items.join('')}</subnetSet>`) };
+  }
+}
+
+class AwsFault extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function tagsFrom(p: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of memberList(p, 'Tags')) out[t['Key'] ?? ''] = t['Value'] ?? '';
+  return out;
+}

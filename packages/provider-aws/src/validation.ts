@@ -1,0 +1,55 @@
+/**
+ * Everything the aws provider checks about a Service before it calls AWS: its
+ * annotations and what an NLB can express. Pure, so the core can run it before any write
+ * and a bad Service gets nothing created, not even a finalizer.
+ */
+import type { ServiceProblem, ServiceSpecView } from '@sluice/core';
+import { type AwsServiceSettings, parseAwsAnnotations } from './annotations.ts';
+
+export const SUPPORTED_PROTOCOLS = ['TCP', 'UDP'] as const;
+
+/** The problems `validate(service)` reports: annotations, and ports an NLB cannot listen on. */
+export function validateService(service: ServiceSpecView): ServiceProblem[] {
+  return [...parseAwsAnnotations(service).problems, ...portProblems(service)];
+}
+
+/**
+ * An NLB has one listener per port number: a TCP and a UDP Service port on one number
+ * would need a TCP_UDP listener and target group, which this provider does not create.
+ */
+function portProblems(service: ServiceSpecView): ServiceProblem[] {
+  const problems: ServiceProblem[] = [];
+  const seen = new Map<number, string>();
+  service.ports.forEach((p, i) => {
+    const first = seen.get(p.port);
+    if (first !== undefined) {
+      problems.push({
+        field: `spec.ports[${i}].port`,
+        message: `Service ${service.namespace}/${service.name} spec.ports[${i}].port=${p.port} is invalid: allowed are port numbers distinct from every other port of the Service (port ${first} already uses ${p.port}), since an NLB has one listener per port.`,
+      });
+    } else {
+      seen.set(p.port, p.name);
+    }
+  });
+  return problems;
+}
+
+/** What ensureLoadBalancer refuses on top of validate: protocols the core should have filtered. */
+export function protocolProblems(service: ServiceSpecView): ServiceProblem[] {
+  const problems: ServiceProblem[] = [];
+  service.ports.forEach((p, i) => {
+    if (!(SUPPORTED_PROTOCOLS as readonly string[]).includes(p.protocol)) {
+      problems.push({
+        field: `spec.ports[${i}].protocol`,
+        message: `Service ${service.namespace}/${service.name} spec.ports[${i}].protocol="${p.protocol}" is not supported by the aws provider: allowed are ${SUPPORTED_PROTOCOLS.join(', ')}.`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** Settings and every problem, for the provider's own use before any write. */
+export function checkService(service: ServiceSpecView): { settings: AwsServiceSettings; problems: ServiceProblem[] } {
+  const { settings, problems } = parseAwsAnnotations(service);
+  return { settings, problems: [...problems, ...portProblems(service), ...protocolProblems(service)] };
+}
