@@ -26,6 +26,12 @@ export interface ControlPlane {
   readonly server: string;
   /** Directory with `etcd.log`, `kube-apiserver.log`, `kube-controller-manager.log`; undefined for a borrowed cluster. */
   readonly logDir: string | undefined;
+  /**
+   * Stops kube-apiserver and starts it again on the same port with the same serving
+   * certificate, resolving once /readyz is ok: watches break, clients must recover.
+   * Not available for a borrowed cluster.
+   */
+  restartApiServer(): Promise<void>;
   /** Stops the processes and removes the temp dir. A no-op for a borrowed cluster. Idempotent. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -152,29 +158,31 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
 
     const server = `https://127.0.0.1:${apiPort}`;
-    const apiServer = startManagedProcess({
-      name: 'kube-apiserver',
-      logFile: join(dir, 'kube-apiserver.log'),
-      argv: [
-        binaries.kubeApiserver,
-        `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        `--cert-dir=${certDir}`,
-        `--token-auth-file=${credentials.tokenFile}`,
-        '--authorization-mode=RBAC',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${credentials.serviceAccountPublicKeyFile}`,
-        `--service-account-signing-key-file=${credentials.serviceAccountPrivateKeyFile}`,
-        `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.96.0.0/16'}`,
-        '--allow-privileged=true',
-        // The loopback advertise address is not a valid Endpoints address; nothing in the tests
-        // talks to the `kubernetes` Service, so do not maintain its endpoints at all.
-        '--endpoint-reconciler-type=none',
-        ...(options.apiServerArgs ?? []),
-      ],
-    });
+    const startApiServer = () =>
+      startManagedProcess({
+        name: 'kube-apiserver',
+        logFile: join(dir, 'kube-apiserver.log'),
+        argv: [
+          binaries.kubeApiserver,
+          `--etcd-servers=${etcdUrl}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--cert-dir=${certDir}`,
+          `--token-auth-file=${credentials.tokenFile}`,
+          '--authorization-mode=RBAC',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${credentials.serviceAccountPublicKeyFile}`,
+          `--service-account-signing-key-file=${credentials.serviceAccountPrivateKeyFile}`,
+          `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.96.0.0/16'}`,
+          '--allow-privileged=true',
+          // The loopback advertise address is not a valid Endpoints address; nothing in the tests
+          // talks to the `kubernetes` Service, so do not maintain its endpoints at all.
+          '--endpoint-reconciler-type=none',
+          ...(options.apiServerArgs ?? []),
+        ],
+      });
+    let apiServer = startApiServer();
     processes.push(apiServer);
     // The self-signed serving certificate (with its CA) appears in the cert dir at start-up.
     const caPem = await waitReady(apiServer, 'the API server certificate', timeoutMs, () =>
@@ -215,11 +223,24 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
     log.info(`control plane ready at ${server} in ${Math.round(performance.now() - started)} ms (files in ${dir})`);
 
+    const restartApiServer = async () => {
+      await apiServer.stop(5000);
+      const index = processes.indexOf(apiServer);
+      apiServer = startApiServer();
+      processes[index] = apiServer;
+      await waitReady(apiServer, 'kube-apiserver /readyz after restart', timeoutMs, async () => {
+        const { status } = await httpsGet(`${server}/readyz`, caPem, credentials.adminToken);
+        return status === 200;
+      });
+      log.info(`kube-apiserver restarted at ${server}`);
+    };
+
     return {
       kubeconfigPath,
       kubeConfig,
       server,
       logDir: dir,
+      restartApiServer,
       stop,
       [Symbol.asyncDispose]: stop,
     };
@@ -236,7 +257,10 @@ async function borrowCluster(kubeconfigPath: string, log: HarnessLogger): Promis
   if (!server) throw new Error(`SLUICE_E2E_KUBECONFIG=${kubeconfigPath} has no current cluster with a server URL`);
   log.info(`using the existing cluster at ${server} (SLUICE_E2E_KUBECONFIG)`);
   const stop = async () => {};
-  return { kubeconfigPath, kubeConfig, server, logDir: undefined, stop, [Symbol.asyncDispose]: stop };
+  const restartApiServer = async () => {
+    throw new Error('restartApiServer is not available for a borrowed cluster (SLUICE_E2E_KUBECONFIG)');
+  };
+  return { kubeconfigPath, kubeConfig, server, logDir: undefined, restartApiServer, stop, [Symbol.asyncDispose]: stop };
 }
 
 /**

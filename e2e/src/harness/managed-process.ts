@@ -46,7 +46,7 @@ export interface ManagedProcess {
  * exits (see `child-registry.ts`).
  */
 export function startManagedProcess(options: ManagedProcessOptions): ManagedProcess {
-  const fd = openSync(options.logFile, 'w');
+  const fd = openSync(options.logFile, 'a');
   const [command, ...args] = underParentDeathSignal(options.argv);
   const child = spawn(command!, args, {
     stdio: ['ignore', fd, fd],

@@ -15,6 +15,8 @@ export interface Environment {
   readonly server: string;
   /** Milliseconds each part took to start. */
   readonly timings: { readonly controlPlaneMs: number; readonly networkMs: number; readonly nodeMs: number };
+  /** Restarts kube-apiserver (same port and certificate); resolves when it is ready again. */
+  restartApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startEnvironment(log: HarnessLogger = silentLogger): Promi
       kubeconfigPath: controlPlane.kubeconfigPath,
       server: controlPlane.server,
       timings: { controlPlaneMs: Math.round(controlPlaneMs), networkMs: Math.round(networkMs), nodeMs: Math.round(nodeMs) },
+      restartApiServer: () => controlPlane.restartApiServer(),
       stop,
     };
   } catch (error) {
