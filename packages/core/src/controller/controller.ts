@@ -81,35 +81,16 @@ export class Controller {
     const loadBalancerClass = o.loadBalancerClass;
     let reconciler: Reconciler | undefined;
 
-    const services = new ResilientInformer<k8s.V1Service>({
-      name: 'services',
-      informer: k8s.makeInformer(kc, '/api/v1/services', () => core.listServiceForAllNamespaces()),
-      clock,
-      log,
-      ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}),
-      onChange: (svc) => queue.add(objectKey(svc.metadata)),
+    const watch = <T extends k8s.KubernetesObject>(name: string, path: string, list: k8s.ListPromise<T>, onChange: (obj: T, verb: 'add' | 'update' | 'delete') => void) =>
+      new ResilientInformer<T>({ name, informer: k8s.makeInformer(kc, path, list), clock, log, ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}), onChange });
+    const services = watch<k8s.V1Service>('services', '/api/v1/services', () => core.listServiceForAllNamespaces(), (svc) => queue.add(objectKey(svc.metadata)));
+    const slices = watch<k8s.V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces(), (slice) => {
+      const key = serviceKeyOfSlice(slice);
+      if (key) queue.add(key);
     });
-    const slices = new ResilientInformer<k8s.V1EndpointSlice>({
-      name: 'endpointslices',
-      informer: k8s.makeInformer(kc, '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces()),
-      clock,
-      log,
-      ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}),
-      onChange: (slice) => {
-        const key = serviceKeyOfSlice(slice);
-        if (key) queue.add(key);
-      },
-    });
-    const pods = new ResilientInformer<k8s.V1Pod>({
-      name: 'pods',
-      informer: k8s.makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces()),
-      clock,
-      log,
-      ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}),
-      onChange: (pod, verb) => {
-        reconciler?.observePod(pod, verb);
-        for (const key of serviceKeysOfPod(services.cache, pod)) queue.add(key);
-      },
+    const pods = watch<k8s.V1Pod>('pods', '/api/v1/pods', () => core.listPodForAllNamespaces(), (pod, verb) => {
+      reconciler?.observePod(pod, verb);
+      for (const key of serviceKeysOfPod(services.cache, pod)) queue.add(key);
     });
     const caches: Caches = { services: services.cache, endpointSlices: slices.cache, pods: pods.cache };
     const writer = o.writer ?? new KubeClusterWriter(kc);
