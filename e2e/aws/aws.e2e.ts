@@ -140,6 +140,7 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
   });
   await controller.ready();
   const report: string[][] = [];
+  const checked: string[] = [];
 
   // Create: 2 replicas.
   let mark = controller.lines.length;
@@ -170,6 +171,12 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
     [[80, 'TCP', tg.TargetGroupArn]],
   );
   await waitForTargetsToFollowPods('shop', tg.TargetGroupArn!, 2);
+  checked.push(
+    `NLB ${lb.LoadBalancerName} (network, internal, name ${lb.LoadBalancerName?.length} <= 32 chars) tagged for shop/web in cluster e2e`,
+    `Service status hostname = NLB DNS name ${lb.DNSName}`,
+    `one target group (ip, TCP) tagged with the Service UID; one listener 80/TCP forwarding to it`,
+    'targets = ready pod IPs:8080 with 2 pods',
+  );
   report.push(['create (2 pods)', JSON.stringify(calls(controller, mark))]);
 
   // Scale up to 5.
@@ -177,6 +184,7 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
   await w.scale(5);
   await w.waitForRollout(5);
   await waitForTargetsToFollowPods('shop', tg.TargetGroupArn!, 5);
+  checked.push('targets followed scale 2 -> 5');
   report.push(['scale 2 -> 5', JSON.stringify(calls(controller, mark))]);
 
   // One rolling update of 5 pods.
@@ -185,6 +193,7 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
   await w.waitForRollout(5);
   await waitForTargetsToFollowPods('shop', tg.TargetGroupArn!, 5);
   const rollout = calls(controller, mark);
+  checked.push('targets = the 5 new pods after a rolling update');
   report.push(['rolling update of 5 pods', JSON.stringify(rollout)]);
 
   // Idle: at least one full resync, which must make no write call.
@@ -196,12 +205,14 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
   report.push(['idle (>= 1 resync)', JSON.stringify(idle)]);
   assert.ok(controller.lines.filter((l) => String(l.msg).startsWith('reconcile shop/web')).length > resyncsBefore, 'a resync ran');
   assert.equal(writes(idle), 0, `an idle resync made write calls: ${JSON.stringify(idle)}`);
+  checked.push('an idle resync made 0 write calls');
 
   // Scale down to 1.
   mark = controller.lines.length;
   await w.scale(1);
   await w.waitForRollout(1);
   await waitForTargetsToFollowPods('shop', tg.TargetGroupArn!, 1);
+  checked.push('targets followed scale 5 -> 1');
   report.push(['scale 5 -> 1', JSON.stringify(calls(controller, mark))]);
 
   // Bad input: each gives a Warning naming the field, and creates nothing (not even the finalizer).
@@ -233,6 +244,7 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
     assert.deepEqual(s.metadata?.finalizers ?? [], [], `bad/${name} got no finalizer`);
   }
   assert.equal(((await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []).length, lbCountBefore, 'bad input created no load balancer');
+  checked.push('3 bad inputs: a Warning event each, no load balancer, no finalizer');
 
   // Delete: the Service's NLB and target group go; the foreign ones stay.
   mark = controller.lines.length;
@@ -244,6 +256,8 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
   assert.ok(remainingTgs.includes(seeded.tgArn), 'the foreign target group survives');
   const remainingLbs = ((await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []).map((l) => l.LoadBalancerArn);
   assert.ok(remainingLbs.includes(seeded.lbArn), 'the foreign NLB survives');
+  checked.push('Service deleted: its NLB and target group are gone; the foreign NLB and target group survive');
 
+  process.stdout.write(`\nchecked with the AWS SDK:\n${checked.map((c) => `  - ${c}`).join('\n')}\n`);
   process.stdout.write(`\nAWS API calls by phase (${aws.real ? 'real account' : 'moto'}):\n${report.map(([a = "", b = ""]) => `  ${a.padEnd(26)} ${b}`).join('\n')}\n\n`);
 });
