@@ -14,6 +14,8 @@ describe('parseFlags', () => {
     [['--provider', 'local', '--readiness-gate-type', 'not a type'], '--readiness-gate-type "not a type" is invalid: allowed is a qualified name like example.com/load-balancer-ready.'],
     [['local'], 'unexpected argument "local": flags start with --; see --help.'],
     [['--help=yes'], '--help takes no value; see --help.'],
+    [['--provider', 'azure', '--azure-subscription-id', 'abc'], '--azure-subscription-id "abc" is invalid: allowed is a subscription GUID like 00000000-0000-0000-0000-000000000000.'],
+    [['--provider', 'azure', '--azure-endpoint', 'http://x'], '--azure-endpoint "http://x" is invalid: allowed is an https URL like https://management.azure.com.'],
     [['--provider', 'aws', '--aws-region', 'mars'], '--aws-region "mars" is invalid: allowed is a region name like us-east-1.'],
     [['--provider', 'aws', '--aws-endpoint', 'localhost:4566'], '--aws-endpoint "localhost:4566" is invalid: allowed is an http(s) URL like https://elasticloadbalancing.us-east-1.amazonaws.com.'],
   ];
@@ -47,6 +49,7 @@ describe('parseFlags', () => {
       localHealthIntervalMs: 1000,
       awsRegion: undefined,
       awsEndpoint: undefined,
+      azure: { subscriptionId: undefined, resourceGroup: undefined, location: undefined, virtualNetworkId: undefined, endpoint: undefined },
     });
   });
 

@@ -37,6 +37,14 @@ export interface RunConfig {
   readonly awsRegion: string | undefined;
   /** ELBv2/EC2 endpoint (provider aws). @default the SDK's: AWS_ENDPOINT_URL, then AWS */
   readonly awsEndpoint: string | undefined;
+  /** Provider azure settings; each falls back to its environment variable in the provider. @default undefined */
+  readonly azure: {
+    readonly subscriptionId: string | undefined;
+    readonly resourceGroup: string | undefined;
+    readonly location: string | undefined;
+    readonly virtualNetworkId: string | undefined;
+    readonly endpoint: string | undefined;
+  };
 }
 
 export type ParseResult =
@@ -66,6 +74,11 @@ Flags:
   --local-health-interval-ms <ms>  embedded LB health-check interval, 20-60000 (default 1000)
   --aws-region <region>         AWS region (default: AWS_REGION, then the profile)
   --aws-endpoint <url>          AWS API endpoint (default: AWS_ENDPOINT_URL, then AWS)
+  --azure-subscription-id <id>  Azure subscription (default AZURE_SUBSCRIPTION_ID)
+  --azure-resource-group <rg>   resource group for Sluice's resources (default AZURE_RESOURCE_GROUP)
+  --azure-location <region>     Azure region (default AZURE_LOCATION)
+  --azure-vnet-id <id>          resource ID of the virtual network of the pod IPs (default AZURE_VNET_ID)
+  --azure-endpoint <url>        ARM endpoint (default AZURE_ARM_ENDPOINT, then https://management.azure.com)
   --help                        show this help
   --version                     print the version`;
 
@@ -83,6 +96,11 @@ const VALUE_FLAGS = new Set([
   'local-health-interval-ms',
   'aws-region',
   'aws-endpoint',
+  'azure-subscription-id',
+  'azure-resource-group',
+  'azure-location',
+  'azure-vnet-id',
+  'azure-endpoint',
 ]);
 const BOOLEAN_FLAGS = new Set(['help', 'version', 'no-readiness-gate', 'no-drain']);
 
@@ -152,6 +170,18 @@ export function parseFlags(argv: readonly string[]): ParseResult {
   if (awsEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(awsEndpoint)) {
     return { kind: 'error', message: `--aws-endpoint "${awsEndpoint}" is invalid: allowed is an http(s) URL like https://elasticloadbalancing.us-east-1.amazonaws.com.` };
   }
+  const azureSubscription = values.get('azure-subscription-id');
+  if (azureSubscription !== undefined && !/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/.test(azureSubscription)) {
+    return { kind: 'error', message: `--azure-subscription-id "${azureSubscription}" is invalid: allowed is a subscription GUID like 00000000-0000-0000-0000-000000000000.` };
+  }
+  const azureVnet = values.get('azure-vnet-id');
+  if (azureVnet !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i.test(azureVnet)) {
+    return { kind: 'error', message: `--azure-vnet-id "${azureVnet}" is invalid: allowed is a resource ID like /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>.` };
+  }
+  const azureEndpoint = values.get('azure-endpoint');
+  if (azureEndpoint !== undefined && !/^https:\/\/[^\s/]+/.test(azureEndpoint)) {
+    return { kind: 'error', message: `--azure-endpoint "${azureEndpoint}" is invalid: allowed is an https URL like https://management.azure.com.` };
+  }
   const numbers: [string, number, number, number][] = [
     ['resync-period', 300, 10, 86_400],
     ['health-poll-ms', 1000, 50, 60_000],
@@ -183,6 +213,13 @@ export function parseFlags(argv: readonly string[]): ParseResult {
       localHealthIntervalMs: parsed.get('local-health-interval-ms')!,
       awsRegion,
       awsEndpoint,
+      azure: {
+        subscriptionId: azureSubscription,
+        resourceGroup: values.get('azure-resource-group'),
+        location: values.get('azure-location'),
+        virtualNetworkId: azureVnet,
+        endpoint: azureEndpoint,
+      },
     },
   };
 }

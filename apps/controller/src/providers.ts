@@ -39,7 +39,16 @@ export async function loadProvider(config: RunConfig, log: Logger): Promise<Load
     }
     case 'azure': {
       const m = await importPackage('@sluice/provider-azure', () => import('@sluice/provider-azure'));
-      return m.createAzureProvider({ clusterName: config.clusterName, log });
+      const a = config.azure;
+      return m.createAzureProvider({
+        clusterName: config.clusterName,
+        log,
+        ...(a.subscriptionId ? { subscriptionId: a.subscriptionId } : {}),
+        ...(a.resourceGroup ? { resourceGroup: a.resourceGroup } : {}),
+        ...(a.location ? { location: a.location } : {}),
+        ...(a.virtualNetworkId ? { virtualNetworkId: a.virtualNetworkId } : {}),
+        ...(a.endpoint ? { endpoint: a.endpoint } : {}),
+      });
     }
     case 'gcp': {
       const m = await importPackage('@sluice/provider-gcp', () => import('@sluice/provider-gcp'));

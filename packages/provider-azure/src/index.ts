@@ -1,25 +1,38 @@
 /**
- * @sluice/provider-azure: Sluice on Standard Load Balancer IP-based backend pools.
- *
- * This release ships the package shape only: the factory is selectable with
- * `--provider azure` and loads by dynamic import, but it refuses to start, with one
- * sentence saying so, until the Azure implementation lands (issue 5).
+ * @sluice/provider-azure: Sluice on Azure Standard Load Balancer with IP-based backend
+ * pools. One load balancer per Service, one pool, probe and rule per Service port, pod IPs
+ * as backend addresses, draining natively with adminState `Down`.
  */
-import { type LoadBalancer, type Logger, TerminalError } from '@sluice/core';
+import { AzureLoadBalancer } from './azure-load-balancer.ts';
+import type { AzureProviderOptions } from './options.ts';
 
-/** Options of the azure provider. */
-export interface AzureProviderOptions {
-  /** Names the cluster in resource names and ownership tags. */
-  readonly clusterName: string;
-  readonly log?: Logger;
-}
+export { AzureLoadBalancer, MAX_BATCH } from './azure-load-balancer.ts';
+export { DEFAULT_ENDPOINT, DEFAULT_MAX_RETRIES, ENV, FLAG, type AzureProviderOptions, type ResolvedAzureProviderOptions } from './options.ts';
+export {
+  AZURE_ANNOTATIONS,
+  AZURE_ANNOTATION_PREFIX,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_PROBE_INTERVAL,
+  DEFAULT_PROBE_THRESHOLD,
+  IDLE_TIMEOUT_ANNOTATION,
+  INTERNAL_ANNOTATION,
+  INTERNAL_SUBNET_ID_ANNOTATION,
+  PROBE_INTERVAL_ANNOTATION,
+  PROBE_THRESHOLD_ANNOTATION,
+  PUBLIC_IP_NAME_ANNOTATION,
+} from './annotations.ts';
+export { MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_NAME, TAG_SERVICE_NAMESPACE, TAG_SERVICE_UID } from './tags.ts';
+export { FRONTEND_NAME, MAX_LOAD_BALANCER_NAME_LENGTH, backendAddressName, loadBalancerName, ownedPublicIpName } from './names.ts';
+export { DRAINING_ADMIN_STATE, SERVING_ADMIN_STATE } from './pool-spec.ts';
 
-/** Always throws a {@link TerminalError} in this release: the azure provider cannot start yet. */
-export function createAzureProvider(options: AzureProviderOptions): LoadBalancer {
-  throw new TerminalError(
-    `--provider azure cannot start: @sluice/provider-azure ${VERSION} has no Standard Load Balancer IP-based backend pools support yet (cluster ${options.clusterName}); use --provider local.`,
-    { field: '--provider', reason: 'ProviderUnavailable' },
-  );
+/**
+ * Creates the azure provider. Options not given fall back to AZURE_SUBSCRIPTION_ID,
+ * AZURE_RESOURCE_GROUP, AZURE_LOCATION, AZURE_VNET_ID and AZURE_ARM_ENDPOINT; a missing one
+ * is a TerminalError naming the option and the variable. Builds its client; sends nothing
+ * until the first call.
+ */
+export function createAzureProvider(options: AzureProviderOptions): AzureLoadBalancer {
+  return new AzureLoadBalancer(options);
 }
 
 /** The package version, for messages. */

@@ -1,0 +1,131 @@
+/**
+ * The single door to Azure Resource Manager: every SDK operation goes through
+ * {@link AzureApi.call} or, for long-running operations, {@link AzureApi.lro}. Each passes
+ * the caller's AbortSignal to the SDK, logs the operation at debug as `azure call` with its
+ * `operation` (the e2e job counts calls by these lines), and classifies any failure.
+ *
+ * Long-running operations (PUTs and DELETEs, the rule health query) are awaited with the
+ * SDK's poller, which follows `Azure-AsyncOperation` / `Location` and honours Retry-After;
+ * the caller's signal bounds the whole wait, polling delays included.
+ */
+import { NetworkManagementClient } from '@azure/arm-network';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { Logger } from '@sluice/core';
+import { classifyAzureError, httpStatus } from './errors.ts';
+import type { ResourceScope } from './names.ts';
+import { DEFAULT_ENDPOINT, type ResolvedAzureProviderOptions, isLoopback } from './options.ts';
+
+type Pipeline = NetworkManagementClient['pipeline'];
+type PipelinePolicy = Parameters<Pipeline['addPolicy']>[0];
+
+/** What an SDK operation gets from the door: the signal, and the poll interval for LROs. */
+export interface CallOptions {
+  readonly abortSignal: AbortSignal;
+  readonly updateIntervalInMs?: number;
+}
+
+/** The poller an SDK long-running operation returns (core-lro's PollerLike, structurally). */
+export interface PollerLike<T> {
+  pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<T>;
+}
+
+/** The token scope for an endpoint: its origin, except loopback test servers stand in for ARM. */
+export function tokenScope(endpoint: string): string {
+  const url = new URL(endpoint);
+  return `${isLoopback(url) ? DEFAULT_ENDPOINT : url.origin}/.default`;
+}
+
+/** DefaultAzureCredential, pointed at `AZURE_AUTHORITY_HOST` (a sovereign cloud or a test identity server) when set. */
+export function defaultCredential(authorityHost: string | undefined): TokenCredential {
+  return authorityHost === undefined ? new DefaultAzureCredential() : new DefaultAzureCredential({ authorityHost, disableInstanceDiscovery: true });
+}
+
+/**
+ * Replaces the SDK's bearer policy, which refuses any http URL, for an http loopback
+ * endpoint only (a test server): the token is still fetched from the credential and sent.
+ */
+function loopbackBearerPolicy(credential: TokenCredential, scope: string): PipelinePolicy {
+  return {
+    name: 'sluiceLoopbackBearerPolicy',
+    async sendRequest(request, next) {
+      if (!isLoopback(new URL(request.url))) throw new Error(`Refusing to send an Azure token over http to ${new URL(request.url).host}: only loopback test servers may use http.`);
+      const token = await credential.getToken(scope, { abortSignal: request.abortSignal });
+      if (token) request.headers.set('authorization', `Bearer ${token.token}`);
+      return next(request);
+    },
+  };
+}
+
+/** Builds the client from resolved options; sends nothing until the first operation. */
+export function buildNetworkClient(options: ResolvedAzureProviderOptions): NetworkManagementClient {
+  const credential = options.credential ?? defaultCredential(options.authorityHost);
+  const scope = tokenScope(options.endpoint);
+  const insecure = new URL(options.endpoint).protocol === 'http:';
+  const client = new NetworkManagementClient(credential, options.subscriptionId, {
+    endpoint: options.endpoint,
+    credentials: { scopes: [scope] },
+    retryOptions: { maxRetries: options.maxRetries },
+    ...(insecure ? { allowInsecureConnection: true } : {}),
+  });
+  if (insecure) {
+    client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+    client.pipeline.addPolicy(loopbackBearerPolicy(credential, scope), { phase: 'Sign' });
+  }
+  return client;
+}
+
+export class AzureApi {
+  readonly client: NetworkManagementClient;
+  readonly scope: ResourceScope;
+  readonly location: string;
+  readonly virtualNetworkId: string;
+  readonly #log: Logger;
+  readonly #pollIntervalMs: number | undefined;
+  readonly #now: () => number;
+
+  constructor(options: ResolvedAzureProviderOptions, now: () => number = () => performance.now()) {
+    this.client = options.networkClient ?? buildNetworkClient(options);
+    this.scope = { subscriptionId: options.subscriptionId, resourceGroup: options.resourceGroup };
+    this.location = options.location;
+    this.virtualNetworkId = options.virtualNetworkId;
+    this.#log = options.log;
+    this.#pollIntervalMs = options.pollIntervalMs;
+    this.#now = now;
+  }
+
+  /** The resource group every call addresses. */
+  get resourceGroup(): string {
+    return this.scope.resourceGroup;
+  }
+
+  /**
+   * Runs one SDK operation: logs it as `azure call` with `operation`, `resource`, `outcome`
+   * and `durationMs`, and rethrows failures classified (an abort as the signal's reason).
+   */
+  async call<T>(operation: string, resource: string, signal: AbortSignal, fn: (options: CallOptions) => Promise<T>): Promise<T> {
+    signal.throwIfAborted();
+    const started = this.#now();
+    const options: CallOptions = { abortSignal: signal, ...(this.#pollIntervalMs !== undefined ? { updateIntervalInMs: this.#pollIntervalMs } : {}) };
+    try {
+      const out = await fn(options);
+      this.#log.debug('azure call', { operation, resource, outcome: 'ok', durationMs: Math.round(this.#now() - started) });
+      return out;
+    } catch (error) {
+      const status = httpStatus(error);
+      const code = (error as { code?: string } | undefined)?.code;
+      this.#log.debug('azure call', {
+        operation,
+        resource,
+        outcome: signal.aborted ? 'aborted' : (code ?? (status !== undefined ? `HTTP${status}` : 'error')),
+        ...(status !== undefined ? { status } : {}),
+        durationMs: Math.round(this.#now() - started),
+      });
+      throw classifyAzureError(operation, error, signal);
+    }
+  }
+
+  /** Runs a long-running operation and waits for its end, bounded by `signal`. */
+  lro<T>(operation: string, resource: string, signal: AbortSignal, start: (options: CallOptions) => PollerLike<T>): Promise<T> {
+    return this.call(operation, resource, signal, (options) => start(options).pollUntilDone({ abortSignal: signal }));
+  }
+}

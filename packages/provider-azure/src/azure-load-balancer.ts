@@ -1,0 +1,199 @@
+/**
+ * The azure provider: one Standard Load Balancer per Service with one frontend, and per
+ * Service port an IP-based backend pool of pod IPs, a TCP probe and a load-balancing rule.
+ * Draining is Azure's own: a drained pod's address stays in the pool with adminState
+ * `Down` (no new flows, established TCP flows continue), so `drainMode` is `native` and
+ * `drainInPlace` is true.
+ *
+ * Methods map core types to Azure calls and back; the steps live in load-balancer-sync.ts,
+ * load-balancer-delete.ts and pool-sync.ts, every call goes through AzureApi.
+ */
+import type { LoadBalancer as AzureLb, LoadBalancerHealthPerRule } from '@azure/arm-network';
+import {
+  type Backend,
+  type BackendStatus,
+  type LoadBalancer,
+  type LoadBalancerLookup,
+  type LoadBalancerStatus,
+  type ProviderCapabilities,
+  RetryableError,
+  type ServiceProblem,
+  type ServiceSpecView,
+  TerminalError,
+  errorMessage,
+} from '@sluice/core';
+import { AzureApi } from './azure-api.ts';
+import { azureErrorCode, httpStatus, isNotFound } from './errors.ts';
+import { toBackendStatuses } from './health-map.ts';
+import { frontendPublicIpId, privateFrontendIp } from './lb-spec.ts';
+import { deleteStack } from './load-balancer-delete.ts';
+import { ensureStack, statusOf } from './load-balancer-sync.ts';
+import { type AzureContext, RulePortCache, parseResourceId, readLoadBalancer, requireOwned } from './lookup.ts';
+import { loadBalancerName } from './names.ts';
+import { type AzureProviderOptions, type ResolvedAzureProviderOptions, resolveOptions } from './options.ts';
+import { syncPool } from './pool-sync.ts';
+import { DRAINING_ADMIN_STATE, adminStateOf, backendPortsOf, wantedAddresses } from './pool-spec.ts';
+import { readPublicIp } from './public-ip.ts';
+import { checkService, validateService } from './validation.ts';
+
+/** The most addresses one update may carry; Azure allows 1000 IP addresses per IP-based pool. */
+export const MAX_BATCH = 1000;
+
+export class AzureLoadBalancer implements LoadBalancer {
+  readonly providerName = 'azure';
+  readonly capabilities: ProviderCapabilities = {
+    weights: false,
+    drainInPlace: true,
+    drainMode: 'native',
+    maxBatch: MAX_BATCH,
+    protocols: ['TCP', 'UDP'],
+    tracksPodUid: false,
+  };
+  readonly options: ResolvedAzureProviderOptions;
+  readonly #ctx: AzureContext;
+  /** Load balancer rules whose health API failed, so the warning is logged once per cause. */
+  readonly #healthWarned = new Set<string>();
+
+  /**
+   * Resolves the options (environment variables fill what is not given) and builds the
+   * client; nothing is sent until the first call.
+   */
+  constructor(options: AzureProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
+    this.options = resolveOptions(options, env);
+    this.#ctx = { api: new AzureApi(this.options), rulePorts: new RulePortCache(), log: this.options.log };
+  }
+
+  getLoadBalancerName(clusterName: string, service: ServiceSpecView): string {
+    return loadBalancerName(clusterName, service);
+  }
+
+  validate(service: ServiceSpecView): readonly ServiceProblem[] {
+    return validateService(service);
+  }
+
+  async getLoadBalancer(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
+    const lb = await readLoadBalancer(this.#ctx, loadBalancerName(clusterName, service), signal);
+    if (!lb) return { exists: false };
+    requireOwned(this.#ctx, lb, clusterName, service);
+    return { exists: true, status: statusOf(await this.#frontendIp(lb, signal)) };
+  }
+
+  async ensureLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<LoadBalancerStatus> {
+    const { settings, problems } = checkService(service);
+    if (problems.length > 0) {
+      throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
+    }
+    return ensureStack(this.#ctx, { clusterName, service, settings, backends }, signal);
+  }
+
+  async updateLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<void> {
+    const name = loadBalancerName(clusterName, service);
+    const own = backends.filter((b) => service.ports.some((p) => p.name === b.servicePort));
+    const backendPorts = backendPortsOf(service, own);
+    let rulePorts = this.#ctx.rulePorts.get(name);
+    if (rulePorts === undefined) {
+      const lb = await readLoadBalancer(this.#ctx, name, signal);
+      if (!lb) {
+        throw new RetryableError(
+          `Load balancer ${name} of Service ${service.namespace}/${service.name} does not exist yet: ensureLoadBalancer creates it before backends can be registered.`,
+          { reason: 'LoadBalancerMissing' },
+        );
+      }
+      requireOwned(this.#ctx, lb, clusterName, service);
+      rulePorts = this.#ctx.rulePorts.get(name) ?? new Map();
+    }
+    const known = rulePorts;
+    const stale = service.ports.some((p) => !known.has(p.name) || (backendPorts.has(p.name) && backendPorts.get(p.name) !== known.get(p.name)));
+    if (stale) {
+      // A port was added, or its backends moved to another target port: converge the whole LB.
+      this.#ctx.log.info('load balancer rules differ from the Service, converging load balancer', { service: `${service.namespace}/${service.name}`, name });
+      await this.ensureLoadBalancer(clusterName, service, backends, signal);
+      return;
+    }
+    for (const port of service.ports) {
+      const wanted = wantedAddresses(
+        own.filter((b) => b.servicePort === port.name),
+        this.#ctx.api.virtualNetworkId,
+      );
+      try {
+        await syncPool(this.#ctx.api, name, port.name, wanted, signal);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        // The pool or the load balancer went away under us (deleted by hand): converge it all.
+        this.#ctx.rulePorts.forget(name);
+        this.#ctx.log.info('backend pool missing, converging load balancer', { service: `${service.namespace}/${service.name}`, name, pool: port.name });
+        await this.ensureLoadBalancer(clusterName, service, backends, signal);
+        return;
+      }
+    }
+  }
+
+  async ensureLoadBalancerDeleted(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
+    await deleteStack(this.#ctx, clusterName, service, signal);
+  }
+
+  async getBackendHealth(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]> {
+    const name = loadBalancerName(clusterName, service);
+    const lb = await readLoadBalancer(this.#ctx, name, signal);
+    if (!lb) return [];
+    requireOwned(this.#ctx, lb, clusterName, service);
+    const out: BackendStatus[] = [];
+    for (const port of service.ports) {
+      const pool = lb.backendAddressPools?.find((p) => p.name === port.name);
+      const addresses = pool?.loadBalancerBackendAddresses ?? [];
+      if (addresses.length === 0) continue;
+      const rule = lb.loadBalancingRules?.find((r) => r.name === port.name);
+      const backendPort = rule?.backendPort ?? lb.probes?.find((p) => p.name === port.name)?.port;
+      if (backendPort === undefined) continue;
+      let health: LoadBalancerHealthPerRule | undefined;
+      let unavailable: string | undefined;
+      if (!rule) unavailable = `load balancer ${name} has no rule ${port.name} yet`;
+      else if (addresses.some((a) => adminStateOf(a) !== DRAINING_ADMIN_STATE)) {
+        ({ health, unavailable } = await this.#ruleHealth(name, port.name, signal));
+      }
+      out.push(...toBackendStatuses(port.name, backendPort, addresses, health, unavailable));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    // The SDK keeps no sockets or timers that need closing; nothing to release.
+  }
+
+  /**
+   * Azure's health report for one rule. Any failure other than an abort is reported as a
+   * reason instead of thrown: backends then read `initial` (the gate waits), while drains
+   * and registrations, which do not depend on health, go on.
+   */
+  async #ruleHealth(lbName: string, rule: string, signal: AbortSignal): Promise<{ health?: LoadBalancerHealthPerRule; unavailable?: string }> {
+    const api = this.#ctx.api;
+    try {
+      const health = await api.lro('loadBalancingRules.health', `${lbName}/${rule}`, signal, (o) =>
+        api.client.loadBalancerLoadBalancingRules.health(api.resourceGroup, lbName, rule, o),
+      );
+      return { health };
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const status = httpStatus(error);
+      const code = azureErrorCode(error) ?? (status !== undefined ? `HTTP${status}` : 'error');
+      // Azure's own words when it answered; the classified message otherwise.
+      const cause = error instanceof Error && error.cause instanceof Error && status !== undefined ? error.cause : error;
+      const unavailable = `Azure health report for rule ${rule} unavailable: ${code}: ${errorMessage(cause)}`;
+      const key = `${lbName}/${rule}/${code}`;
+      if (!this.#healthWarned.has(key)) {
+        this.#healthWarned.add(key);
+        this.#ctx.log.warn('load balancer health report unavailable; backends stay initial', { loadBalancer: lbName, rule, code, error: errorMessage(error) });
+      }
+      return { unavailable };
+    }
+  }
+
+  /** The frontend's IP: the public IP resource's address, or the private frontend address. */
+  async #frontendIp(lb: AzureLb, signal: AbortSignal): Promise<string | undefined> {
+    const pipId = frontendPublicIpId(lb);
+    if (pipId === undefined) return privateFrontendIp(lb);
+    const ref = parseResourceId(pipId);
+    if (!ref) return undefined;
+    return (await readPublicIp(this.#ctx, ref.resourceGroup, ref.name, signal))?.ipAddress;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Converges one IP-based backend pool to a wanted address list. Azure has no per-address
+ * operation: the whole pool is PUT. The write is a read-modify-write guarded by the pool's
+ * ETag, so a concurrent writer (another Sluice replica mid-failover, a person in the
+ * portal, a load balancer PUT) is never overwritten blindly:
+ *
+ * 1. GET the pool (its addresses and ETag);
+ * 2. if it already holds exactly the wanted list, stop: no write;
+ * 3. PUT the whole pool with `If-Match: <etag>` and wait for the operation to finish;
+ * 4. on 412 (someone else wrote first) go back to 1, at most {@link MAX_CONFLICT_RETRIES}
+ *    times, then give up with a RetryableError for the work queue to back off.
+ */
+import type { BackendAddressPool, LoadBalancerBackendAddress } from '@azure/arm-network';
+import { RetryableError } from '@sluice/core';
+import type { AzureApi } from './azure-api.ts';
+import { httpStatus } from './errors.ts';
+import { sameAddresses } from './pool-spec.ts';
+
+export const MAX_CONFLICT_RETRIES = 3;
+
+export type PoolSyncResult = 'unchanged' | 'written';
+
+export async function syncPool(api: AzureApi, lbName: string, poolName: string, wanted: readonly LoadBalancerBackendAddress[], signal: AbortSignal): Promise<PoolSyncResult> {
+  const resource = `${lbName}/${poolName}`;
+  let conflict: unknown;
+  for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
+    const pool: BackendAddressPool = await api.call('backendAddressPools.get', resource, signal, (o) =>
+      api.client.loadBalancerBackendAddressPools.get(api.resourceGroup, lbName, poolName, o),
+    );
+    if (sameAddresses(pool.loadBalancerBackendAddresses, wanted)) return 'unchanged';
+    const body: BackendAddressPool = { name: poolName, loadBalancerBackendAddresses: [...wanted] };
+    if (pool.drainPeriodInSeconds !== undefined) body.drainPeriodInSeconds = pool.drainPeriodInSeconds;
+    try {
+      await api.lro('backendAddressPools.createOrUpdate', resource, signal, (o) =>
+        api.client.loadBalancerBackendAddressPools.createOrUpdate(api.resourceGroup, lbName, poolName, body, {
+          ...o,
+          ...(pool.etag ? { requestOptions: { headers: { 'If-Match': pool.etag } } } : {}),
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (httpStatus(error) !== 412) throw error;
+      conflict = error;
+    }
+  }
+  throw new RetryableError(
+    `Backend pool ${poolName} of load balancer ${lbName} changed under Sluice ${MAX_CONFLICT_RETRIES + 1} times in a row (ETag conflict); will try again.`,
+    { cause: conflict, reason: 'AzureConflict' },
+  );
+}

@@ -1,0 +1,497 @@
+/**
+ * A recording fake of the slice of Azure Resource Manager (Microsoft.Network) the provider
+ * uses, answering in the published shapes of api-version 2024-05-01 (see
+ * shared/specs/azure-network): resources with ids, types, `etag` and
+ * `properties.provisioningState`; PUTs answered 201 (create) or 200 (update) with an
+ * `Azure-AsyncOperation` header whose status goes InProgress -> Succeeded (or Failed);
+ * DELETEs answered 202 with `Location` (200/204 when done); the rule health query
+ * answered 200, or 202 and polled; `If-Match` checked against the load balancer's ETag
+ * (children share it, as in Azure) with 412 on a mismatch; `CloudError` bodies for 404,
+ * 400, 412 and 429 (with Retry-After). Any operation can be made to fail, once or always.
+ *
+ * It also serves the two identity endpoints a client-secret DefaultAzureCredential needs
+ * (OpenID metadata and the token endpoint) and insists on a bearer token for ARM.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface ArmRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly text: string;
+  readonly origin: string;
+}
+
+export interface ArmReply {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+/** One request as the fake understood it. */
+export interface ArmCall {
+  readonly operation: string;
+  readonly method: string;
+  readonly name: string;
+  readonly ifMatch: string | undefined;
+  readonly body: Json | undefined;
+}
+
+export interface FakeFault {
+  readonly status: number;
+  readonly code: string;
+  readonly message?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** How many calls fail; default every call. */
+  readonly times?: number;
+}
+
+export interface FakeProbeHealth {
+  readonly state: 'Up' | 'Down';
+  readonly reason: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: ARM JSON is free-form; the fake reads and writes it directly.
+type Json = any;
+
+interface Operation {
+  remaining: number;
+  readonly failure?: { code: string; message: string };
+  readonly result?: { status: number; body?: Json };
+  readonly onDone?: () => void;
+  done: boolean;
+}
+
+const API_TYPES: Record<string, string> = {
+  frontendIPConfigurations: 'Microsoft.Network/loadBalancers/frontendIPConfigurations',
+  backendAddressPools: 'Microsoft.Network/loadBalancers/backendAddressPools',
+  probes: 'Microsoft.Network/loadBalancers/probes',
+  loadBalancingRules: 'Microsoft.Network/loadBalancers/loadBalancingRules',
+};
+const ADMIN_STATES = new Set(['None', 'Up', 'Down']);
+
+const cloudError = (status: number, code: string, message: string, headers?: Record<string, string>): ArmReply => ({
+  status,
+  ...(headers ? { headers } : {}),
+  body: { error: { code, message, details: [] } },
+});
+
+export class FakeArm {
+  readonly subscriptionId = '00000000-0000-0000-0000-0000000000aa';
+  readonly resourceGroup = 'rg-sluice';
+  readonly location = 'westeurope';
+  readonly vnetId = `/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-pods`;
+  readonly tenant = 'tenant-1';
+  readonly token = 'fake-arm-token';
+
+  /** Wire-format load balancers by lower-case name. */
+  readonly loadBalancers = new Map<string, Json>();
+  /** Wire-format public IPs by lower-case name. */
+  readonly publicIps = new Map<string, Json>();
+  readonly calls: ArmCall[] = [];
+  /** Probe health per pod IP, as the rule health query reports it; absent means not probed yet. */
+  readonly probeHealth = new Map<string, FakeProbeHealth>();
+  /** Answer the rule health query with 202 and polling instead of 200. */
+  healthAsync = false;
+  /** InProgress answers an async operation gives before its final status. */
+  pollsBeforeDone = 1;
+  /** Tokens the token endpoint handed out. */
+  tokensIssued = 0;
+  /** Called before each ARM operation is handled; a test can change state here to simulate another writer. */
+  beforeHandle: ((operation: string, name: string) => void) | undefined;
+
+  readonly #operations = new Map<string, Operation>();
+  readonly #faults = new Map<string, FakeFault & { left: number }>();
+  #nextPublicIp = 10;
+  #nextPrivateIp = 10;
+
+  /** Makes `operation` (e.g. `backendAddressPools.createOrUpdate`) fail with a CloudError. */
+  fail(operation: string, fault: FakeFault): void {
+    this.#faults.set(operation, { ...fault, left: fault.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** Adds a public IP that exists before the test (annotation-named, or someone else's). */
+  addPublicIp(name: string, options: { tags?: Record<string, string>; sku?: string; ipAddress?: string } = {}): Json {
+    const pip = {
+      name,
+      id: this.#id('publicIPAddresses', name),
+      etag: this.#etag(),
+      type: 'Microsoft.Network/publicIPAddresses',
+      location: this.location,
+      tags: options.tags ?? {},
+      sku: { name: options.sku ?? 'Standard', tier: 'Regional' },
+      properties: {
+        provisioningState: 'Succeeded',
+        resourceGuid: randomUUID(),
+        publicIPAddressVersion: 'IPv4',
+        publicIPAllocationMethod: 'Static',
+        idleTimeoutInMinutes: 4,
+        ipTags: [],
+        ipAddress: options.ipAddress ?? `20.50.0.${this.#nextPublicIp++}`,
+      },
+    };
+    this.publicIps.set(name.toLowerCase(), pip);
+    return pip;
+  }
+
+  /** The pool as stored, or undefined. */
+  pool(lbName: string, pool: string): Json | undefined {
+    return this.loadBalancers.get(lbName.toLowerCase())?.properties.backendAddressPools.find((p: Json) => p.name === pool);
+  }
+
+  /** `name:ip:adminState` of every address of a pool, sorted. */
+  addresses(lbName: string, pool: string): string[] {
+    return (this.pool(lbName, pool)?.properties.loadBalancerBackendAddresses ?? [])
+      .map((a: Json) => `${a.properties.ipAddress}:${a.properties.adminState ?? 'None'}`)
+      .sort();
+  }
+
+  /** Changes a load balancer as another writer would: new ETag. */
+  touch(lbName: string): void {
+    const lb = this.loadBalancers.get(lbName.toLowerCase());
+    if (lb) this.#stamp(lb, this.#etag());
+  }
+
+  async handle(req: ArmRequest): Promise<ArmReply> {
+    const path = req.path;
+    const identity = new RegExp(`^/${this.tenant}/(v2\\.0/\\.well-known/openid-configuration|oauth2/v2\\.0/token)$`).exec(path);
+    if (identity) return this.#identity(req, identity[1]!);
+    if (req.headers['authorization'] !== `Bearer ${this.token}`) {
+      return cloudError(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing or carries an unknown token.');
+    }
+    const operationMatch = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/locations\/[^/]+\/(operations|operationResults)\/([^/]+)$/i.exec(path);
+    if (operationMatch) return this.#poll(operationMatch[1]!, operationMatch[2]!);
+
+    const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(loadBalancers|publicIPAddresses)\/([^/]+)(?:\/(backendAddressPools|loadBalancingRules)\/([^/]+)(\/health)?)?$/i.exec(path);
+    if (!m) return cloudError(404, 'InvalidResourceType', `The resource type could not be found for ${req.method} ${path}.`);
+    const [, sub, rg, kind, name, childKind, childName, health] = m as unknown as [string, string, string, string, string, string?, string?, string?];
+    const operation = this.#operationName(req.method, kind, childKind, health !== undefined);
+    const body = req.text ? JSON.parse(req.text) : undefined;
+    this.calls.push({ operation, method: req.method, name: childName ?? name, ifMatch: req.headers['if-match'], body });
+    this.beforeHandle?.(operation, childName ?? name);
+
+    const fault = this.#faults.get(operation);
+    if (fault && fault.left > 0) {
+      fault.left -= 1;
+      return cloudError(fault.status, fault.code, fault.message ?? `${operation} failed in the fake.`, fault.headers ? { ...fault.headers } : undefined);
+    }
+    if (sub !== this.subscriptionId) return cloudError(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
+    if (rg.toLowerCase() !== this.resourceGroup.toLowerCase()) return cloudError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
+
+    switch (operation) {
+      case 'loadBalancers.get':
+        return this.#getLoadBalancer(name);
+      case 'loadBalancers.createOrUpdate':
+        return this.#putLoadBalancer(req, name, body);
+      case 'loadBalancers.delete':
+        return this.#deleteLoadBalancer(req, name);
+      case 'backendAddressPools.get':
+        return this.#getPool(name, childName!);
+      case 'backendAddressPools.createOrUpdate':
+        return this.#putPool(req, name, childName!, body);
+      case 'loadBalancingRules.health':
+        return this.#health(req, name, childName!);
+      case 'publicIPAddresses.get':
+        return this.#getPublicIp(name);
+      case 'publicIPAddresses.createOrUpdate':
+        return this.#putPublicIp(req, name, body);
+      case 'publicIPAddresses.delete':
+        return this.#deletePublicIp(req, name);
+      default:
+        return cloudError(405, 'MethodNotAllowed', `${req.method} is not supported on ${path}.`);
+    }
+  }
+
+  #operationName(method: string, kind: string, childKind: string | undefined, health: boolean): string {
+    const verb = method === 'GET' ? 'get' : method === 'PUT' ? 'createOrUpdate' : method === 'DELETE' ? 'delete' : method.toLowerCase();
+    if (health) return 'loadBalancingRules.health';
+    return `${childKind ?? kind}.${verb}`;
+  }
+
+  #id(kind: string, name: string): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${this.resourceGroup}/providers/Microsoft.Network/${kind}/${name}`;
+  }
+
+  #etag(): string {
+    return `W/"${randomUUID()}"`;
+  }
+
+  #notFound(kind: string, name: string): ArmReply {
+    return cloudError(
+      404,
+      'ResourceNotFound',
+      `The Resource 'Microsoft.Network/${kind}/${name}' under resource group '${this.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    );
+  }
+
+  /** Starts an async operation and returns the headers that point at it. */
+  #startOperation(req: ArmRequest, op: Omit<Operation, 'remaining' | 'done'>, location: boolean): Record<string, string> {
+    const id = randomUUID();
+    this.#operations.set(id, { ...op, remaining: this.pollsBeforeDone, done: false });
+    const base = `${req.origin}/subscriptions/${this.subscriptionId}/providers/Microsoft.Network/locations/${this.location}`;
+    return {
+      'azure-asyncoperation': `${base}/operations/${id}?api-version=2024-05-01`,
+      ...(location ? { location: `${base}/operationResults/${id}?api-version=2024-05-01` } : {}),
+    };
+  }
+
+  #poll(kind: string, id: string): ArmReply {
+    const op = this.#operations.get(id);
+    if (!op) return cloudError(404, 'OperationNotFound', `Operation ${id} was not found.`);
+    this.calls.push({ operation: 'operations.get', method: 'GET', name: id, ifMatch: undefined, body: undefined });
+    if (!op.done && op.remaining > 0) {
+      op.remaining -= 1;
+      return kind === 'operations' ? { status: 200, body: { status: 'InProgress' } } : { status: 202 };
+    }
+    if (!op.done) {
+      op.done = true;
+      if (!op.failure) op.onDone?.();
+    }
+    if (kind === 'operations') {
+      return op.failure ? { status: 200, body: { status: 'Failed', error: op.failure } } : { status: 200, body: { status: 'Succeeded' } };
+    }
+    return op.result ? { status: op.result.status, body: op.result.body } : { status: 204 };
+  }
+
+  #identity(req: ArmRequest, what: string): ArmReply {
+    const base = `${req.origin}/${this.tenant}`;
+    if (what.startsWith('v2.0')) {
+      return {
+        status: 200,
+        body: {
+          token_endpoint: `${base}/oauth2/v2.0/token`,
+          authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+          end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+          issuer: `${base}/v2.0`,
+          jwks_uri: `${base}/discovery/v2.0/keys`,
+          response_types_supported: ['code', 'token'],
+        },
+      };
+    }
+    this.tokensIssued += 1;
+    return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.token } };
+  }
+
+  // Load balancers.
+
+  #getLoadBalancer(name: string): ArmReply {
+    const lb = this.loadBalancers.get(name.toLowerCase());
+    return lb ? { status: 200, body: lb } : this.#notFound('loadBalancers', name);
+  }
+
+  #putLoadBalancer(req: ArmRequest, name: string, body: Json): ArmReply {
+    const existing = this.loadBalancers.get(name.toLowerCase());
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== existing?.etag) {
+      return cloudError(412, 'PreconditionFailed', `Precondition failed: the If-Match ETag ${ifMatch} does not match the current ETag of load balancer ${name}.`);
+    }
+    if (!body?.location) return cloudError(400, 'LocationRequired', 'The location property is required for this definition.');
+    if (body.sku?.name !== 'Standard') return cloudError(400, 'InvalidLoadBalancerSku', `Load balancer ${name} must use the Standard SKU in this fake, got ${body.sku?.name}.`);
+    const lbId = this.#id('loadBalancers', name);
+    const props = body.properties ?? {};
+    const children: Record<string, Json[]> = {};
+    for (const kind of Object.keys(API_TYPES)) {
+      children[kind] = (props[kind] ?? []).map((c: Json) => ({
+        name: c.name,
+        id: `${lbId}/${kind}/${c.name}`,
+        type: API_TYPES[kind],
+        properties: { ...(c.properties ?? {}) },
+      }));
+    }
+    const refOk = (kind: string, ref: Json) => ref?.id !== undefined && children[kind]!.some((c) => c.id.toLowerCase() === String(ref.id).toLowerCase());
+    for (const fe of children['frontendIPConfigurations']!) {
+      const pipRef = fe.properties.publicIPAddress?.id as string | undefined;
+      if (pipRef !== undefined) {
+        const pipName = pipRef.split('/').at(-1)!.toLowerCase();
+        if (!this.publicIps.has(pipName) || this.#id('publicIPAddresses', pipName).toLowerCase() !== pipRef.toLowerCase()) {
+          return cloudError(400, 'InvalidResourceReference', `Resource ${pipRef} referenced by resource ${fe.id} was not found.`);
+        }
+        fe.properties.publicIPAddress = { id: this.publicIps.get(pipName).id };
+      } else if (fe.properties.subnet?.id) {
+        const previous = existing?.properties.frontendIPConfigurations.find((f: Json) => f.name === fe.name)?.properties.privateIPAddress;
+        fe.properties.privateIPAddress ??= previous ?? `10.240.0.${this.#nextPrivateIp++}`;
+        fe.properties.privateIPAllocationMethod ??= 'Dynamic';
+      } else {
+        return cloudError(400, 'InvalidFrontendIPConfiguration', `Frontend IP configuration ${fe.id} needs a public IP address or a subnet.`);
+      }
+    }
+    for (const rule of children['loadBalancingRules']!) {
+      for (const [kind, ref] of [
+        ['frontendIPConfigurations', rule.properties.frontendIPConfiguration],
+        ['backendAddressPools', rule.properties.backendAddressPool],
+        ['probes', rule.properties.probe],
+      ] as const) {
+        if (!refOk(kind, ref)) return cloudError(400, 'InvalidResourceReference', `Resource ${ref?.id} referenced by resource ${rule.id} was not found.`);
+      }
+      if (!['Tcp', 'Udp', 'All'].includes(rule.properties.protocol)) return cloudError(400, 'InvalidRequestFormat', `Rule ${rule.name} has protocol ${rule.properties.protocol}.`);
+    }
+    for (const pool of children['backendAddressPools']!) {
+      const problem = this.#checkAddresses(pool.properties.loadBalancerBackendAddresses ?? []);
+      if (problem) return problem;
+    }
+    const created = existing === undefined;
+    const lb = {
+      name,
+      id: lbId,
+      etag: '',
+      type: 'Microsoft.Network/loadBalancers',
+      location: body.location,
+      tags: body.tags ?? {},
+      sku: body.sku,
+      properties: {
+        provisioningState: 'Updating',
+        resourceGuid: existing?.properties.resourceGuid ?? randomUUID(),
+        ...children,
+        inboundNatRules: [],
+        inboundNatPools: [],
+        outboundRules: [],
+      },
+    };
+    this.#stamp(lb, this.#etag(), 'Updating');
+    this.loadBalancers.set(name.toLowerCase(), lb);
+    const headers = this.#startOperation(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
+    return { status: created ? 201 : 200, headers, body: lb };
+  }
+
+  /** Sets etag and provisioning state on the LB and its children, and the back-references. */
+  #stamp(lb: Json, etag: string | undefined, state?: string): void {
+    if (etag !== undefined) lb.etag = etag;
+    if (state !== undefined) lb.properties.provisioningState = state;
+    const rules: Json[] = lb.properties.loadBalancingRules;
+    for (const kind of Object.keys(API_TYPES)) {
+      for (const child of lb.properties[kind] as Json[]) {
+        child.etag = lb.etag;
+        if (state !== undefined) child.properties.provisioningState = state;
+        if (kind === 'loadBalancingRules') continue;
+        const ref = kind === 'frontendIPConfigurations' ? 'frontendIPConfiguration' : kind === 'backendAddressPools' ? 'backendAddressPool' : 'probe';
+        const users = rules.filter((r) => String(r.properties[ref]?.id).toLowerCase() === child.id.toLowerCase()).map((r) => ({ id: r.id }));
+        if (users.length > 0) child.properties.loadBalancingRules = users;
+        else delete child.properties.loadBalancingRules;
+      }
+    }
+  }
+
+  #checkAddresses(addresses: Json[]): ArmReply | undefined {
+    const names = new Set<string>();
+    for (const a of addresses) {
+      const p = a.properties ?? {};
+      if (!a.name || names.has(a.name)) return cloudError(400, 'InvalidRequestFormat', `Backend address names must be present and unique, got ${a.name}.`);
+      names.add(a.name);
+      if (!p.ipAddress || !p.virtualNetwork?.id) {
+        return cloudError(400, 'InvalidRequestFormat', `Backend address ${a.name} needs an ipAddress and a virtualNetwork in an IP-based backend pool.`);
+      }
+      if (p.adminState !== undefined && !ADMIN_STATES.has(p.adminState)) {
+        return cloudError(400, 'InvalidRequestFormat', `Backend address ${a.name} has adminState ${p.adminState}; allowed are None, Up, Down.`);
+      }
+    }
+    return undefined;
+  }
+
+  #deleteLoadBalancer(req: ArmRequest, name: string): ArmReply {
+    if (!this.loadBalancers.has(name.toLowerCase())) return { status: 204 };
+    const headers = this.#startOperation(req, { onDone: () => this.loadBalancers.delete(name.toLowerCase()) }, true);
+    return { status: 202, headers };
+  }
+
+  // Backend pools.
+
+  #getPool(lbName: string, poolName: string): ArmReply {
+    const lb = this.loadBalancers.get(lbName.toLowerCase());
+    if (!lb) return this.#notFound('loadBalancers', lbName);
+    const pool = this.pool(lbName, poolName);
+    return pool ? { status: 200, body: pool } : cloudError(404, 'NotFound', `Resource ${lb.id}/backendAddressPools/${poolName} not found.`);
+  }
+
+  #putPool(req: ArmRequest, lbName: string, poolName: string, body: Json): ArmReply {
+    const lb = this.loadBalancers.get(lbName.toLowerCase());
+    if (!lb) return this.#notFound('loadBalancers', lbName);
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== lb.etag) {
+      return cloudError(412, 'PreconditionFailed', `Precondition failed: the If-Match ETag ${ifMatch} does not match the current ETag of backend address pool ${poolName}.`);
+    }
+    const addresses = body?.properties?.loadBalancerBackendAddresses ?? [];
+    const problem = this.#checkAddresses(addresses);
+    if (problem) return problem;
+    const pools: Json[] = lb.properties.backendAddressPools;
+    let pool = pools.find((p) => p.name === poolName);
+    const created = pool === undefined;
+    if (!pool) {
+      pool = { name: poolName, id: `${lb.id}/backendAddressPools/${poolName}`, type: API_TYPES['backendAddressPools'], properties: {} };
+      pools.push(pool);
+    }
+    pool.properties = {
+      ...pool.properties,
+      loadBalancerBackendAddresses: addresses.map((a: Json) => ({ name: a.name, properties: { ...a.properties } })),
+      ...(body?.properties?.drainPeriodInSeconds !== undefined ? { drainPeriodInSeconds: body.properties.drainPeriodInSeconds } : {}),
+    };
+    this.#stamp(lb, this.#etag(), 'Updating');
+    const headers = this.#startOperation(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
+    return { status: created ? 201 : 200, headers, body: pool };
+  }
+
+  #health(req: ArmRequest, lbName: string, ruleName: string): ArmReply {
+    const lb = this.loadBalancers.get(lbName.toLowerCase());
+    if (!lb) return this.#notFound('loadBalancers', lbName);
+    const rule = lb.properties.loadBalancingRules.find((r: Json) => r.name === ruleName);
+    if (!rule) return cloudError(404, 'NotFound', `Resource ${lb.id}/loadBalancingRules/${ruleName} not found.`);
+    const pool = lb.properties.backendAddressPools.find((p: Json) => p.id.toLowerCase() === String(rule.properties.backendAddressPool?.id).toLowerCase());
+    const entries: Json[] = [];
+    for (const a of pool?.properties.loadBalancerBackendAddresses ?? []) {
+      const ip = a.properties.ipAddress as string;
+      if (a.properties.adminState === 'Down') entries.push({ ipAddress: ip, state: 'Down', reason: 'Down_Admin' });
+      else if (a.properties.adminState === 'Up') entries.push({ ipAddress: ip, state: 'Up', reason: 'Up_Admin' });
+      else {
+        const h = this.probeHealth.get(ip);
+        if (h) entries.push({ ipAddress: ip, state: h.state, reason: h.reason });
+      }
+    }
+    const result = {
+      up: entries.filter((e) => e.state === 'Up').length,
+      down: entries.filter((e) => e.state === 'Down').length,
+      loadBalancerBackendAddresses: entries,
+    };
+    if (!this.healthAsync) return { status: 200, body: result };
+    const headers = this.#startOperation(req, { result: { status: 200, body: result } }, true);
+    return { status: 202, headers };
+  }
+
+  // Public IPs.
+
+  #getPublicIp(name: string): ArmReply {
+    const pip = this.publicIps.get(name.toLowerCase());
+    return pip ? { status: 200, body: pip } : this.#notFound('publicIPAddresses', name);
+  }
+
+  #putPublicIp(req: ArmRequest, name: string, body: Json): ArmReply {
+    if (!body?.location) return cloudError(400, 'LocationRequired', 'The location property is required for this definition.');
+    const existing = this.publicIps.get(name.toLowerCase());
+    const sku = body.sku?.name ?? 'Basic';
+    const allocation = body.properties?.publicIPAllocationMethod ?? 'Dynamic';
+    if (sku === 'Standard' && allocation !== 'Static') {
+      return cloudError(400, 'StandardSkuPublicIPAddressesCanOnlyBeStatic', `Standard sku public IP address ${name} must use Static allocation.`);
+    }
+    const pip = existing ?? this.addPublicIp(name, { sku });
+    pip.tags = body.tags ?? {};
+    pip.sku = { name: sku, tier: body.sku?.tier ?? 'Regional' };
+    pip.location = body.location;
+    pip.etag = this.#etag();
+    pip.properties = { ...pip.properties, publicIPAllocationMethod: allocation, publicIPAddressVersion: body.properties?.publicIPAddressVersion ?? 'IPv4', provisioningState: 'Updating' };
+    const headers = this.#startOperation(req, { onDone: () => (pip.properties.provisioningState = 'Succeeded') }, false);
+    return { status: existing ? 200 : 201, headers, body: pip };
+  }
+
+  #deletePublicIp(req: ArmRequest, name: string): ArmReply {
+    const pip = this.publicIps.get(name.toLowerCase());
+    if (!pip) return { status: 204 };
+    for (const lb of this.loadBalancers.values()) {
+      for (const fe of lb.properties.frontendIPConfigurations) {
+        if (String(fe.properties.publicIPAddress?.id).toLowerCase() === pip.id.toLowerCase()) {
+          return cloudError(400, 'PublicIPAddressCannotBeDeleted', `Public IP address ${pip.id} can not be deleted since it is still allocated to resource ${fe.id}.`);
+        }
+      }
+    }
+    const headers = this.#startOperation(req, { onDone: () => this.publicIps.delete(name.toLowerCase()) }, true);
+    return { status: 202, headers };
+  }
+}
