@@ -64,7 +64,7 @@ test('ensure creates a tagged public IP and a Standard LB with frontend, probe, 
   assert.equal(rule.properties.probe.id, `${lb.id}/probes/http`);
   assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.0.5:None']);
   const [address] = h.fake.pool(name, 'http').properties.loadBalancerBackendAddresses;
-  assert.deepEqual(address, { name: 'ip-10-1-0-4', properties: { ipAddress: '10.1.0.4', virtualNetwork: { id: h.fake.vnetId }, adminState: 'None' } });
+  assert.deepEqual(address, { name: 'sluice-ip-10-1-0-4', properties: { ipAddress: '10.1.0.4', virtualNetwork: { id: h.fake.vnetId }, adminState: 'None' } });
 
   assert.deepEqual(h.takeOperations(), [
     'loadBalancers.get',
@@ -165,6 +165,30 @@ test('an ETag conflict on the pool is re-read and retried, then succeeds', async
   ]);
   const outcomes = h.lines.filter((l) => l.message === 'azure call' && l.fields['operation'] === 'backendAddressPools.createOrUpdate').map((l) => l.fields['outcome']);
   assert.deepEqual(outcomes.slice(-3), ['PreconditionFailed', 'PreconditionFailed', 'ok']);
+});
+
+test('another writer adding an address between our GET and PUT keeps it: the 412 re-read carries it into our write', async () => {
+  const name = h.provider.getLoadBalancerName(CLUSTER, web);
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
+  let raced = false;
+  h.fake.beforeHandle = (operation) => {
+    if (operation !== 'backendAddressPools.createOrUpdate' || raced) return;
+    raced = true;
+    // The other writer (a person in the portal, another tool) adds its own address: new ETag.
+    h.fake.pool(name, 'http').properties.loadBalancerBackendAddresses.push({
+      name: 'portal-vm-1',
+      properties: { ipAddress: '10.1.9.9', virtualNetwork: { id: h.fake.vnetId } },
+    });
+    h.fake.touch(name);
+  };
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4', 0), backend('10.1.0.5')], signal);
+  assert.equal(raced, true);
+  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:Down', '10.1.0.5:None', '10.1.9.9:None'], "the other writer's address survives our write");
+  // Sluice neither reports nor removes an address it does not own.
+  const health = await h.provider.getBackendHealth(CLUSTER, web, signal);
+  assert.deepEqual(health.map((b) => b.ip).sort(), ['10.1.0.4', '10.1.0.5']);
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.5')], signal);
+  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.5:None', '10.1.9.9:None']);
 });
 
 test('an ETag conflict that never ends is a RetryableError after three retries', async () => {

@@ -29,7 +29,7 @@ import { frontendPublicIpId, privateFrontendIp } from './lb-spec.ts';
 import { deleteStack } from './load-balancer-delete.ts';
 import { ensureStack, statusOf } from './load-balancer-sync.ts';
 import { type AzureContext, RulePortCache, parseResourceId, readLoadBalancer, requireOwned } from './lookup.ts';
-import { loadBalancerName } from './names.ts';
+import { isSluiceAddress, loadBalancerName } from './names.ts';
 import { type AzureProviderOptions, type ResolvedAzureProviderOptions, resolveOptions } from './options.ts';
 import { syncPool } from './pool-sync.ts';
 import { DRAINING_ADMIN_STATE, adminStateOf, backendPortsOf, wantedAddresses } from './pool-spec.ts';
@@ -140,7 +140,7 @@ export class AzureLoadBalancer implements LoadBalancer {
     const out: BackendStatus[] = [];
     for (const port of service.ports) {
       const pool = lb.backendAddressPools?.find((p) => p.name === port.name);
-      const addresses = pool?.loadBalancerBackendAddresses ?? [];
+      const addresses = (pool?.loadBalancerBackendAddresses ?? []).filter(isSluiceAddress);
       if (addresses.length === 0) continue;
       const rule = lb.loadBalancingRules?.find((r) => r.name === port.name);
       const backendPort = rule?.backendPort ?? lb.probes?.find((p) => p.name === port.name)?.port;

@@ -22,7 +22,7 @@ export {
   PUBLIC_IP_NAME_ANNOTATION,
 } from './annotations.ts';
 export { MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_NAME, TAG_SERVICE_NAMESPACE, TAG_SERVICE_UID } from './tags.ts';
-export { FRONTEND_NAME, MAX_LOAD_BALANCER_NAME_LENGTH, backendAddressName, loadBalancerName, ownedPublicIpName } from './names.ts';
+export { BACKEND_ADDRESS_PREFIX, FRONTEND_NAME, MAX_LOAD_BALANCER_NAME_LENGTH, backendAddressName, isSluiceAddress, loadBalancerName, ownedPublicIpName } from './names.ts';
 export { DRAINING_ADMIN_STATE, SERVING_ADMIN_STATE } from './pool-spec.ts';
 
 /**

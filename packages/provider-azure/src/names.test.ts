@@ -36,8 +36,8 @@ test('names stay within Azure rules and leave room for the -pip suffix', () => {
 });
 
 test('backend address names, resource IDs and case-insensitive ID comparison', () => {
-  assert.equal(backendAddressName('10.1.2.3'), 'ip-10-1-2-3');
-  assert.equal(backendAddressName('fd00::a:1'), 'ip-fd00--a-1');
+  assert.equal(backendAddressName('10.1.2.3'), 'sluice-ip-10-1-2-3');
+  assert.equal(backendAddressName('fd00::a:1'), 'sluice-ip-fd00--a-1');
   const id = loadBalancerId({ subscriptionId: 's', resourceGroup: 'RG' }, 'lb');
   assert.equal(id, '/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/loadBalancers/lb');
   assert.equal(childId(id, 'probes', 'http'), `${id}/probes/http`);

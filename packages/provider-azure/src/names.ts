@@ -48,9 +48,17 @@ export function ownedPublicIpName(loadBalancer: string): string {
   return `${loadBalancer}${PUBLIC_IP_SUFFIX}`;
 }
 
-/** `ip-<a-b-c-d>`: the name of a pod IP in a backend pool (IPv6 colons become hyphens). */
+/** Prefix of the backend addresses Sluice owns in a pool; addresses named otherwise belong to someone else. */
+export const BACKEND_ADDRESS_PREFIX = 'sluice-ip-';
+
+/** `sluice-ip-<a-b-c-d>`: the name of a pod IP in a backend pool (IPv6 colons become hyphens). */
 export function backendAddressName(ip: string): string {
-  return `ip-${ip.replace(/[^A-Za-z0-9]/g, '-')}`;
+  return `${BACKEND_ADDRESS_PREFIX}${ip.replace(/[^A-Za-z0-9]/g, '-')}`;
+}
+
+/** True for an address Sluice wrote (by its name); Sluice never changes or removes the others. */
+export function isSluiceAddress(address: { readonly name?: string }): boolean {
+  return (address.name ?? '').startsWith(BACKEND_ADDRESS_PREFIX);
 }
 
 /** Resource IDs in one subscription and resource group. */

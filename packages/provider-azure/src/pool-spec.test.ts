@@ -9,8 +9,8 @@ const b = (ip: string, weight = 1) => ({ ip, weight });
 
 test('the wanted list: weight > 0 is adminState None, weight 0 is Down, absent is removed; sorted by name', () => {
   assert.deepEqual(wantedAddresses([b('10.0.0.2', 0), b('10.0.0.1', 3)], VNET), [
-    { name: 'ip-10-0-0-1', ipAddress: '10.0.0.1', virtualNetwork: { id: VNET }, adminState: 'None' },
-    { name: 'ip-10-0-0-2', ipAddress: '10.0.0.2', virtualNetwork: { id: VNET }, adminState: 'Down' },
+    { name: 'sluice-ip-10-0-0-1', ipAddress: '10.0.0.1', virtualNetwork: { id: VNET }, adminState: 'None' },
+    { name: 'sluice-ip-10-0-0-2', ipAddress: '10.0.0.2', virtualNetwork: { id: VNET }, adminState: 'Down' },
   ]);
   assert.deepEqual(wantedAddresses([], VNET), []);
   assert.deepEqual(
@@ -23,13 +23,13 @@ test('the wanted list: weight > 0 is adminState None, weight 0 is Down, absent i
 test('pool diff: equal lists need no write, any difference does', () => {
   const wanted = wantedAddresses([b('10.0.0.1'), b('10.0.0.2', 0)], VNET);
   const asAzureReturnsIt: LoadBalancerBackendAddress[] = [
-    { name: 'ip-10-0-0-2', ipAddress: '10.0.0.2', virtualNetwork: { id: VNET.toUpperCase() }, adminState: 'Down', inboundNatRulesPortMapping: [] },
-    { name: 'ip-10-0-0-1', ipAddress: '10.0.0.1', virtualNetwork: { id: VNET } },
+    { name: 'sluice-ip-10-0-0-2', ipAddress: '10.0.0.2', virtualNetwork: { id: VNET.toUpperCase() }, adminState: 'Down', inboundNatRulesPortMapping: [] },
+    { name: 'sluice-ip-10-0-0-1', ipAddress: '10.0.0.1', virtualNetwork: { id: VNET } },
   ];
   assert.ok(sameAddresses(asAzureReturnsIt, wanted), 'order, ID case, read-only fields and an absent adminState (None) do not matter');
   const cases: [string, typeof asAzureReturnsIt][] = [
     ['one missing', asAzureReturnsIt.slice(0, 1)],
-    ['one extra', [...asAzureReturnsIt, { name: 'ip-10-0-0-3', ipAddress: '10.0.0.3', virtualNetwork: { id: VNET } }]],
+    ['one extra', [...asAzureReturnsIt, { name: 'sluice-ip-10-0-0-3', ipAddress: '10.0.0.3', virtualNetwork: { id: VNET } }]],
     ['drained one serving', [asAzureReturnsIt[0]!, { ...asAzureReturnsIt[1]!, adminState: 'Down' }]],
     ['admin state Up set by hand', [asAzureReturnsIt[0]!, { ...asAzureReturnsIt[1]!, adminState: 'Up' }]],
     ['another virtual network', [asAzureReturnsIt[0]!, { ...asAzureReturnsIt[1]!, virtualNetwork: { id: `${VNET}2` } }]],

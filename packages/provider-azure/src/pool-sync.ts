@@ -9,12 +9,17 @@
  * 3. PUT the whole pool with `If-Match: <etag>` and wait for the operation to finish;
  * 4. on 412 (someone else wrote first) go back to 1, at most {@link MAX_CONFLICT_RETRIES}
  *    times, then give up with a RetryableError for the work queue to back off.
+ *
+ * Sluice owns only the addresses named `sluice-ip-*`; every other address in the pool is
+ * written back exactly as read, so another writer's addresses are never lost, whether it
+ * wrote long before or between this GET and PUT (the 412 makes this loop re-read them).
  */
 import type { BackendAddressPool, LoadBalancerBackendAddress } from '@azure/arm-network';
 import { RetryableError } from '@sluice/core';
 import type { AzureApi } from './azure-api.ts';
 import { httpStatus } from './errors.ts';
-import { sameAddresses } from './pool-spec.ts';
+import { isSluiceAddress } from './names.ts';
+import { sameAddresses, writableAddress } from './pool-spec.ts';
 
 export const MAX_CONFLICT_RETRIES = 3;
 
@@ -27,8 +32,10 @@ export async function syncPool(api: AzureApi, lbName: string, poolName: string, 
     const pool: BackendAddressPool = await api.call('backendAddressPools.get', resource, signal, (o) =>
       api.client.loadBalancerBackendAddressPools.get(api.resourceGroup, lbName, poolName, o),
     );
-    if (sameAddresses(pool.loadBalancerBackendAddresses, wanted)) return 'unchanged';
-    const body: BackendAddressPool = { name: poolName, loadBalancerBackendAddresses: [...wanted] };
+    const current = pool.loadBalancerBackendAddresses ?? [];
+    if (sameAddresses(current.filter(isSluiceAddress), wanted)) return 'unchanged';
+    const others = current.filter((a) => !isSluiceAddress(a)).map(writableAddress);
+    const body: BackendAddressPool = { name: poolName, loadBalancerBackendAddresses: [...others, ...wanted] };
     if (pool.drainPeriodInSeconds !== undefined) body.drainPeriodInSeconds = pool.drainPeriodInSeconds;
     try {
       await api.lro('backendAddressPools.createOrUpdate', resource, signal, (o) =>
