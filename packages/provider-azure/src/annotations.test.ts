@@ -6,7 +6,7 @@ import { checkService, validateService } from './validation.ts';
 
 const SUBNET = '/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/lb';
 const KEYS =
-  'sluice.dev/azure-public-ip-name, sluice.dev/azure-internal, sluice.dev/azure-internal-subnet-id, sluice.dev/azure-probe-interval, sluice.dev/azure-probe-threshold, sluice.dev/azure-idle-timeout';
+  'sluice.dev/azure-public-ip-name, sluice.dev/azure-internal, sluice.dev/azure-internal-subnet-id, sluice.dev/azure-probe-interval, sluice.dev/azure-probe-threshold, sluice.dev/azure-idle-timeout, sluice.dev/azure-load-balancer-name';
 const SUBNET_ALLOWED =
   'allowed is a subnet resource ID (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)';
 const PIP_ALLOWED =
@@ -33,6 +33,11 @@ const bad = (key: string, value: string, allowed: string) => ({
 describe('validate: each bad annotation gives exactly one sentence naming key, value and what is allowed', () => {
   const cases: [string, Record<string, string>, { field: string; message: string }[]][] = [
     ['unknown azure key', { 'sluice.dev/azure-internel': 'true' }, [bad('sluice.dev/azure-internel', 'true', `allowed are the azure provider keys ${KEYS}`)]],
+    ...['', '-lb', 'lb.', 'lb/x', 'a'.repeat(81)].map((v): [string, Record<string, string>, { field: string; message: string }[]] => [
+      `shared load balancer name ${JSON.stringify(v)}`,
+      { 'sluice.dev/azure-load-balancer-name': v },
+      [bad('sluice.dev/azure-load-balancer-name', v, 'allowed is the name of a Standard load balancer in the resource group: 1 to 80 letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore')],
+    ]),
     ['internal not a boolean', { 'sluice.dev/azure-internal': 'yes' }, [bad('sluice.dev/azure-internal', 'yes', 'allowed are true, false')]],
     [
       'internal without a subnet',

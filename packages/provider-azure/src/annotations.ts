@@ -16,6 +16,7 @@ export const INTERNAL_SUBNET_ID_ANNOTATION = 'sluice.dev/azure-internal-subnet-i
 export const PROBE_INTERVAL_ANNOTATION = 'sluice.dev/azure-probe-interval';
 export const PROBE_THRESHOLD_ANNOTATION = 'sluice.dev/azure-probe-threshold';
 export const IDLE_TIMEOUT_ANNOTATION = 'sluice.dev/azure-idle-timeout';
+export const LOAD_BALANCER_NAME_ANNOTATION = 'sluice.dev/azure-load-balancer-name';
 
 /** Every annotation the azure provider reads. */
 export const AZURE_ANNOTATIONS: readonly string[] = [
@@ -25,6 +26,7 @@ export const AZURE_ANNOTATIONS: readonly string[] = [
   PROBE_INTERVAL_ANNOTATION,
   PROBE_THRESHOLD_ANNOTATION,
   IDLE_TIMEOUT_ANNOTATION,
+  LOAD_BALANCER_NAME_ANNOTATION,
 ];
 
 export const DEFAULT_PROBE_INTERVAL = 5;
@@ -45,6 +47,8 @@ export interface AzureServiceSettings {
   readonly probeIntervalSeconds: number;
   readonly probeThreshold: number;
   readonly idleTimeoutMinutes: number;
+  /** The shared load balancer the Service's parts live in; absent: a load balancer of its own. */
+  readonly sharedLoadBalancer?: string | undefined;
 }
 
 /** Azure resource names for public IPs: 1-80 chars, word chars, periods, hyphens; ends in a word char. */
@@ -122,5 +126,17 @@ export function parseAzureAnnotations(service: ServiceSpecView): { settings: Azu
   const probeThreshold = integer(PROBE_THRESHOLD_ANNOTATION, 1, 10, DEFAULT_PROBE_THRESHOLD);
   const idleTimeoutMinutes = integer(IDLE_TIMEOUT_ANNOTATION, 4, 100, DEFAULT_IDLE_TIMEOUT, ' of minutes');
 
-  return { settings: { frontend, probeIntervalSeconds, probeThreshold, idleTimeoutMinutes }, problems };
+  let sharedLoadBalancer: string | undefined;
+  const rawShared = raw(LOAD_BALANCER_NAME_ANNOTATION);
+  if (rawShared !== undefined) {
+    if (AZURE_NAME.test(rawShared)) sharedLoadBalancer = rawShared;
+    else {
+      invalid(
+        LOAD_BALANCER_NAME_ANNOTATION,
+        'allowed is the name of a Standard load balancer in the resource group: 1 to 80 letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore',
+      );
+    }
+  }
+
+  return { settings: { frontend, probeIntervalSeconds, probeThreshold, idleTimeoutMinutes, ...(sharedLoadBalancer !== undefined ? { sharedLoadBalancer } : {}) }, problems };
 }

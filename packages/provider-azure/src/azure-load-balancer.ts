@@ -29,6 +29,9 @@ import { frontendPublicIpId, privateFrontendIp } from './lb-spec.ts';
 import { deleteStack } from './load-balancer-delete.ts';
 import { ensureStack, statusOf } from './load-balancer-sync.ts';
 import { type AzureContext, RulePortCache, parseResourceId, readLoadBalancer, requireOwned } from './lookup.ts';
+import { parseAzureAnnotations } from './annotations.ts';
+import { type SharedPlacement, deleteShared, ensureShared, moveError, sharedPlacement } from './shared-sync.ts';
+import { hasShareTag } from './shared-lb-spec.ts';
 import { isSluiceAddress, loadBalancerName } from './names.ts';
 import { type AzureProviderOptions, type ResolvedAzureProviderOptions, resolveOptions } from './options.ts';
 import { syncPool } from './pool-sync.ts';
@@ -53,6 +56,13 @@ export class AzureLoadBalancer implements LoadBalancer {
   readonly #ctx: AzureContext;
   /** Load balancer rules whose health API failed, so the warning is logged once per cause. */
   readonly #healthWarned = new Set<string>();
+  /**
+   * Per Service UID, the load balancer its parts were last ensured in (`''`: its own), so a
+   * changed `sluice.dev/azure-load-balancer-name` is refused instead of leaving parts behind.
+   * In memory only; after a restart, a move onto a shared load balancer is still caught by
+   * the dedicated load balancer's existence, the other directions are not.
+   */
+  readonly #placements = new Map<string, string>();
 
   /**
    * Resolves the options (environment variables fill what is not given) and builds the
@@ -64,7 +74,7 @@ export class AzureLoadBalancer implements LoadBalancer {
   }
 
   getLoadBalancerName(clusterName: string, service: ServiceSpecView): string {
-    return loadBalancerName(clusterName, service);
+    return parseAzureAnnotations(service).settings.sharedLoadBalancer ?? loadBalancerName(clusterName, service);
   }
 
   validate(service: ServiceSpecView): readonly ServiceProblem[] {
@@ -72,6 +82,13 @@ export class AzureLoadBalancer implements LoadBalancer {
   }
 
   async getLoadBalancer(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
+    const shared = this.#shared(clusterName, service);
+    if (shared) {
+      const lb = await readLoadBalancer(this.#ctx, shared.lbName, signal);
+      if (!lb || !hasShareTag(lb, shared)) return { exists: false };
+      this.#ctx.rulePorts.remember(shared.cacheKey, lb, shared.prefix);
+      return { exists: true, status: statusOf(await this.#frontendIp(lb, signal, shared.frontendName)) };
+    }
     const lb = await readLoadBalancer(this.#ctx, loadBalancerName(clusterName, service), signal);
     if (!lb) return { exists: false };
     requireOwned(this.#ctx, lb, clusterName, service);
@@ -83,24 +100,38 @@ export class AzureLoadBalancer implements LoadBalancer {
     if (problems.length > 0) {
       throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
     }
-    return ensureStack(this.#ctx, { clusterName, service, settings, backends }, signal);
+    const placed = this.#placements.get(service.uid);
+    const wanted = settings.sharedLoadBalancer ?? '';
+    if (placed !== undefined && placed !== wanted) {
+      const where = (lb: string) => (lb === '' ? `its own load balancer ${loadBalancerName(clusterName, service)}` : `shared load balancer ${lb}`);
+      throw moveError(service, where(placed), where(wanted));
+    }
+    const status = settings.sharedLoadBalancer
+      ? await ensureShared(this.#ctx, { clusterName, service, settings, backends }, signal)
+      : await ensureStack(this.#ctx, { clusterName, service, settings, backends }, signal);
+    this.#placements.set(service.uid, wanted);
+    return status;
   }
 
   async updateLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<void> {
-    const name = loadBalancerName(clusterName, service);
+    const shared = this.#shared(clusterName, service);
+    const name = shared?.lbName ?? loadBalancerName(clusterName, service);
+    const cacheKey = shared?.cacheKey ?? name;
+    const prefix = shared?.prefix ?? '';
     const own = backends.filter((b) => service.ports.some((p) => p.name === b.servicePort));
     const backendPorts = backendPortsOf(service, own);
-    let rulePorts = this.#ctx.rulePorts.get(name);
+    let rulePorts = this.#ctx.rulePorts.get(cacheKey);
     if (rulePorts === undefined) {
       const lb = await readLoadBalancer(this.#ctx, name, signal);
-      if (!lb) {
+      if (!lb || (shared && !hasShareTag(lb, shared))) {
         throw new RetryableError(
           `Load balancer ${name} of Service ${service.namespace}/${service.name} does not exist yet: ensureLoadBalancer creates it before backends can be registered.`,
           { reason: 'LoadBalancerMissing' },
         );
       }
-      requireOwned(this.#ctx, lb, clusterName, service);
-      rulePorts = this.#ctx.rulePorts.get(name) ?? new Map();
+      if (shared) this.#ctx.rulePorts.remember(cacheKey, lb, prefix);
+      else requireOwned(this.#ctx, lb, clusterName, service);
+      rulePorts = this.#ctx.rulePorts.get(cacheKey) ?? new Map();
     }
     const known = rulePorts;
     const stale = service.ports.some((p) => !known.has(p.name) || (backendPorts.has(p.name) && backendPorts.get(p.name) !== known.get(p.name)));
@@ -116,11 +147,11 @@ export class AzureLoadBalancer implements LoadBalancer {
         this.#ctx.api.virtualNetworkId,
       );
       try {
-        await syncPool(this.#ctx.api, name, port.name, wanted, signal);
+        await syncPool(this.#ctx.api, name, `${prefix}${port.name}`, wanted, signal);
       } catch (error) {
         if (!isNotFound(error)) throw error;
         // The pool or the load balancer went away under us (deleted by hand): converge it all.
-        this.#ctx.rulePorts.forget(name);
+        this.#ctx.rulePorts.forget(cacheKey);
         this.#ctx.log.info('backend pool missing, converging load balancer', { service: `${service.namespace}/${service.name}`, name, pool: port.name });
         await this.ensureLoadBalancer(clusterName, service, backends, signal);
         return;
@@ -129,27 +160,34 @@ export class AzureLoadBalancer implements LoadBalancer {
   }
 
   async ensureLoadBalancerDeleted(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
-    await deleteStack(this.#ctx, clusterName, service, signal);
+    const shared = parseAzureAnnotations(service).settings.sharedLoadBalancer;
+    if (shared) await deleteShared(this.#ctx, clusterName, service, shared, signal);
+    else await deleteStack(this.#ctx, clusterName, service, signal);
+    this.#placements.delete(service.uid);
   }
 
   async getBackendHealth(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]> {
-    const name = loadBalancerName(clusterName, service);
+    const shared = this.#shared(clusterName, service);
+    const name = shared?.lbName ?? loadBalancerName(clusterName, service);
+    const prefix = shared?.prefix ?? '';
     const lb = await readLoadBalancer(this.#ctx, name, signal);
-    if (!lb) return [];
-    requireOwned(this.#ctx, lb, clusterName, service);
+    if (!lb || (shared && !hasShareTag(lb, shared))) return [];
+    if (shared) this.#ctx.rulePorts.remember(shared.cacheKey, lb, prefix);
+    else requireOwned(this.#ctx, lb, clusterName, service);
     const out: BackendStatus[] = [];
     for (const port of service.ports) {
-      const pool = lb.backendAddressPools?.find((p) => p.name === port.name);
+      const child = `${prefix}${port.name}`;
+      const pool = lb.backendAddressPools?.find((p) => p.name === child);
       const addresses = (pool?.loadBalancerBackendAddresses ?? []).filter(isSluiceAddress);
       if (addresses.length === 0) continue;
-      const rule = lb.loadBalancingRules?.find((r) => r.name === port.name);
-      const backendPort = rule?.backendPort ?? lb.probes?.find((p) => p.name === port.name)?.port;
+      const rule = lb.loadBalancingRules?.find((r) => r.name === child);
+      const backendPort = rule?.backendPort ?? lb.probes?.find((p) => p.name === child)?.port;
       if (backendPort === undefined) continue;
       let health: LoadBalancerHealthPerRule | undefined;
       let unavailable: string | undefined;
-      if (!rule) unavailable = `load balancer ${name} has no rule ${port.name} yet`;
+      if (!rule) unavailable = `load balancer ${name} has no rule ${child} yet`;
       else if (addresses.some((a) => adminStateOf(a) !== DRAINING_ADMIN_STATE)) {
-        ({ health, unavailable } = await this.#ruleHealth(name, port.name, signal));
+        ({ health, unavailable } = await this.#ruleHealth(name, child, signal));
       }
       out.push(...toBackendStatuses(port.name, backendPort, addresses, health, unavailable));
     }
@@ -188,10 +226,16 @@ export class AzureLoadBalancer implements LoadBalancer {
     }
   }
 
+  /** Where the Service's parts live when it names a shared load balancer; undefined for its own. */
+  #shared(clusterName: string, service: ServiceSpecView): SharedPlacement | undefined {
+    const lbName = parseAzureAnnotations(service).settings.sharedLoadBalancer;
+    return lbName ? sharedPlacement(clusterName, service, lbName) : undefined;
+  }
+
   /** The frontend's IP: the public IP resource's address, or the private frontend address. */
-  async #frontendIp(lb: AzureLb, signal: AbortSignal): Promise<string | undefined> {
-    const pipId = frontendPublicIpId(lb);
-    if (pipId === undefined) return privateFrontendIp(lb);
+  async #frontendIp(lb: AzureLb, signal: AbortSignal, frontendName?: string): Promise<string | undefined> {
+    const pipId = frontendPublicIpId(lb, frontendName);
+    if (pipId === undefined) return privateFrontendIp(lb, frontendName);
     const ref = parseResourceId(pipId);
     if (!ref) return undefined;
     return (await readPublicIp(this.#ctx, ref.resourceGroup, ref.name, signal))?.ipAddress;

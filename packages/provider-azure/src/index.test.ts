@@ -17,7 +17,9 @@ test('the provider: name, capabilities, annotation and tag constants', () => {
   assert.equal(azure.PROBE_INTERVAL_ANNOTATION, 'sluice.dev/azure-probe-interval');
   assert.equal(azure.PROBE_THRESHOLD_ANNOTATION, 'sluice.dev/azure-probe-threshold');
   assert.equal(azure.IDLE_TIMEOUT_ANNOTATION, 'sluice.dev/azure-idle-timeout');
-  assert.equal(azure.AZURE_ANNOTATIONS.length, 6);
+  assert.equal(azure.LOAD_BALANCER_NAME_ANNOTATION, 'sluice.dev/azure-load-balancer-name');
+  assert.equal(azure.AZURE_ANNOTATIONS.length, 7);
+  assert.deepEqual([azure.TAG_SHARED, azure.TAG_SHARED_SERVICE_PREFIX], ['sluice-shared', 'sluice-svc-']);
   assert.deepEqual(
     [azure.TAG_CLUSTER, azure.TAG_SERVICE_NAMESPACE, azure.TAG_SERVICE_NAME, azure.TAG_SERVICE_UID, azure.TAG_MANAGED_BY, azure.MANAGED_BY],
     ['sluice-cluster', 'sluice-service-namespace', 'sluice-service-name', 'sluice-service-uid', 'sluice-managed-by', 'sluice'],

@@ -1,6 +1,6 @@
 /**
  * @sluice/provider-azure: Sluice on Azure Standard Load Balancer with IP-based backend
- * pools. One load balancer per Service, one pool, probe and rule per Service port, pod IPs
+ * pools. One load balancer per Service (or a share of a named one), one pool, probe and rule per Service port, pod IPs
  * as backend addresses, draining natively with adminState `Down`.
  */
 import { AzureLoadBalancer } from './azure-load-balancer.ts';
@@ -17,12 +17,13 @@ export {
   IDLE_TIMEOUT_ANNOTATION,
   INTERNAL_ANNOTATION,
   INTERNAL_SUBNET_ID_ANNOTATION,
+  LOAD_BALANCER_NAME_ANNOTATION,
   PROBE_INTERVAL_ANNOTATION,
   PROBE_THRESHOLD_ANNOTATION,
   PUBLIC_IP_NAME_ANNOTATION,
 } from './annotations.ts';
-export { MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_NAME, TAG_SERVICE_NAMESPACE, TAG_SERVICE_UID } from './tags.ts';
-export { BACKEND_ADDRESS_PREFIX, FRONTEND_NAME, MAX_LOAD_BALANCER_NAME_LENGTH, backendAddressName, isSluiceAddress, loadBalancerName, ownedPublicIpName } from './names.ts';
+export { MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_NAME, TAG_SERVICE_NAMESPACE, TAG_SERVICE_UID, TAG_SHARED, TAG_SHARED_SERVICE_PREFIX } from './tags.ts';
+export { BACKEND_ADDRESS_PREFIX, FRONTEND_NAME, MAX_LOAD_BALANCER_NAME_LENGTH, backendAddressName, isSluiceAddress, loadBalancerName, ownedPublicIpName, sharedServiceId } from './names.ts';
 export { DRAINING_ADMIN_STATE, SERVING_ADMIN_STATE } from './pool-spec.ts';
 
 /**

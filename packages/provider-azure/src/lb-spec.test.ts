@@ -26,8 +26,8 @@ function desired(overrides: Partial<Parameters<typeof desiredLoadBalancer>[0]> =
 test('backend ports come from the backends, else a numeric targetPort, else the rule, else the Service port', () => {
   const current: AzureLb = { loadBalancingRules: [{ name: 'dns', backendPort: 9953 }] };
   assert.deepEqual(portSpecs(PORTS, new Map([['dns', 5353]]), current), [
-    { name: 'http', protocol: 'Tcp', frontendPort: 80, backendPort: 8080 },
-    { name: 'dns', protocol: 'Udp', frontendPort: 53, backendPort: 5353 },
+    { name: 'http', child: 'http', protocol: 'Tcp', frontendPort: 80, backendPort: 8080 },
+    { name: 'dns', child: 'dns', protocol: 'Udp', frontendPort: 53, backendPort: 5353 },
   ]);
   assert.equal(portSpecs(PORTS, new Map(), current)[1]?.backendPort, 9953);
   assert.equal(portSpecs(PORTS, new Map(), undefined)[1]?.backendPort, 53);

@@ -18,6 +18,8 @@ import { hasTags } from './tags.ts';
 /** One Service port as the load balancer carries it. */
 export interface PortSpec {
   readonly name: string;
+  /** The name of the port's pool, probe and rule in Azure: the port name, prefixed in a shared load balancer. */
+  readonly child: string;
   readonly protocol: 'Tcp' | 'Udp';
   readonly frontendPort: number;
   readonly backendPort: number;
@@ -35,6 +37,8 @@ export interface LoadBalancerInput {
   readonly settings: Pick<AzureServiceSettings, 'probeIntervalSeconds' | 'probeThreshold' | 'idleTimeoutMinutes'>;
   /** The load balancer as it is now, when it exists: its pools keep their addresses and its foreign tags stay. */
   readonly current?: AzureLb | undefined;
+  /** The frontend IP configuration's name. @default `frontend` */
+  readonly frontendName?: string;
 }
 
 /**
@@ -42,23 +46,24 @@ export interface LoadBalancerInput {
  * targetPort, else what the rule has now, else the Service port itself (a named targetPort
  * with no backends yet; the hot path converges the rule once backends arrive).
  */
-export function portSpecs(ports: readonly ServicePortView[], backendPorts: ReadonlyMap<string, number>, current: AzureLb | undefined): PortSpec[] {
+export function portSpecs(ports: readonly ServicePortView[], backendPorts: ReadonlyMap<string, number>, current: AzureLb | undefined, childPrefix = ''): PortSpec[] {
   return ports.map((p) => {
-    const existing = current?.loadBalancingRules?.find((r) => r.name === p.name)?.backendPort;
+    const child = `${childPrefix}${p.name}`;
+    const existing = current?.loadBalancingRules?.find((r) => r.name === child)?.backendPort;
     const backendPort = backendPorts.get(p.name) ?? (typeof p.targetPort === 'number' ? p.targetPort : undefined) ?? existing ?? p.port;
-    return { name: p.name, protocol: p.protocol === 'UDP' ? 'Udp' : 'Tcp', frontendPort: p.port, backendPort };
+    return { name: p.name, child, protocol: p.protocol === 'UDP' ? 'Udp' : 'Tcp', frontendPort: p.port, backendPort };
   });
 }
 
-function frontendConfig(target: FrontendTarget): FrontendIPConfiguration {
+function frontendConfig(target: FrontendTarget, name: string): FrontendIPConfiguration {
   return 'publicIpId' in target
-    ? { name: FRONTEND_NAME, publicIPAddress: { id: target.publicIpId } }
-    : { name: FRONTEND_NAME, subnet: { id: target.subnetId }, privateIPAllocationMethod: 'Dynamic' };
+    ? { name, publicIPAddress: { id: target.publicIpId } }
+    : { name, subnet: { id: target.subnetId }, privateIPAllocationMethod: 'Dynamic' };
 }
 
 function probe(port: PortSpec, input: LoadBalancerInput): Probe {
   return {
-    name: port.name,
+    name: port.child,
     protocol: 'Tcp',
     port: port.backendPort,
     intervalInSeconds: input.settings.probeIntervalSeconds,
@@ -68,13 +73,13 @@ function probe(port: PortSpec, input: LoadBalancerInput): Probe {
 
 function rule(port: PortSpec, input: LoadBalancerInput): LoadBalancingRule {
   return {
-    name: port.name,
+    name: port.child,
     protocol: port.protocol,
     frontendPort: port.frontendPort,
     backendPort: port.backendPort,
-    frontendIPConfiguration: { id: childId(input.lbId, 'frontendIPConfigurations', FRONTEND_NAME) },
-    backendAddressPool: { id: childId(input.lbId, 'backendAddressPools', port.name) },
-    probe: { id: childId(input.lbId, 'probes', port.name) },
+    frontendIPConfiguration: { id: childId(input.lbId, 'frontendIPConfigurations', input.frontendName ?? FRONTEND_NAME) },
+    backendAddressPool: { id: childId(input.lbId, 'backendAddressPools', port.child) },
+    probe: { id: childId(input.lbId, 'probes', port.child) },
     enableFloatingIP: false,
     disableOutboundSnat: true,
     // TCP reset and the idle timeout are TCP settings; UDP rules leave them to Azure.
@@ -83,9 +88,9 @@ function rule(port: PortSpec, input: LoadBalancerInput): LoadBalancingRule {
 }
 
 function pool(port: PortSpec, input: LoadBalancerInput): BackendAddressPool {
-  const existing = input.current?.backendAddressPools?.find((p) => p.name === port.name);
+  const existing = input.current?.backendAddressPools?.find((p) => p.name === port.child);
   return {
-    name: port.name,
+    name: port.child,
     loadBalancerBackendAddresses: (existing?.loadBalancerBackendAddresses ?? []).map(writableAddress),
     ...(existing?.drainPeriodInSeconds !== undefined ? { drainPeriodInSeconds: existing.drainPeriodInSeconds } : {}),
   };
@@ -98,7 +103,7 @@ export function desiredLoadBalancer(input: LoadBalancerInput): AzureLb {
     location: input.current?.location ?? input.location,
     tags: { ...(input.current?.tags ?? {}), ...input.tags },
     sku: { name: 'Standard', tier: 'Regional' },
-    frontendIPConfigurations: [frontendConfig(input.frontend)],
+    frontendIPConfigurations: [frontendConfig(input.frontend, input.frontendName ?? FRONTEND_NAME)],
     backendAddressPools: input.ports.map((p) => pool(p, input)),
     probes: input.ports.map((p) => probe(p, input)),
     loadBalancingRules: input.ports.map((p) => rule(p, input)),
@@ -110,7 +115,7 @@ const byName = <T extends { name?: string | undefined }>(items: readonly T[] | u
   [...(items ?? [])].sort((a, b) => ((a.name ?? '') < (b.name ?? '') ? -1 : (a.name ?? '') > (b.name ?? '') ? 1 : 0));
 
 /** The fields Sluice sets, in a form two load balancers can be compared by. */
-function canonical(lb: AzureLb): unknown {
+export function canonical(lb: AzureLb): unknown {
   return {
     sku: lb.sku?.name,
     frontends: byName(lb.frontendIPConfigurations).map((f) => ({
@@ -150,11 +155,11 @@ export function loadBalancerMatches(current: AzureLb, desired: AzureLb): boolean
 }
 
 /** The frontend's private IP (internal load balancers), when Azure has assigned one. */
-export function privateFrontendIp(lb: AzureLb | undefined): string | undefined {
-  return lb?.frontendIPConfigurations?.find((f) => f.name === FRONTEND_NAME)?.privateIPAddress;
+export function privateFrontendIp(lb: AzureLb | undefined, frontendName = FRONTEND_NAME): string | undefined {
+  return lb?.frontendIPConfigurations?.find((f) => f.name === frontendName)?.privateIPAddress;
 }
 
 /** The public IP resource the frontend uses, if any. */
-export function frontendPublicIpId(lb: AzureLb | undefined): string | undefined {
-  return lb?.frontendIPConfigurations?.find((f) => f.name === FRONTEND_NAME)?.publicIPAddress?.id;
+export function frontendPublicIpId(lb: AzureLb | undefined, frontendName = FRONTEND_NAME): string | undefined {
+  return lb?.frontendIPConfigurations?.find((f) => f.name === frontendName)?.publicIPAddress?.id;
 }

@@ -104,14 +104,14 @@ export async function ensureStack(ctx: AzureContext, input: EnsureInput, signal:
 }
 
 /** Converges every pool whose addresses, as the load balancer shows them, differ from its backends. */
-async function syncPools(ctx: AzureContext, lbName: string, lb: AzureLb, ports: readonly PortSpec[], backends: readonly Backend[], signal: AbortSignal): Promise<void> {
+export async function syncPools(ctx: AzureContext, lbName: string, lb: AzureLb, ports: readonly PortSpec[], backends: readonly Backend[], signal: AbortSignal): Promise<void> {
   for (const port of ports) {
     const wanted = wantedAddresses(
       backends.filter((b) => b.servicePort === port.name),
       ctx.api.virtualNetworkId,
     );
-    const pool = lb.backendAddressPools?.find((p) => p.name === port.name);
+    const pool = lb.backendAddressPools?.find((p) => p.name === port.child);
     if (pool && sameAddresses(pool.loadBalancerBackendAddresses, wanted)) continue;
-    await syncPool(ctx.api, lbName, port.name, wanted, signal);
+    await syncPool(ctx.api, lbName, port.child, wanted, signal);
   }
 }

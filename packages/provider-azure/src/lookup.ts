@@ -22,10 +22,13 @@ export class RulePortCache {
     return this.#byLb.get(lbName);
   }
 
-  remember(lbName: string, lb: AzureLb): void {
+  /** Remembers the rules named `<childPrefix><port>` under `key`, by port name (a shared load balancer holds other Services' rules too). */
+  remember(key: string, lb: AzureLb, childPrefix = ''): void {
     const ports = new Map<string, number>();
-    for (const rule of lb.loadBalancingRules ?? []) if (rule.name && rule.backendPort !== undefined) ports.set(rule.name, rule.backendPort);
-    this.#byLb.set(lbName, ports);
+    for (const rule of lb.loadBalancingRules ?? []) {
+      if (rule.name?.startsWith(childPrefix) && rule.backendPort !== undefined) ports.set(rule.name.slice(childPrefix.length), rule.backendPort);
+    }
+    this.#byLb.set(key, ports);
   }
 
   forget(lbName: string): void {

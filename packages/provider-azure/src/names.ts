@@ -43,6 +43,15 @@ export function loadBalancerName(clusterName: string, service: Pick<ServiceSpecV
   return `${PREFIX}-${ns}-${fragment(service.name, room)}-${hash}`;
 }
 
+/**
+ * The short, stable id that prefixes a Service's parts in a shared load balancer:
+ * `<first 8 of namespace>-<first 8 of name>-<6 hex of SHA-256(cluster, UID)>`, at most 24
+ * characters. The hash makes it unique per cluster and Service UID; the rest is for people.
+ */
+export function sharedServiceId(clusterName: string, service: Pick<ServiceSpecView, 'namespace' | 'name' | 'uid'>): string {
+  return `${fragment(service.namespace, 8)}-${fragment(service.name, 8)}-${serviceHash(clusterName, service).slice(0, 6)}`;
+}
+
 /** The public IP Sluice creates and owns for a Service: `<lb>-pip`. */
 export function ownedPublicIpName(loadBalancer: string): string {
   return `${loadBalancer}${PUBLIC_IP_SUFFIX}`;

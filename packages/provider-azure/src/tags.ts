@@ -12,6 +12,22 @@ export const TAG_SERVICE_NAME = 'sluice-service-name';
 export const TAG_SERVICE_UID = 'sluice-service-uid';
 export const TAG_MANAGED_BY = 'sluice-managed-by';
 export const MANAGED_BY = 'sluice';
+/** On a shared load balancer Sluice created: `true`. Only such a load balancer is ever deleted by Sluice. */
+export const TAG_SHARED = 'sluice-shared';
+/** On a shared load balancer, one tag per Service using it: `sluice-svc-<service id>=<namespace>/<name>`. */
+export const TAG_SHARED_SERVICE_PREFIX = 'sluice-svc-';
+/** Azure allows at most 50 tags on a resource. */
+export const MAX_TAGS = 50;
+
+/** The tag recording that a Service uses a shared load balancer. */
+export function sharedServiceTag(serviceId: string, service: Pick<ServiceSpecView, 'namespace' | 'name'>): [string, string] {
+  return [`${TAG_SHARED_SERVICE_PREFIX}${serviceId}`, `${service.namespace}/${service.name}`];
+}
+
+/** Tags of a shared load balancer Sluice creates: no Service tags, those come per Service. */
+export function sharedLoadBalancerTags(clusterName: string): Record<string, string> {
+  return { [TAG_MANAGED_BY]: MANAGED_BY, [TAG_CLUSTER]: clusterName, [TAG_SHARED]: 'true' };
+}
 
 /** Tags for the load balancer and the public IP Sluice creates. */
 export function serviceTags(clusterName: string, service: Pick<ServiceSpecView, 'namespace' | 'name' | 'uid'>): Record<string, string> {

@@ -286,6 +286,9 @@ export class FakeArm {
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== existing?.etag) {
       return cloudError(412, 'PreconditionFailed', `Precondition failed: the If-Match ETag ${ifMatch} does not match the current ETag of load balancer ${name}.`);
     }
+    if (req.headers['if-none-match'] === '*' && existing !== undefined) {
+      return cloudError(412, 'PreconditionFailed', `Precondition failed: load balancer ${name} already exists (If-None-Match: *).`);
+    }
     if (!body?.location) return cloudError(400, 'LocationRequired', 'The location property is required for this definition.');
     if (body.sku?.name !== 'Standard') return cloudError(400, 'InvalidLoadBalancerSku', `Load balancer ${name} must use the Standard SKU in this fake, got ${body.sku?.name}.`);
     const lbId = this.#id('loadBalancers', name);
@@ -389,7 +392,12 @@ export class FakeArm {
   }
 
   #deleteLoadBalancer(req: ArmRequest, name: string): ArmReply {
-    if (!this.loadBalancers.has(name.toLowerCase())) return { status: 204 };
+    const lb = this.loadBalancers.get(name.toLowerCase());
+    if (!lb) return { status: 204 };
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== lb.etag) {
+      return cloudError(412, 'PreconditionFailed', `Precondition failed: the If-Match ETag ${ifMatch} does not match the current ETag of load balancer ${name}.`);
+    }
     const headers = this.#startOperation(req, { onDone: () => this.loadBalancers.delete(name.toLowerCase()) }, true);
     return { status: 202, headers };
   }
