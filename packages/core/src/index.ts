@@ -41,6 +41,7 @@ export {
   parseServiceSettings,
 } from './model/annotations.ts';
 export { toServiceView } from './model/service-view.ts';
+export { type AnnotationReader, createAnnotationReader } from './model/annotation-reader.ts';
 export {
   type BuildDesiredOptions,
   DEFAULT_GATE_CONDITION_TYPE,

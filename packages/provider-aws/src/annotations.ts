@@ -8,7 +8,7 @@
  * interval 5-300 s (30), timeout 2-120 s (HTTP 6, TCP and HTTPS 10), thresholds 2-10
  * (healthy 5, unhealthy 2), port `traffic-port`, path `/`.
  */
-import type { ServiceProblem, ServiceSpecView } from '@sluice/core';
+import { type ServiceProblem, type ServiceSpecView, createAnnotationReader } from '@sluice/core';
 
 export const AWS_ANNOTATION_PREFIX = 'sluice.dev/aws-';
 export const SCHEME_ANNOTATION = 'sluice.dev/aws-scheme';
@@ -85,31 +85,9 @@ const CERTIFICATE_ARN = /^arn:aws(-[a-z]+)*:(acm:[a-z0-9-]+:\d{12}:certificate\/
 
 /** Reads the Service's aws annotations; problems are returned, never thrown. */
 export function parseAwsAnnotations(service: ServiceSpecView): { settings: AwsServiceSettings; problems: ServiceProblem[] } {
-  const annotations = service.annotations ?? {};
-  const problems: ServiceProblem[] = [];
-  const invalid = (key: string, allowed: string): void => {
-    problems.push({
-      field: `metadata.annotations[${key}]`,
-      message: `Service ${service.namespace}/${service.name} annotation ${key}="${annotations[key]}" is invalid: ${allowed}.`,
-    });
-  };
-  const raw = (key: string): string | undefined => annotations[key]?.trim();
-  const integer = (key: string, min: number, max: number, fallback: number, unit = ''): number => {
-    const value = raw(key);
-    if (value === undefined) return fallback;
-    const n = /^\d+$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
-    if (Number.isNaN(n) || n < min || n > max) {
-      invalid(key, `allowed is a whole number${unit} from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
-
-  for (const key of Object.keys(annotations)) {
-    if (key.startsWith(AWS_ANNOTATION_PREFIX) && !AWS_ANNOTATIONS.includes(key)) {
-      invalid(key, `allowed are the aws provider keys ${AWS_ANNOTATIONS.join(', ')}`);
-    }
-  }
+  const reader = createAnnotationReader(service);
+  const { problems, invalid, raw, integer } = reader;
+  reader.rejectUnknown(AWS_ANNOTATION_PREFIX, AWS_ANNOTATIONS, 'aws');
 
   let scheme: Scheme = DEFAULT_SCHEME;
   const rawScheme = raw(SCHEME_ANNOTATION);

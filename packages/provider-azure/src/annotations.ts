@@ -7,7 +7,7 @@
  * Limits are Azure Load Balancer's own: probe interval 5 s minimum (Sluice caps it at
  * 300), probe threshold 1 or more (capped at 10), TCP idle timeout 4-100 minutes.
  */
-import type { ServiceProblem, ServiceSpecView } from '@sluice/core';
+import { type ServiceProblem, type ServiceSpecView, createAnnotationReader } from '@sluice/core';
 
 export const AZURE_ANNOTATION_PREFIX = 'sluice.dev/azure-';
 export const PUBLIC_IP_NAME_ANNOTATION = 'sluice.dev/azure-public-ip-name';
@@ -57,31 +57,9 @@ export const SUBNET_ID = /^\/subscriptions\/[^/\s]+\/resourceGroups\/[^/\s]+\/pr
 
 /** Reads the Service's azure annotations; problems are returned, never thrown. */
 export function parseAzureAnnotations(service: ServiceSpecView): { settings: AzureServiceSettings; problems: ServiceProblem[] } {
-  const annotations = service.annotations ?? {};
-  const problems: ServiceProblem[] = [];
-  const invalid = (key: string, allowed: string): void => {
-    problems.push({
-      field: `metadata.annotations[${key}]`,
-      message: `Service ${service.namespace}/${service.name} annotation ${key}="${annotations[key]}" is invalid: ${allowed}.`,
-    });
-  };
-  const raw = (key: string): string | undefined => annotations[key]?.trim();
-  const integer = (key: string, min: number, max: number, fallback: number, unit = ''): number => {
-    const value = raw(key);
-    if (value === undefined) return fallback;
-    const n = /^\d+$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
-    if (Number.isNaN(n) || n < min || n > max) {
-      invalid(key, `allowed is a whole number${unit} from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
-
-  for (const key of Object.keys(annotations)) {
-    if (key.startsWith(AZURE_ANNOTATION_PREFIX) && !AZURE_ANNOTATIONS.includes(key)) {
-      invalid(key, `allowed are the azure provider keys ${AZURE_ANNOTATIONS.join(', ')}`);
-    }
-  }
+  const reader = createAnnotationReader(service);
+  const { problems, invalid, raw, integer } = reader;
+  reader.rejectUnknown(AZURE_ANNOTATION_PREFIX, AZURE_ANNOTATIONS, 'azure');
 
   let internal = false;
   const rawInternal = raw(INTERNAL_ANNOTATION);
