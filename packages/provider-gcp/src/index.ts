@@ -1,25 +1,50 @@
 /**
- * @sluice/provider-gcp: Sluice on zonal GCE_VM_IP_PORT NEGs.
- *
- * This release ships the package shape only: the factory is selectable with
- * `--provider gcp` and loads by dynamic import, but it refuses to start, with one
- * sentence saying so, until the Gcp implementation lands (issue 6).
+ * @sluice/provider-gcp: Sluice on a regional proxy Network Load Balancer whose backends are
+ * zonal GCE_VM_IP_PORT NEGs of pod IPs. One backend service and health check per Service,
+ * one target TCP proxy and forwarding rule per Service port, draining by NEG detach under
+ * the backend service's connection draining.
  */
-import { type LoadBalancer, type Logger, TerminalError } from '@sluice/core';
+import { GcpLoadBalancer } from './gcp-load-balancer.ts';
+import type { GcpProviderOptions } from './options.ts';
 
-/** Options of the gcp provider. */
-export interface GcpProviderOptions {
-  /** Names the cluster in resource names and ownership tags. */
-  readonly clusterName: string;
-  readonly log?: Logger;
-}
+export { GcpLoadBalancer, MAX_BATCH } from './gcp-load-balancer.ts';
+export {
+  DEFAULT_API_ENDPOINT,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  ENV,
+  FLAG,
+  type GcpProviderOptions,
+  type ResolvedGcpProviderOptions,
+} from './options.ts';
+export type { GcpClients } from './gcp-api.ts';
+export {
+  DEFAULT_DRAINING_TIMEOUT,
+  DEFAULT_HEALTHCHECK_INTERVAL,
+  DEFAULT_HEALTHCHECK_TIMEOUT,
+  DEFAULT_HEALTHY_THRESHOLD,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_UNHEALTHY_THRESHOLD,
+  DRAINING_TIMEOUT_ANNOTATION,
+  GCP_ANNOTATIONS,
+  GCP_ANNOTATION_PREFIX,
+  HEALTHCHECK_INTERVAL_ANNOTATION,
+  HEALTHCHECK_TIMEOUT_ANNOTATION,
+  HEALTHY_THRESHOLD_ANNOTATION,
+  INTERNAL_ANNOTATION,
+  MAX_CONNECTIONS_ANNOTATION,
+  UNHEALTHY_THRESHOLD_ANNOTATION,
+} from './annotations.ts';
+export { LABEL_MANAGED_BY, LABEL_SERVICE_HASH, MANAGED_BY, ownerDescription, parseOwner } from './ownership.ts';
+export { NAME_PREFIX, ResourceNames, serviceHash, zoneSuffix } from './names.ts';
 
-/** Always throws a {@link TerminalError} in this release: the gcp provider cannot start yet. */
-export function createGcpProvider(options: GcpProviderOptions): LoadBalancer {
-  throw new TerminalError(
-    `--provider gcp cannot start: @sluice/provider-gcp ${VERSION} has no zonal GCE_VM_IP_PORT NEGs support yet (cluster ${options.clusterName}); use --provider local.`,
-    { field: '--provider', reason: 'ProviderUnavailable' },
-  );
+/**
+ * Creates the gcp provider. Options not given fall back to GOOGLE_CLOUD_PROJECT, GCP_REGION,
+ * GCP_NETWORK, GCP_SUBNETWORK and GCP_COMPUTE_ENDPOINT; a missing required one is a
+ * TerminalError naming the flag and the variable. Builds its clients; sends nothing until
+ * the first call. Credentials: Application Default Credentials.
+ */
+export function createGcpProvider(options: GcpProviderOptions): GcpLoadBalancer {
+  return new GcpLoadBalancer(options);
 }
 
 /** The package version, for messages. */
