@@ -1,0 +1,90 @@
+/**
+ * What every route handler sees: the store, operations, faults, health and seeds, plus the
+ * helpers that keep handlers short (reference resolution, starting an operation).
+ */
+import type { ComputeStore, StoredResource } from './compute-store.ts';
+import type { EndpointHealth } from './endpoint-health.ts';
+import type { FaultBox } from './faults.ts';
+import { GceError, resourceInUse } from './gce-errors.ts';
+import type { JsonObject } from './json.ts';
+import type { Operations } from './operations.ts';
+import { parseRef, type ResourceRef, relativeName, selfLink } from './resource-refs.ts';
+
+/** One endpoint in a NEG, as `listNetworkEndpoints` returns it under `networkEndpoint`. */
+export interface StoredEndpoint {
+  readonly ipAddress: string;
+  readonly port: number;
+  readonly instance?: string;
+  readonly annotations?: Record<string, string>;
+}
+
+export interface RequestInfo {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** The parsed JSON body; `{}` when there is none. */
+  readonly body: JsonObject;
+  readonly restMethod: string;
+}
+
+export type Handler = (ctx: ComputeContext, req: RequestInfo) => JsonObject | Promise<JsonObject>;
+
+export interface ComputeContext {
+  readonly store: ComputeStore;
+  readonly operations: Operations;
+  readonly faults: FaultBox;
+  readonly health: EndpointHealth;
+  /** NEG relative name → endpoints, in attach order. */
+  readonly endpoints: Map<string, StoredEndpoint[]>;
+  /** Project → zone name → region name. */
+  readonly zones: Map<string, Map<string, string>>;
+  /** Next host number handed out from 203.0.113.0/24. */
+  nextAddress: number;
+}
+
+/** Resolves a reference and requires the resource to exist (404 `notFound` otherwise). */
+export function resolve(ctx: ComputeContext, value: unknown, collection: string, defaults: Omit<ResourceRef, 'collection' | 'name'>, field: string): StoredResource {
+  if (typeof value !== 'string' || value === '') throw notFoundField(field);
+  const ref = parseRef(value, collection, defaults, field);
+  return ctx.store.get(ref);
+}
+
+function notFoundField(field: string): GceError {
+  return new GceError(400, 'required', `Required field '${field}' not specified`);
+}
+
+/**
+ * Accepts a mutation whose validation has passed: applies it unless a fault makes the
+ * operation fail, and returns the operation. `apply` returns the target's id.
+ */
+export function mutate(ctx: ComputeContext, req: RequestInfo, target: ResourceRef, operationType: string, apply: () => string | undefined): JsonObject {
+  const fault = ctx.faults.takeOperation(req.restMethod);
+  if (fault !== undefined) return ctx.operations.start(target, operationType, undefined, fault);
+  const targetId = apply();
+  return ctx.operations.start(target, operationType, targetId);
+}
+
+/** `{ kind, id, items, selfLink, nextPageToken }` as list methods answer. */
+export function listBody(kind: string, scope: ResourceRef, items: JsonObject[], nextPageToken: string | undefined): JsonObject {
+  const body: JsonObject = { kind, id: relativeName({ ...scope, name: '' }).replace(/\/$/, ''), items, selfLink: selfLink({ ...scope, name: '' }).replace(/\/$/, '') };
+  if (nextPageToken !== undefined) body.nextPageToken = nextPageToken;
+  return body;
+}
+
+/** Every stored resource whose `field` (a reference or list of references) points at `target`. */
+export function usersOf(ctx: ComputeContext, collection: string, target: ResourceRef, refsOf: (body: JsonObject) => string[]): StoredResource[] {
+  const wanted = relativeName(target);
+  return ctx.store.all(collection).filter((item) =>
+    refsOf(item.body).some((r) => {
+      try {
+        return relativeName(parseRef(r, target.collection, target, 'ref')) === wanted;
+      } catch {
+        return false;
+      }
+    }),
+  );
+}
+
+/** 400 `resourceInUseByAnotherResource`; `kind` is GCE's snake_case type name, e.g. `health_check`. */
+export function inUse(kind: string, ref: ResourceRef, user: ResourceRef): GceError {
+  return resourceInUse(kind, relativeName(ref), relativeName(user));
+}

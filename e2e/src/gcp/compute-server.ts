@@ -1,0 +1,154 @@
+/**
+ * A Compute Engine v1 REST test server on 127.0.0.1: NEGs and their endpoints, regional
+ * health checks, backend services, target TCP proxies and forwarding rules, operations,
+ * seeded networks/subnetworks/zones. It answers in GCE's shapes and errors, injects faults,
+ * logs every request and checks every exchange against the SDK's protos (proto-check.ts).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ComputeContext, RequestInfo } from './compute-context.ts';
+import { type ComputeState, createComputeState } from './compute-state.ts';
+import { ComputeStore } from './compute-store.ts';
+import { EndpointHealth } from './endpoint-health.ts';
+import { FaultBox, type Faults } from './faults.ts';
+import { badRequest, GceError, isGceError, methodNotAllowed, rateLimited, serverError, unknownPath } from './gce-errors.ts';
+import { isObject, type JsonObject } from './json.ts';
+import { type OperationTiming, Operations } from './operations.ts';
+import { loadProtoChecker, type ProtoChecker } from './proto-check.ts';
+import { type LoggedRequest, type RequestLog, RequestRecorder } from './request-log.ts';
+import { matchRoute, type Route } from './router.ts';
+import { backendServiceRoutes } from './routes-backend-services.ts';
+import { frontendRoutes } from './routes-frontends.ts';
+import { healthCheckRoutes } from './routes-health-checks.ts';
+import { negRoutes } from './routes-negs.ts';
+import { networkRoutes, operationRoutes } from './routes-operations.ts';
+
+export interface ComputeServerOptions {
+  /** Operation progress. @default { pollsBeforeDone: 0, delayMs: 0, waitTimeoutMs: 120000 } */
+  readonly operations?: OperationTiming;
+  /** TCP connect timeout of health probes, ms. @default 1000 */
+  readonly probeTimeoutMs?: number;
+  /** A shared checker (loading the protos takes a moment). @default a new one */
+  readonly protoChecker?: ProtoChecker;
+  /** Clock for timestamps and operation delays. @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface ComputeServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Client options for any `@google-cloud/compute` client (add `authClient`). */
+  readonly clientOptions: { readonly apiEndpoint: string; readonly port: number; readonly protocol: 'http' };
+  readonly state: ComputeState;
+  readonly faults: Faults;
+  readonly requests: RequestLog;
+  readonly protoCheck: ProtoChecker;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+export async function startComputeServer(options: ComputeServerOptions = {}): Promise<ComputeServer> {
+  const now = options.now ?? Date.now;
+  const store = new ComputeStore(now);
+  const faults = new FaultBox();
+  const ctx: ComputeContext = {
+    store,
+    operations: new Operations(store, now, options.operations),
+    faults,
+    health: new EndpointHealth(options.probeTimeoutMs),
+    endpoints: new Map(),
+    zones: new Map(),
+    nextAddress: 10,
+  };
+  const routes: Route[] = [...negRoutes(), ...healthCheckRoutes(), ...backendServiceRoutes(), ...frontendRoutes(), ...operationRoutes(), ...networkRoutes()];
+  const log = new RequestRecorder();
+  const protoCheck = options.protoChecker ?? loadProtoChecker();
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const raw = await readBody(req);
+    let restMethod = 'unknown';
+    let status = 200;
+    let body: unknown;
+    let parsed: unknown;
+    try {
+      const m = matchRoute(routes, method, url.pathname);
+      if (m.kind === 'none') throw unknownPath(url.pathname);
+      if (m.kind === 'method') throw methodNotAllowed(method, url.pathname);
+      restMethod = m.route.restMethod;
+      if (raw.length > 0) {
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          throw badRequest(`Invalid JSON payload received. ${raw.slice(0, 40)}`);
+        }
+      }
+      // The SDK sends `""` as the body of bodiless POSTs such as `operations.wait`.
+      if (parsed === '') parsed = undefined;
+      if (parsed !== undefined && !isObject(parsed)) throw badRequest('Invalid JSON payload received. Expected an object.');
+      const fault = faults.takeRequest(restMethod);
+      if (fault?.kind === 'rateLimit') throw rateLimited(m.params.project ?? 'unknown');
+      if (fault?.kind === 'fail') throw serverError(fault.status);
+      const info: RequestInfo = { params: m.params, query: url.searchParams, body: (parsed as JsonObject | undefined) ?? {}, restMethod };
+      body = await m.route.handler(ctx, info);
+    } catch (err) {
+      const e = isGceError(err) ? err : new GceError(500, 'backendError', err instanceof Error ? err.message : String(err));
+      status = e.status;
+      body = e.body();
+    }
+    protoCheck.check(method, url.pathname, url.searchParams, parsed, status, body);
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    const entry: LoggedRequest = { method, path: url.pathname, restMethod, status, at: now() };
+    log.record(entry);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    clientOptions: { apiEndpoint: '127.0.0.1', port, protocol: 'http' },
+    state: createComputeState(ctx),
+    faults,
+    requests: log,
+    protoCheck,
+    close: async () => {
+      ctx.operations.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,106 @@
+/** Regional target TCP proxies and regional forwarding rules. */
+import { type ComputeContext, type Handler, inUse, listBody, mutate, type RequestInfo, resolve, usersOf } from './compute-context.ts';
+import { alreadyExists, GceError, invalid } from './gce-errors.ts';
+import type { JsonObject } from './json.ts';
+import { paginate } from './paging.ts';
+import { checkName, type ResourceRef, relativeName } from './resource-refs.ts';
+import { type Route, route } from './router.ts';
+
+const OUTPUT_ONLY = ['kind', 'id', 'creationTimestamp', 'selfLink', 'region', 'name'];
+
+function regional(req: RequestInfo, collection: string, name: string): ResourceRef {
+  return { project: req.params.project!, scopeKind: 'regions', scope: req.params.region!, collection, name };
+}
+
+function strip(body: JsonObject): JsonObject {
+  const out = structuredClone(body);
+  for (const k of OUTPUT_ONLY) delete out[k];
+  return out;
+}
+
+function crud(collection: string, kind: string, listKind: string, param: string, restBase: string, normalize: (ctx: ComputeContext, ref: ResourceRef, body: JsonObject) => JsonObject, usedBy: (ctx: ComputeContext, ref: ResourceRef) => ResourceRef | undefined, typeName: string): Route[] {
+  const base = `/compute/v1/projects/{project}/regions/{region}/${collection}`;
+  const ref = (req: RequestInfo, name = req.params[param] ?? '') => regional(req, collection, name);
+  const insert: Handler = (ctx, req) => {
+    const r = ref(req, checkName(req.body.name, 'resource.name'));
+    if (ctx.store.has(r)) throw alreadyExists(relativeName(r));
+    const body = normalize(ctx, r, strip(req.body));
+    return mutate(ctx, req, r, 'insert', () => ctx.store.insert(r, kind, body).body.id as string);
+  };
+  const get: Handler = (ctx, req) => structuredClone(ctx.store.get(ref(req)).body);
+  const del: Handler = (ctx, req) => {
+    const r = ref(req);
+    const stored = ctx.store.get(r);
+    const user = usedBy(ctx, r);
+    if (user !== undefined) throw inUse(typeName, r, user);
+    return mutate(ctx, req, r, 'delete', () => {
+      ctx.store.delete(r);
+      return stored.body.id as string;
+    });
+  };
+  const list: Handler = (ctx, req) => {
+    const all = ctx.store.list(req.params.project!, 'regions', req.params.region!, collection).map((s) => structuredClone(s.body));
+    const page = paginate(all, req.query);
+    return listBody(listKind, ref(req, ''), page.items, page.nextPageToken);
+  };
+  return [
+    route('POST', base, `${restBase}.insert`, insert),
+    route('GET', base, `${restBase}.list`, list),
+    route('GET', `${base}/{${param}}`, `${restBase}.get`, get),
+    route('DELETE', `${base}/{${param}}`, `${restBase}.delete`, del),
+  ];
+}
+
+function normalizeProxy(ctx: ComputeContext, ref: ResourceRef, body: JsonObject): JsonObject {
+  const service = resolve(ctx, body.service, 'backendServices', { project: ref.project, scopeKind: 'regions', scope: ref.scope }, 'resource.service');
+  const header = body.proxyHeader ?? 'NONE';
+  if (header !== 'NONE' && header !== 'PROXY_V1') throw invalid(`Invalid value for field 'resource.proxyHeader': '${String(header)}'. Must be NONE or PROXY_V1.`);
+  return { ...body, service: service.body.selfLink as string, proxyHeader: header };
+}
+
+/** Hands out the lowest free address in 203.0.113.0/24 (TEST-NET-3), as an ephemeral IP. */
+function allocateAddress(ctx: ComputeContext): string {
+  const used = new Set(ctx.store.all('forwardingRules').map((r) => r.body.IPAddress));
+  for (let i = 0; i < 254; i++) {
+    const host = ((ctx.nextAddress - 1 + i) % 254) + 1;
+    const ip = `203.0.113.${host}`;
+    if (!used.has(ip)) {
+      ctx.nextAddress = (host % 254) + 1;
+      return ip;
+    }
+  }
+  throw new GceError(403, 'quotaExceeded', "Quota 'IN_USE_ADDRESSES' exceeded.  Limit: 254.0 in region.", { domain: 'usageLimits' });
+}
+
+function normalizeRule(ctx: ComputeContext, ref: ResourceRef, body: JsonObject): JsonObject {
+  const defaults = { project: ref.project, scopeKind: 'regions' as const, scope: ref.scope };
+  const out: JsonObject = { IPProtocol: 'TCP', loadBalancingScheme: 'EXTERNAL', networkTier: 'PREMIUM', ...body };
+  if (out.target === undefined && out.backendService === undefined) throw new GceError(400, 'required', "Required field 'resource.target' not specified");
+  if (out.target !== undefined) out.target = resolve(ctx, out.target, 'targetTcpProxies', defaults, 'resource.target').body.selfLink as string;
+  if (out.backendService !== undefined) out.backendService = resolve(ctx, out.backendService, 'backendServices', defaults, 'resource.backendService').body.selfLink as string;
+  if (out.network !== undefined) out.network = resolve(ctx, out.network, 'networks', { project: ref.project, scopeKind: 'global', scope: '' }, 'resource.network').body.selfLink as string;
+  if (out.subnetwork !== undefined) out.subnetwork = resolve(ctx, out.subnetwork, 'subnetworks', defaults, 'resource.subnetwork').body.selfLink as string;
+  if (typeof out.portRange === 'string' && !/^\d{1,5}(-\d{1,5})?$/.test(out.portRange)) {
+    throw invalid(`Invalid value for field 'resource.portRange': '${out.portRange}'. Invalid port range.`);
+  }
+  if (typeof out.IPAddress !== 'string' || out.IPAddress === '') out.IPAddress = allocateAddress(ctx);
+  out.fingerprint = Buffer.from(String(Math.random())).toString('base64').slice(0, 12);
+  out.labelFingerprint = '42WmSpB8rSM=';
+  return out;
+}
+
+export function frontendRoutes(): Route[] {
+  return [
+    ...crud(
+      'targetTcpProxies',
+      'compute#targetTcpProxy',
+      'compute#targetTcpProxyList',
+      'targetTcpProxy',
+      'compute.regionTargetTcpProxies',
+      normalizeProxy,
+      (ctx, ref) => usersOf(ctx, 'forwardingRules', ref, (b) => (typeof b.target === 'string' ? [b.target] : []))[0]?.ref,
+      'target_tcp_proxy',
+    ),
+    ...crud('forwardingRules', 'compute#forwardingRule', 'compute#forwardingRuleList', 'forwardingRule', 'compute.forwardingRules', normalizeRule, () => undefined, 'forwarding_rule'),
+  ];
+}
