@@ -76,6 +76,34 @@ const list: Handler = (ctx, req) => {
   return listBody('compute#networkEndpointGroupList', negRef(req, ''), page.items, page.nextPageToken);
 };
 
+/**
+ * `aggregatedList`: every NEG of the project, paged across zones, each page grouped by
+ * `zones/<zone>` as GCE does; zones of the project with nothing on the page carry the
+ * `NO_RESULTS_ON_PAGE` warning.
+ */
+const aggregatedList: Handler = (ctx, req) => {
+  const project = req.params.project!;
+  const zones = [...(ctx.zones.get(project)?.keys() ?? [])].sort();
+  const all = zones.flatMap((zone) => ctx.store.list(project, 'zones', zone, 'networkEndpointGroups').map((s) => ({ zone, body: view(ctx, s.ref) })));
+  const page = paginate(all, req.query);
+  const items: JsonObject = {};
+  for (const zone of zones) {
+    const negs = page.items.filter((i) => i.zone === zone).map((i) => i.body);
+    items[`zones/${zone}`] =
+      negs.length > 0
+        ? { networkEndpointGroups: negs }
+        : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope \'zones/' + zone + '\' on this page.', data: [{ key: 'scope', value: `zones/${zone}` }] } };
+  }
+  const base = `https://www.googleapis.com/compute/v1/projects/${project}/aggregated/networkEndpointGroups`;
+  return {
+    kind: 'compute#networkEndpointGroupAggregatedList',
+    id: `projects/${project}/aggregated/networkEndpointGroups`,
+    items,
+    selfLink: base,
+    ...(page.nextPageToken !== undefined ? { nextPageToken: page.nextPageToken } : {}),
+  };
+};
+
 /** Reads and validates the `networkEndpoints` of an attach or detach body. */
 function readEndpoints(neg: JsonObject, body: JsonObject): StoredEndpoint[] {
   const raw = arrayAt(body, 'networkEndpoints');
@@ -174,6 +202,7 @@ export function negRoutes(): Route[] {
   return [
     route('POST', BASE, `${M}.insert`, insert),
     route('GET', BASE, `${M}.list`, list),
+    route('GET', '/compute/v1/projects/{project}/aggregated/networkEndpointGroups', `${M}.aggregatedList`, aggregatedList),
     route('GET', `${BASE}/{networkEndpointGroup}`, `${M}.get`, get),
     route('DELETE', `${BASE}/{networkEndpointGroup}`, `${M}.delete`, del),
     route('POST', `${BASE}/{networkEndpointGroup}/attachNetworkEndpoints`, `${M}.attachNetworkEndpoints`, attach),

@@ -20,7 +20,12 @@ export interface Environment {
   stop(): Promise<void>;
 }
 
-export async function startEnvironment(log: HarnessLogger = silentLogger): Promise<Environment> {
+export interface EnvironmentOptions {
+  /** One simulated node per zone (`topology.kubernetes.io/zone`), named `sim-<zone>`. @default ['zone-a'] */
+  readonly zones?: readonly string[];
+}
+
+export async function startEnvironment(log: HarnessLogger = silentLogger, options: EnvironmentOptions = {}): Promise<Environment> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e) => log.warn(`cleanup: ${String(e)}`));
@@ -35,8 +40,10 @@ export async function startEnvironment(log: HarnessLogger = silentLogger): Promi
     stops.push(() => network.destroy());
     const networkMs = performance.now() - t;
     t = performance.now();
-    const node = await startKubeletSimulator({ kubeConfig: controlPlane.kubeConfig, network, log });
-    stops.push(() => node.stop());
+    for (const zone of options.zones ?? ['zone-a']) {
+      const node = await startKubeletSimulator({ kubeConfig: controlPlane.kubeConfig, network, zone, log });
+      stops.push(() => node.stop());
+    }
     const nodeMs = performance.now() - t;
     return {
       kubeConfig: controlPlane.kubeConfig,

@@ -1,0 +1,74 @@
+/**
+ * The `sluice.dev/gcp-*` Service annotations, parsed and checked in one place without I/O.
+ * Each bad value yields one sentence naming the Service, the annotation, the value and
+ * what is allowed; an unknown `sluice.dev/gcp-*` key is a problem too (a typo would
+ * otherwise be silently ignored).
+ *
+ * Limits are Compute Engine's: health check interval and timeout 1-300 s with the timeout
+ * not above the interval, thresholds 1-10, connection draining 0-3600 s.
+ */
+import { type ServiceProblem, type ServiceSpecView, createAnnotationReader } from '@sluice/core';
+
+export const GCP_ANNOTATION_PREFIX = 'sluice.dev/gcp-';
+export const INTERNAL_ANNOTATION = 'sluice.dev/gcp-internal';
+export const HEALTHCHECK_INTERVAL_ANNOTATION = 'sluice.dev/gcp-healthcheck-interval';
+export const HEALTHCHECK_TIMEOUT_ANNOTATION = 'sluice.dev/gcp-healthcheck-timeout';
+export const HEALTHY_THRESHOLD_ANNOTATION = 'sluice.dev/gcp-healthcheck-healthy-threshold';
+export const UNHEALTHY_THRESHOLD_ANNOTATION = 'sluice.dev/gcp-healthcheck-unhealthy-threshold';
+export const DRAINING_TIMEOUT_ANNOTATION = 'sluice.dev/gcp-draining-timeout';
+export const MAX_CONNECTIONS_ANNOTATION = 'sluice.dev/gcp-max-connections-per-endpoint';
+
+/** Every annotation the gcp provider reads. */
+export const GCP_ANNOTATIONS: readonly string[] = [
+  INTERNAL_ANNOTATION,
+  HEALTHCHECK_INTERVAL_ANNOTATION,
+  HEALTHCHECK_TIMEOUT_ANNOTATION,
+  HEALTHY_THRESHOLD_ANNOTATION,
+  UNHEALTHY_THRESHOLD_ANNOTATION,
+  DRAINING_TIMEOUT_ANNOTATION,
+  MAX_CONNECTIONS_ANNOTATION,
+];
+
+export const DEFAULT_HEALTHCHECK_INTERVAL = 5;
+export const DEFAULT_HEALTHCHECK_TIMEOUT = 5;
+export const DEFAULT_HEALTHY_THRESHOLD = 2;
+export const DEFAULT_UNHEALTHY_THRESHOLD = 2;
+export const DEFAULT_DRAINING_TIMEOUT = 300;
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+
+export interface GcpServiceSettings {
+  /** `INTERNAL_MANAGED` when true, else `EXTERNAL_MANAGED`. */
+  readonly internal: boolean;
+  readonly checkIntervalSec: number;
+  readonly timeoutSec: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+  readonly drainingTimeoutSec: number;
+  readonly maxConnectionsPerEndpoint: number;
+}
+
+/** Reads the Service's gcp annotations; problems are returned, never thrown. */
+export function parseGcpAnnotations(service: ServiceSpecView): { settings: GcpServiceSettings; problems: ServiceProblem[] } {
+  const reader = createAnnotationReader(service);
+  const { problems, raw, invalid, integer } = reader;
+  reader.rejectUnknown(GCP_ANNOTATION_PREFIX, GCP_ANNOTATIONS, 'gcp');
+
+  let internal = false;
+  const rawInternal = raw(INTERNAL_ANNOTATION);
+  if (rawInternal !== undefined) {
+    if (rawInternal === 'true' || rawInternal === 'false') internal = rawInternal === 'true';
+    else invalid(INTERNAL_ANNOTATION, 'allowed are true, false');
+  }
+  const checkIntervalSec = integer(HEALTHCHECK_INTERVAL_ANNOTATION, 1, 300, DEFAULT_HEALTHCHECK_INTERVAL, ' of seconds');
+  let timeoutSec = integer(HEALTHCHECK_TIMEOUT_ANNOTATION, 1, 300, Math.min(DEFAULT_HEALTHCHECK_TIMEOUT, checkIntervalSec), ' of seconds');
+  if (timeoutSec > checkIntervalSec) {
+    invalid(HEALTHCHECK_TIMEOUT_ANNOTATION, `allowed is a whole number of seconds from 1 to the health check interval (${checkIntervalSec})`);
+    timeoutSec = checkIntervalSec;
+  }
+  const healthyThreshold = integer(HEALTHY_THRESHOLD_ANNOTATION, 1, 10, DEFAULT_HEALTHY_THRESHOLD);
+  const unhealthyThreshold = integer(UNHEALTHY_THRESHOLD_ANNOTATION, 1, 10, DEFAULT_UNHEALTHY_THRESHOLD);
+  const drainingTimeoutSec = integer(DRAINING_TIMEOUT_ANNOTATION, 0, 3600, DEFAULT_DRAINING_TIMEOUT, ' of seconds');
+  const maxConnectionsPerEndpoint = integer(MAX_CONNECTIONS_ANNOTATION, 1, 1_000_000, DEFAULT_MAX_CONNECTIONS);
+
+  return { settings: { internal, checkIntervalSec, timeoutSec, healthyThreshold, unhealthyThreshold, drainingTimeoutSec, maxConnectionsPerEndpoint }, problems };
+}

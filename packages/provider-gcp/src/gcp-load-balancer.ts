@@ -1,0 +1,236 @@
+/**
+ * The gcp provider: per Service a regional proxy Network Load Balancer (external
+ * `EXTERNAL_MANAGED`, or internal `INTERNAL_MANAGED` by annotation) whose backends are
+ * zonal GCE_VM_IP_PORT NEGs holding the pod IPs. Draining is deregistration: a drained
+ * pod's endpoint is detached, and the backend service's connection draining lets its open
+ * connections finish, so `drainMode` is `deregister` and `drainInPlace` is false.
+ *
+ * Methods map core types to Compute calls and back; the parts live in stack.ts and
+ * neg-sync.ts, every call goes through GcpApi.
+ */
+import type { protos } from '@google-cloud/compute';
+import {
+  type Backend,
+  type BackendStatus,
+  type LoadBalancer,
+  type LoadBalancerLookup,
+  type LoadBalancerStatus,
+  type ProviderCapabilities,
+  RetryableError,
+  type ServiceProblem,
+  type ServiceSpecView,
+  TerminalError,
+} from '@sluice/core';
+import { parseGcpAnnotations } from './annotations.ts';
+import { GcpApi } from './gcp-api.ts';
+import { toBackendStatuses } from './health-map.ts';
+import { ResourceNames, serviceHash } from './names.ts';
+import { MAX_ENDPOINTS_PER_CALL, listEndpoints, syncNeg, wantedByZone } from './neg-sync.ts';
+import { type GcpProviderOptions, type ResolvedGcpProviderOptions, resolveOptions } from './options.ts';
+import { describeOwner, isOwned, ownerLabels } from './ownership.ts';
+import {
+  type StackContext,
+  deleteRegional,
+  deleteZonal,
+  ensureBackendService,
+  ensureFrontends,
+  ensureHealthCheck,
+  ensureNeg,
+  listForwardingRules,
+  listProxies,
+  negZones,
+  readBackendService,
+  readHealthCheck,
+  requireOwned,
+  statusOf,
+} from './stack.ts';
+import { checkService, validateService } from './validation.ts';
+
+type Neg = protos.google.cloud.compute.v1.INetworkEndpointGroup;
+
+/** The most endpoint changes one attach or detach call carries. */
+export const MAX_BATCH = MAX_ENDPOINTS_PER_CALL;
+
+export class GcpLoadBalancer implements LoadBalancer {
+  readonly providerName = 'gcp';
+  readonly capabilities: ProviderCapabilities = {
+    weights: false,
+    drainInPlace: false,
+    drainMode: 'deregister',
+    maxBatch: MAX_BATCH,
+    protocols: ['TCP'],
+    tracksPodUid: false,
+  };
+  readonly options: ResolvedGcpProviderOptions;
+  readonly #api: GcpApi;
+
+  /** Resolves the options (environment variables fill what is not given) and builds the clients; sends nothing. */
+  constructor(options: GcpProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
+    this.options = resolveOptions(options, env);
+    this.#api = new GcpApi(this.options);
+  }
+
+  /** `sl-<10 hex>`: the prefix of every resource of the Service. */
+  getLoadBalancerName(clusterName: string, service: ServiceSpecView): string {
+    return `sl-${serviceHash(clusterName, service)}`;
+  }
+
+  validate(service: ServiceSpecView): readonly ServiceProblem[] {
+    return validateService(service, this.options.subnetwork !== undefined);
+  }
+
+  async getLoadBalancer(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
+    const ctx = this.#ctx(clusterName, service);
+    const rules = (await listForwardingRules(ctx, signal)).filter((r) => isOwned(r, ctx.names.prefix, clusterName, service));
+    const bs = await readBackendService(ctx, signal);
+    if (bs) requireOwned(ctx, 'Backend service', bs);
+    if (!bs && rules.length === 0) return { exists: false };
+    return { exists: true, status: statusOf(rules) };
+  }
+
+  async ensureLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<LoadBalancerStatus> {
+    const { settings, problems } = checkService(service, this.options.subnetwork !== undefined);
+    if (problems.length > 0) throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
+    const ctx = this.#ctx(clusterName, service);
+    const healthCheck = await ensureHealthCheck(ctx, settings, signal);
+    const { zones, unplaced } = wantedByZone(backends);
+    this.#warnUnplaced(service, unplaced);
+    const negs: string[] = [];
+    for (const zone of [...zones.keys()].sort()) negs.push(await ensureNeg(ctx, zone, signal));
+    const bs = await ensureBackendService(ctx, settings, healthCheck, negs, signal);
+    for (const [zone, neg] of negZones(ctx, bs)) await syncNeg(this.#api, zone, neg, zones.get(zone) ?? new Map(), signal);
+    const bsPath = `projects/${this.#api.project}/regions/${this.#api.region}/backendServices/${ctx.names.backendService}`;
+    const rules = await ensureFrontends(ctx, settings, bsPath, signal, ownerLabels(serviceHash(clusterName, service)));
+    return statusOf(rules);
+  }
+
+  async updateLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<void> {
+    const ctx = this.#ctx(clusterName, service);
+    let bs = await readBackendService(ctx, signal);
+    if (!bs) {
+      throw new RetryableError(
+        `Backend service ${ctx.names.backendService} of Service ${service.namespace}/${service.name} does not exist yet: ensureLoadBalancer creates it before backends can be registered.`,
+        { reason: 'LoadBalancerMissing' },
+      );
+    }
+    requireOwned(ctx, 'Backend service', bs);
+    const { zones, unplaced } = wantedByZone(backends);
+    this.#warnUnplaced(service, unplaced);
+    const attached = negZones(ctx, bs);
+    const newZones = [...zones.keys()].filter((z) => !attached.has(z)).sort();
+    if (newZones.length > 0) {
+      const { settings } = parseGcpAnnotations(service);
+      const negs: string[] = [];
+      for (const zone of newZones) negs.push(await ensureNeg(ctx, zone, signal));
+      const healthCheck = bs.healthChecks?.[0] ?? `projects/${this.#api.project}/regions/${this.#api.region}/healthChecks/${ctx.names.healthCheck}`;
+      bs = await ensureBackendService(ctx, settings, healthCheck, negs, signal);
+    }
+    for (const [zone, neg] of negZones(ctx, bs)) await syncNeg(this.#api, zone, neg, zones.get(zone) ?? new Map(), signal);
+  }
+
+  /**
+   * Deletes in dependency order (forwarding rules, proxies, backend service, NEGs, health
+   * check), each only when its name has the Service's prefix and its description names this
+   * cluster and Service UID; anything else is left alone with a warning.
+   */
+  async ensureLoadBalancerDeleted(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
+    const ctx = this.#ctx(clusterName, service);
+    const api = this.#api;
+    const owned = <T extends { name?: string | null; description?: string | null }>(kind: string, r: T): boolean => {
+      if (isOwned(r, ctx.names.prefix, clusterName, service)) return true;
+      this.options.log.warn('not deleting a resource Sluice cannot prove it owns', { kind, name: r.name, why: describeOwner(r.description) });
+      return false;
+    };
+    for (const rule of await listForwardingRules(ctx, signal)) {
+      if (!owned('forwarding rule', rule)) continue;
+      await deleteRegional(ctx, 'forwardingRules.delete', signal, (o) => api.clients.forwardingRules.delete({ project: api.project, region: api.region, forwardingRule: rule.name ?? '' }, o));
+    }
+    for (const proxy of await listProxies(ctx, signal)) {
+      if (!owned('target TCP proxy', proxy)) continue;
+      await deleteRegional(ctx, 'regionTargetTcpProxies.delete', signal, (o) =>
+        api.clients.regionTargetTcpProxies.delete({ project: api.project, region: api.region, targetTcpProxy: proxy.name ?? '' }, o),
+      );
+    }
+    const bs = await readBackendService(ctx, signal);
+    if (bs && owned('backend service', bs)) {
+      await deleteRegional(ctx, 'regionBackendServices.delete', signal, (o) =>
+        api.clients.regionBackendServices.delete({ project: api.project, region: api.region, backendService: ctx.names.backendService }, o),
+      );
+    }
+    for (const { zone, neg } of await this.#listNegs(ctx, signal)) {
+      if (!owned('network endpoint group', neg)) continue;
+      await deleteZonal(ctx, 'networkEndpointGroups.delete', zone, signal, (o) =>
+        api.clients.networkEndpointGroups.delete({ project: api.project, zone, networkEndpointGroup: neg.name ?? '' }, o),
+      );
+    }
+    const hc = await readHealthCheck(ctx, signal);
+    if (hc && owned('health check', hc)) {
+      await deleteRegional(ctx, 'regionHealthChecks.delete', signal, (o) =>
+        api.clients.regionHealthChecks.delete({ project: api.project, region: api.region, healthCheck: ctx.names.healthCheck }, o),
+      );
+    }
+  }
+
+  async getBackendHealth(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]> {
+    const ctx = this.#ctx(clusterName, service);
+    const api = this.#api;
+    const bs = await readBackendService(ctx, signal);
+    if (!bs) return [];
+    requireOwned(ctx, 'Backend service', bs);
+    const out: BackendStatus[] = [];
+    for (const backend of bs.backends ?? []) {
+      const m = /zones\/([^/]+)\/networkEndpointGroups\/([^/]+)$/.exec(backend.group ?? '');
+      if (!m?.[1] || !m[2]?.startsWith(ctx.names.prefix)) continue;
+      const zone = m[1];
+      const attached = await listEndpoints(api, zone, m[2], signal);
+      if (attached.length === 0) continue;
+      const [health] = await api.call('regionBackendServices.getHealth', signal, (o) =>
+        api.clients.regionBackendServices.getHealth(
+          { project: api.project, region: api.region, backendService: ctx.names.backendService, resourceGroupReferenceResource: { group: backend.group ?? '' } },
+          o,
+        ),
+      );
+      out.push(...toBackendStatuses(service, attached, health?.healthStatus ?? []));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.#api.close();
+  }
+
+  #ctx(clusterName: string, service: ServiceSpecView): StackContext {
+    return {
+      api: this.#api,
+      clusterName,
+      service,
+      names: new ResourceNames(clusterName, service, this.options.region),
+      network: this.options.network,
+      subnetwork: this.options.subnetwork,
+    };
+  }
+
+  /** NEGs of the Service's prefix in the region's zones, from the aggregated list. */
+  async #listNegs(ctx: StackContext, signal: AbortSignal): Promise<{ zone: string; neg: Neg }[]> {
+    const api = this.#api;
+    const region = this.options.region;
+    return api.call('networkEndpointGroups.aggregatedList', signal, async (o) => {
+      const out: { zone: string; neg: Neg }[] = [];
+      for await (const [scope, list] of api.clients.networkEndpointGroups.aggregatedListAsync({ project: api.project, filter: ctx.names.filter }, o)) {
+        const zone = scope.replace(/^zones\//, '');
+        if (!zone.startsWith(`${region}-`)) continue;
+        for (const neg of list.networkEndpointGroups ?? []) if ((neg.name ?? '').startsWith(ctx.names.prefix)) out.push({ zone, neg });
+      }
+      return out;
+    });
+  }
+
+  #warnUnplaced(service: ServiceSpecView, unplaced: readonly Backend[]): void {
+    if (unplaced.length === 0) return;
+    this.options.log.warn('backends without a node or zone cannot join a zonal NEG; they stay off the load balancer', {
+      service: `${service.namespace}/${service.name}`,
+      pods: unplaced.slice(0, 10).map((b) => b.podName),
+      count: unplaced.length,
+    });
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Converges one zonal GCE_VM_IP_PORT NEG to the wanted endpoints: list what is attached,
+ * attach what is missing, then detach what is no longer wanted (attach first, so a serving
+ * backend is never removed before its replacement is registered). Batches hold at most
+ * {@link MAX_ENDPOINTS_PER_CALL} endpoints and each waits on its zonal operation. A detached
+ * endpoint stops getting new connections; open ones continue for the backend service's
+ * connection-draining timeout.
+ */
+import type { protos } from '@google-cloud/compute';
+import type { Backend } from '@sluice/core';
+import type { GcpApi } from './gcp-api.ts';
+
+type NetworkEndpoint = protos.google.cloud.compute.v1.INetworkEndpoint;
+
+/** Compute's limit, and the GKE NEG controller's batch. */
+export const MAX_ENDPOINTS_PER_CALL = 500;
+
+export interface WantedEndpoint {
+  readonly ipAddress: string;
+  readonly port: number;
+  readonly instance: string;
+}
+
+export function endpointKey(e: { readonly ipAddress?: string | null; readonly port?: number | null }): string {
+  return `${e.ipAddress ?? ''}|${e.port ?? 0}`;
+}
+
+/**
+ * The endpoints each zone should hold: one per pod IP and port with weight above 0
+ * (backends of several Service ports sharing a target port collapse into one endpoint).
+ * Backends without a zone or node cannot be placed and are returned apart.
+ */
+export function wantedByZone(backends: readonly Backend[]): { zones: Map<string, Map<string, WantedEndpoint>>; unplaced: Backend[] } {
+  const zones = new Map<string, Map<string, WantedEndpoint>>();
+  const unplaced: Backend[] = [];
+  for (const b of backends) {
+    if (b.weight <= 0) continue;
+    if (!b.zone || !b.nodeName) {
+      unplaced.push(b);
+      continue;
+    }
+    let zone = zones.get(b.zone);
+    if (!zone) zones.set(b.zone, (zone = new Map()));
+    const e: WantedEndpoint = { ipAddress: b.ip, port: b.port, instance: b.nodeName };
+    zone.set(endpointKey(e), e);
+  }
+  return { zones, unplaced };
+}
+
+/** Every endpoint attached to a NEG, page by page. */
+export async function listEndpoints(api: GcpApi, zone: string, neg: string, signal: AbortSignal): Promise<NetworkEndpoint[]> {
+  const out: NetworkEndpoint[] = [];
+  let pageToken: string | undefined;
+  do {
+    const token = pageToken;
+    const [items, , raw] = await api.call('networkEndpointGroups.listNetworkEndpoints', signal, (o) =>
+      api.clients.networkEndpointGroups.listNetworkEndpoints(
+        {
+          project: api.project,
+          zone,
+          networkEndpointGroup: neg,
+          networkEndpointGroupsListEndpointsRequestResource: { healthStatus: 'SKIP' },
+          ...(token ? { pageToken: token } : {}),
+        },
+        o,
+      ),
+    );
+    for (const item of items ?? []) if (item.networkEndpoint) out.push(item.networkEndpoint);
+    pageToken = (raw as { nextPageToken?: string | null } | undefined)?.nextPageToken || undefined;
+  } while (pageToken);
+  return out;
+}
+
+/** Splits a list into chunks of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Attaches and detaches so the NEG holds exactly `wanted`; no call when nothing differs. */
+export async function syncNeg(api: GcpApi, zone: string, neg: string, wanted: ReadonlyMap<string, WantedEndpoint>, signal: AbortSignal): Promise<void> {
+  const current = await listEndpoints(api, zone, neg, signal);
+  const have = new Map(current.map((e) => [endpointKey(e), e]));
+  const detach = current.filter((e) => {
+    const w = wanted.get(endpointKey(e));
+    return !w || (!!e.instance && e.instance !== w.instance);
+  });
+  // An endpoint whose IP moved to another instance (IP reused) is detached before it is attached again.
+  const moved = new Set(detach.filter((e) => wanted.has(endpointKey(e))).map(endpointKey));
+  const attach = [...wanted.entries()].filter(([k]) => !have.has(k) || moved.has(k)).map(([, e]) => e);
+  for (const batch of chunk(detach.filter((e) => moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) await detachBatch(api, zone, neg, batch, signal);
+  for (const batch of chunk(attach, MAX_ENDPOINTS_PER_CALL)) {
+    await api.mutate('networkEndpointGroups.attachNetworkEndpoints', { zone }, signal, (o) =>
+      api.clients.networkEndpointGroups.attachNetworkEndpoints(
+        {
+          project: api.project,
+          zone,
+          networkEndpointGroup: neg,
+          networkEndpointGroupsAttachEndpointsRequestResource: { networkEndpoints: batch.map((e) => ({ ipAddress: e.ipAddress, port: e.port, instance: e.instance })) },
+        },
+        o,
+      ),
+    );
+  }
+  for (const batch of chunk(detach.filter((e) => !moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) await detachBatch(api, zone, neg, batch, signal);
+}
+
+function detachBatch(api: GcpApi, zone: string, neg: string, batch: readonly NetworkEndpoint[], signal: AbortSignal): Promise<void> {
+  return api.mutate('networkEndpointGroups.detachNetworkEndpoints', { zone }, signal, (o) =>
+    api.clients.networkEndpointGroups.detachNetworkEndpoints(
+      {
+        project: api.project,
+        zone,
+        networkEndpointGroup: neg,
+        networkEndpointGroupsDetachEndpointsRequestResource: {
+          networkEndpoints: batch.map((e) => ({ ipAddress: e.ipAddress, port: e.port, ...(e.instance ? { instance: e.instance } : {}) })),
+        },
+      },
+      o,
+    ),
+  );
+}

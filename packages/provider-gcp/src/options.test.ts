@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isTerminalError } from '@sluice/core';
+import { resolveOptions } from './options.ts';
+
+const env = { GOOGLE_CLOUD_PROJECT: 'proj-1', GCP_REGION: 'europe-west1', GCP_NETWORK: 'vpc-1' };
+
+test('options fall back to the environment and are normalized', () => {
+  const o = resolveOptions({ clusterName: 'c1' }, { ...env, GCP_SUBNETWORK: 'pods', GCP_COMPUTE_ENDPOINT: 'http://127.0.0.1:8089' });
+  assert.equal(o.project, 'proj-1');
+  assert.equal(o.network, 'projects/proj-1/global/networks/vpc-1');
+  assert.equal(o.subnetwork, 'projects/proj-1/regions/europe-west1/subnetworks/pods');
+  assert.equal(o.apiEndpoint?.port, '8089');
+  assert.equal(o.operationTimeoutMs, 120000);
+  const url = resolveOptions({ clusterName: 'c1', network: 'https://www.googleapis.com/compute/v1/projects/host/global/networks/shared' }, env);
+  assert.equal(url.network, 'projects/host/global/networks/shared');
+});
+
+const missing: [string, Record<string, string>, string][] = [
+  ['project', { GCP_REGION: 'europe-west1', GCP_NETWORK: 'v' }, 'GCP provider option project is not set: pass --gcp-project (option project) or set the GOOGLE_CLOUD_PROJECT environment variable.'],
+  ['region', { GOOGLE_CLOUD_PROJECT: 'proj-1', GCP_NETWORK: 'v' }, 'GCP provider option region is not set: pass --gcp-region (option region) or set the GCP_REGION environment variable.'],
+  ['network', { GOOGLE_CLOUD_PROJECT: 'proj-1', GCP_REGION: 'europe-west1' }, 'GCP provider option network is not set: pass --gcp-network (option network) or set the GCP_NETWORK environment variable.'],
+];
+for (const [name, e, message] of missing) {
+  test(`a missing ${name} is one sentence naming the flag and the variable`, () => {
+    assert.throws(() => resolveOptions({ clusterName: 'c1' }, e), (err: unknown) => isTerminalError(err) && (err as Error).message === message);
+  });
+}
+
+test('bad values are refused', () => {
+  assert.throws(() => resolveOptions({ clusterName: 'c1', apiEndpoint: 'http://example.com' }, env), /must be an https URL without a path/);
+  assert.throws(() => resolveOptions({ clusterName: 'c1', region: 'Europe' }, env), /--gcp-region \(option region\) is "Europe"/);
+  assert.throws(() => resolveOptions({ clusterName: '' }, env), /clusterName/);
+  assert.throws(() => resolveOptions({ clusterName: 'c1', operationTimeoutMs: 0 }, env), /operationTimeoutMs/);
+});
