@@ -16,6 +16,7 @@ describe('parseFlags', () => {
     [['--help=yes'], '--help takes no value; see --help.'],
     [['--provider', 'azure', '--azure-subscription-id', 'abc'], '--azure-subscription-id "abc" is invalid: allowed is a subscription GUID like 00000000-0000-0000-0000-000000000000.'],
     [['--provider', 'azure', '--azure-endpoint', 'http://x'], '--azure-endpoint "http://x" is invalid: allowed is an https URL like https://management.azure.com.'],
+    [['--provider', 'gcp', '--gcp-project', 'P'], "--gcp-project \"P\" is invalid: allowed is a project ID of 6-30 lowercase letters, digits and '-', starting with a letter."],
     [['--provider', 'aws', '--aws-region', 'mars'], '--aws-region "mars" is invalid: allowed is a region name like us-east-1.'],
     [['--provider', 'aws', '--aws-endpoint', 'localhost:4566'], '--aws-endpoint "localhost:4566" is invalid: allowed is an http(s) URL like https://elasticloadbalancing.us-east-1.amazonaws.com.'],
   ];
@@ -50,6 +51,7 @@ describe('parseFlags', () => {
       awsRegion: undefined,
       awsEndpoint: undefined,
       azure: { subscriptionId: undefined, resourceGroup: undefined, location: undefined, virtualNetworkId: undefined, endpoint: undefined },
+      gcp: { project: undefined, region: undefined, network: undefined, subnetwork: undefined, computeEndpoint: undefined },
     });
   });
 

@@ -45,6 +45,14 @@ export interface RunConfig {
     readonly virtualNetworkId: string | undefined;
     readonly endpoint: string | undefined;
   };
+  /** Provider gcp settings; each falls back to its environment variable in the provider. @default undefined */
+  readonly gcp: {
+    readonly project: string | undefined;
+    readonly region: string | undefined;
+    readonly network: string | undefined;
+    readonly subnetwork: string | undefined;
+    readonly computeEndpoint: string | undefined;
+  };
 }
 
 export type ParseResult =
@@ -79,6 +87,11 @@ Flags:
   --azure-location <region>     Azure region (default AZURE_LOCATION)
   --azure-vnet-id <id>          resource ID of the virtual network of the pod IPs (default AZURE_VNET_ID)
   --azure-endpoint <url>        ARM endpoint (default AZURE_ARM_ENDPOINT, then https://management.azure.com)
+  --gcp-project <id>            Google Cloud project (default GOOGLE_CLOUD_PROJECT)
+  --gcp-region <region>         region of the load balancer (default GCP_REGION)
+  --gcp-network <name|url>      VPC network of the pod IPs (default GCP_NETWORK)
+  --gcp-subnetwork <name|url>   subnetwork for internal load balancers (default GCP_SUBNETWORK)
+  --gcp-compute-endpoint <url>  Compute API endpoint (default GCP_COMPUTE_ENDPOINT, then Google's)
   --help                        show this help
   --version                     print the version`;
 
@@ -101,6 +114,11 @@ const VALUE_FLAGS = new Set([
   'azure-location',
   'azure-vnet-id',
   'azure-endpoint',
+  'gcp-project',
+  'gcp-region',
+  'gcp-network',
+  'gcp-subnetwork',
+  'gcp-compute-endpoint',
 ]);
 const BOOLEAN_FLAGS = new Set(['help', 'version', 'no-readiness-gate', 'no-drain']);
 
@@ -182,6 +200,14 @@ export function parseFlags(argv: readonly string[]): ParseResult {
   if (azureEndpoint !== undefined && !/^https:\/\/[^\s/]+/.test(azureEndpoint)) {
     return { kind: 'error', message: `--azure-endpoint "${azureEndpoint}" is invalid: allowed is an https URL like https://management.azure.com.` };
   }
+  const gcpProject = values.get('gcp-project');
+  if (gcpProject !== undefined && !/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(gcpProject)) {
+    return { kind: 'error', message: `--gcp-project "${gcpProject}" is invalid: allowed is a project ID of 6-30 lowercase letters, digits and '-', starting with a letter.` };
+  }
+  const gcpEndpoint = values.get('gcp-compute-endpoint');
+  if (gcpEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(gcpEndpoint)) {
+    return { kind: 'error', message: `--gcp-compute-endpoint "${gcpEndpoint}" is invalid: allowed is an http(s) URL like https://compute.googleapis.com.` };
+  }
   const numbers: [string, number, number, number][] = [
     ['resync-period', 300, 10, 86_400],
     ['health-poll-ms', 1000, 50, 60_000],
@@ -219,6 +245,13 @@ export function parseFlags(argv: readonly string[]): ParseResult {
         location: values.get('azure-location'),
         virtualNetworkId: azureVnet,
         endpoint: azureEndpoint,
+      },
+      gcp: {
+        project: gcpProject,
+        region: values.get('gcp-region'),
+        network: values.get('gcp-network'),
+        subnetwork: values.get('gcp-subnetwork'),
+        computeEndpoint: gcpEndpoint,
       },
     },
   };

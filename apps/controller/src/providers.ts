@@ -52,7 +52,16 @@ export async function loadProvider(config: RunConfig, log: Logger): Promise<Load
     }
     case 'gcp': {
       const m = await importPackage('@sluice/provider-gcp', () => import('@sluice/provider-gcp'));
-      return m.createGcpProvider({ clusterName: config.clusterName, log });
+      const g = config.gcp;
+      return m.createGcpProvider({
+        clusterName: config.clusterName,
+        log,
+        ...(g.project ? { project: g.project } : {}),
+        ...(g.region ? { region: g.region } : {}),
+        ...(g.network ? { network: g.network } : {}),
+        ...(g.subnetwork ? { subnetwork: g.subnetwork } : {}),
+        ...(g.computeEndpoint ? { apiEndpoint: g.computeEndpoint } : {}),
+      });
     }
   }
 }
