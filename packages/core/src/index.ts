@@ -40,7 +40,7 @@ export {
   parsePodWeight,
   parseServiceSettings,
 } from './model/annotations.ts';
-export { toServiceView } from './model/service-view.ts';
+export { toServiceView, unsupportedProtocolProblems } from './model/service-view.ts';
 export { type AnnotationReader, createAnnotationReader } from './model/annotation-reader.ts';
 export {
   type BuildDesiredOptions,

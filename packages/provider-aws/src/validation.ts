@@ -3,7 +3,7 @@
  * annotations and what an NLB can express. Pure, so the core can run it before any write
  * and a bad Service gets nothing created, not even a finalizer.
  */
-import type { ServiceProblem, ServiceSpecView } from '@sluice/core';
+import { type ServiceProblem, type ServiceSpecView, unsupportedProtocolProblems } from '@sluice/core';
 import { type AwsServiceSettings, parseAwsAnnotations } from './annotations.ts';
 
 export const SUPPORTED_PROTOCOLS = ['TCP', 'UDP'] as const;
@@ -36,16 +36,7 @@ function portProblems(service: ServiceSpecView): ServiceProblem[] {
 
 /** What ensureLoadBalancer refuses on top of validate: protocols the core should have filtered. */
 export function protocolProblems(service: ServiceSpecView): ServiceProblem[] {
-  const problems: ServiceProblem[] = [];
-  service.ports.forEach((p, i) => {
-    if (!(SUPPORTED_PROTOCOLS as readonly string[]).includes(p.protocol)) {
-      problems.push({
-        field: `spec.ports[${i}].protocol`,
-        message: `Service ${service.namespace}/${service.name} spec.ports[${i}].protocol="${p.protocol}" is not supported by the aws provider: allowed are ${SUPPORTED_PROTOCOLS.join(', ')}.`,
-      });
-    }
-  });
-  return problems;
+  return unsupportedProtocolProblems(service, SUPPORTED_PROTOCOLS, 'aws');
 }
 
 /** Settings and every problem, for the provider's own use before any write. */

@@ -9,6 +9,7 @@ import { applyPlan, initialBackends } from '../apply/apply.ts';
 import { TerminalError, errorMessage, isTerminalError } from '../errors.ts';
 import { parsePodWeight, parseServiceSettings } from '../model/annotations.ts';
 import { buildDesired, type DesiredState } from '../model/build-desired.ts';
+import { unsupportedProtocolProblems } from '../model/service-view.ts';
 import { containersReady, isTerminating } from '../model/pod-state.ts';
 import { plan } from '../plan/plan.ts';
 import type { BackendStatus, LoadBalancer, LoadBalancerIngress, Logger, ServiceSpecView } from '../provider.ts';
@@ -191,14 +192,7 @@ export class Reconciler {
     const desired = this.#desired(service, slices, pods);
     const { settings, problems: settingProblems } = parseServiceSettings(service.metadata);
     const problems = [...desired.problems, ...settingProblems];
-    const unsupported = desired.service.ports.filter((p) => !provider.capabilities.protocols.includes(p.protocol));
-    for (const p of unsupported) {
-      const i = desired.service.ports.indexOf(p);
-      problems.push({
-        field: `spec.ports[${i}].protocol`,
-        message: `Service ${key} spec.ports[${i}].protocol="${p.protocol}" is not supported by the ${provider.providerName} provider: allowed are ${provider.capabilities.protocols.join(', ')}.`,
-      });
-    }
+    problems.push(...unsupportedProtocolProblems(desired.service, provider.capabilities.protocols, provider.providerName));
     problems.push(...(provider.validate?.(desired.service) ?? []));
     if (problems.length > 0) {
       // Bad input changes nothing: no finalizer, no LB write, no gate.

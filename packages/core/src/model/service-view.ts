@@ -34,3 +34,24 @@ export function toServiceView(service: ServiceLike): { view: ServiceSpecView; pr
   };
   return { view, problems };
 }
+
+/**
+ * One problem per Service port whose protocol the provider cannot carry. Used by the core
+ * before any write and by providers that refuse the same input when called directly.
+ */
+export function unsupportedProtocolProblems(
+  service: Pick<ServiceSpecView, 'namespace' | 'name' | 'ports'>,
+  protocols: readonly Protocol[],
+  providerName: string,
+): AnnotationProblem[] {
+  const problems: AnnotationProblem[] = [];
+  service.ports.forEach((p, i) => {
+    if (!protocols.includes(p.protocol)) {
+      problems.push({
+        field: `spec.ports[${i}].protocol`,
+        message: `Service ${service.namespace}/${service.name} spec.ports[${i}].protocol="${p.protocol}" is not supported by the ${providerName} provider: allowed are ${protocols.join(', ')}.`,
+      });
+    }
+  });
+  return problems;
+}
