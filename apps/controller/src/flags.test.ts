@@ -18,6 +18,16 @@ describe('parseFlags', () => {
     [['--provider', 'azure', '--azure-endpoint', 'http://x'], '--azure-endpoint "http://x" is invalid: allowed is an https URL like https://management.azure.com.'],
     [['--provider', 'gcp', '--gcp-project', 'P'], "--gcp-project \"P\" is invalid: allowed is a project ID of 6-30 lowercase letters, digits and '-', starting with a letter."],
     [['--provider', 'aws', '--aws-region', 'mars'], '--aws-region "mars" is invalid: allowed is a region name like us-east-1.'],
+    [['--provider', 'local', '--log-format', 'pretty'], '--log-format "pretty" is invalid: allowed are json, text.'],
+    [['--provider', 'local', '--metrics-bind-address', 'localhost'], '--metrics-bind-address "localhost" is invalid: allowed is host:port (like 127.0.0.1:8080 or :8080, port 0-65535, 0 picks a free one) or 0 to disable.'],
+    [['--provider', 'local', '--leader-election-renew-deadline', '20'], '--leader-election-renew-deadline 20 is invalid: allowed is less than the lease duration (15).'],
+    [['--provider', 'local', '--leader-election-retry-period', '10'], '--leader-election-retry-period 10 is invalid: allowed is less than the renew deadline (10).'],
+    [['--provider', 'local', '--leader-election-namespace', 'Kube_System'], "--leader-election-namespace \"Kube_System\" is invalid: allowed is a namespace name (1-63 lowercase letters, digits and '-')."],
+    [['--provider', 'local', '--shutdown-timeout', '-1'], '--shutdown-timeout "-1" is invalid: allowed is a whole number from 0 to 3600.'],
+    [['--provider', 'local', '--webhook-bind-address', ':9443', '--webhook-cert-file', '/tls.crt'], '--webhook-cert-file and --webhook-key-file go together: give both, or neither for a generated certificate.'],
+    [['--provider', 'local', '--webhook-configuration-name', 'sluice'], '--webhook-configuration-name needs --webhook-bind-address.'],
+    [['--provider', 'local', '--output', 'json'], '--output is only for sluice plan.'],
+    [['plan', '--provider', 'local', '--output', 'yaml'], '--output "yaml" is invalid: allowed are text, json.'],
     [['--provider', 'aws', '--aws-endpoint', 'localhost:4566'], '--aws-endpoint "localhost:4566" is invalid: allowed is an http(s) URL like https://elasticloadbalancing.us-east-1.amazonaws.com.'],
   ];
   for (const [argv, message] of errors) {
@@ -27,7 +37,7 @@ describe('parseFlags', () => {
   test('unknown flag lists the allowed ones', () => {
     const r = parseFlags(['--provider', 'local', '--colour']);
     assert.equal(r.kind, 'error');
-    assert.match(r.kind === 'error' ? r.message : '', /^unknown flag --colour: allowed are --provider, --cluster-name, .* --no-drain\.$/);
+    assert.match(r.kind === 'error' ? r.message : '', /^unknown flag --colour: allowed are --provider, --cluster-name, .* --no-leader-elect\.$/);
   });
 
   test('defaults', () => {
@@ -41,6 +51,12 @@ describe('parseFlags', () => {
       loadBalancerClass: undefined,
       readinessGateType: 'sluice.dev/load-balancer-ready',
       logLevel: 'info',
+      logFormat: 'json',
+      metricsAddress: { host: '0.0.0.0', port: 8080 },
+      healthAddress: { host: '0.0.0.0', port: 8081 },
+      leaderElection: { enabled: true, namespace: 'default', name: 'sluice', identity: undefined, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+      shutdownTimeoutMs: 30_000,
+      webhook: undefined,
       gate: true,
       drain: true,
       resyncSeconds: 300,
@@ -94,6 +110,51 @@ describe('parseFlags', () => {
     assert.equal(r.config.localHealthIntervalMs, 100);
     assert.equal(r.config.awsRegion, 'eu-west-1');
     assert.equal(r.config.awsEndpoint, 'http://127.0.0.1:5000');
+  });
+
+  test('operations flags', () => {
+    const r = parseFlags(
+      [
+        '--provider=local',
+        '--log-format=text',
+        '--metrics-bind-address=127.0.0.1:0',
+        '--health-probe-bind-address',
+        '0',
+        '--leader-election-name=sluice-a',
+        '--leader-election-identity=replica-1',
+        '--leader-election-lease-duration=4',
+        '--leader-election-renew-deadline=3',
+        '--leader-election-retry-period=1',
+        '--shutdown-timeout=5',
+        '--webhook-bind-address=[::1]:9443',
+        '--webhook-configuration-name=sluice',
+        '--webhook-dns-names=a.example.svc,b.example.svc',
+      ],
+      { POD_NAMESPACE: 'sluice-system' },
+    );
+    assert.equal(r.kind, 'run');
+    if (r.kind !== 'run') return;
+    assert.equal(r.config.logFormat, 'text');
+    assert.deepEqual(r.config.metricsAddress, { host: '127.0.0.1', port: 0 });
+    assert.equal(r.config.healthAddress, undefined);
+    assert.deepEqual(r.config.leaderElection, { enabled: true, namespace: 'sluice-system', name: 'sluice-a', identity: 'replica-1', leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 1000 });
+    assert.equal(r.config.shutdownTimeoutMs, 5000);
+    assert.deepEqual(r.config.webhook, {
+      address: { host: '::1', port: 9443 },
+      certFile: undefined,
+      keyFile: undefined,
+      configurationName: 'sluice',
+      dnsNames: ['a.example.svc', 'b.example.svc'],
+    });
+    assert.equal(parseFlags(['--provider', 'local', '--no-leader-elect']).kind === 'run' && (parseFlags(['--provider', 'local', '--no-leader-elect']) as { config: { leaderElection: { enabled: boolean } } }).config.leaderElection.enabled, false);
+  });
+
+  test('plan is a subcommand with the same flags', () => {
+    const r = parseFlags(['plan', '--provider', 'aws', '--output', 'json']);
+    assert.equal(r.kind, 'plan');
+    if (r.kind !== 'plan') return;
+    assert.equal(r.output, 'json');
+    assert.equal(r.config.provider, 'aws');
   });
 
   test('--help and --version win over other flags', () => {

@@ -7,6 +7,43 @@ export const PROVIDERS = ['local', 'aws', 'azure', 'gcp'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** A TCP listen address. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface LeaderElectionConfig {
+  /** @default true */
+  readonly enabled: boolean;
+  /** Namespace of the Lease. @default $POD_NAMESPACE, then 'default' */
+  readonly namespace: string;
+  /** Name of the Lease. @default 'sluice' */
+  readonly name: string;
+  /** This replica's holder identity. @default $POD_NAME (then the host name) + '_' + 8 random hex */
+  readonly identity: string | undefined;
+  /** @default 15_000 */
+  readonly leaseDurationMs: number;
+  /** @default 10_000 */
+  readonly renewDeadlineMs: number;
+  /** @default 2_000 */
+  readonly retryPeriodMs: number;
+}
+
+export interface WebhookConfig {
+  /** Where the readiness-gate injection webhook listens (HTTPS). */
+  readonly address: ListenAddress;
+  /** PEM certificate and key files; unset means a generated self-signed certificate. */
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  /** With a generated certificate: the MutatingWebhookConfiguration whose caBundle Sluice keeps current. */
+  readonly configurationName: string | undefined;
+  /** With a generated certificate: its DNS names. @default sluice-webhook.<namespace>.svc and .svc.cluster.local */
+  readonly dnsNames: readonly string[];
+}
 
 export interface RunConfig {
   readonly provider: ProviderName;
@@ -19,6 +56,17 @@ export interface RunConfig {
   readonly readinessGateType: string;
   /** @default 'info' */
   readonly logLevel: LogLevel;
+  /** @default 'json' */
+  readonly logFormat: LogFormat;
+  /** /metrics listen address; undefined disables. @default 0.0.0.0:8080 */
+  readonly metricsAddress: ListenAddress | undefined;
+  /** /healthz and /readyz listen address; undefined disables. @default 0.0.0.0:8081 */
+  readonly healthAddress: ListenAddress | undefined;
+  readonly leaderElection: LeaderElectionConfig;
+  /** After SIGTERM, how long in-flight reconciles may run before they are aborted. @default 30_000 */
+  readonly shutdownTimeoutMs: number;
+  /** The readiness-gate injection webhook; undefined disables. @default undefined */
+  readonly webhook: WebhookConfig | undefined;
   /** Wait for LB health before passing the gate. @default true */
   readonly gate: boolean;
   /** Drain terminating pods at once. @default true */
@@ -57,11 +105,13 @@ export interface RunConfig {
 
 export type ParseResult =
   | { readonly kind: 'run'; readonly config: RunConfig }
+  | { readonly kind: 'plan'; readonly config: RunConfig; readonly output: 'text' | 'json' }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'error'; readonly message: string };
 
 export const USAGE = `Usage: sluice --provider <local|aws|azure|gcp> [flags]
+       sluice plan --provider <local|aws|azure|gcp> [--output text|json] [flags]
 
 Gives type: LoadBalancer Services a load balancer whose backends are the pods themselves,
 with a readiness gate and a graceful drain so rolling updates lose no request.
@@ -73,6 +123,23 @@ Flags:
   --load-balancer-class <cls>   also handle Services with this spec.loadBalancerClass
   --readiness-gate-type <type>  pod readiness gate condition type (default sluice.dev/load-balancer-ready)
   --log-level <level>           debug, info, warn or error (default info)
+  --log-format <format>         json or text (default json)
+  --metrics-bind-address <addr> host:port of /metrics, or 0 to disable (default :8080)
+  --health-probe-bind-address <addr>  host:port of /healthz and /readyz, or 0 to disable (default :8081)
+  --no-leader-elect             run without leader election (only ever one replica!)
+  --leader-election-namespace <ns>  namespace of the Lease (default $POD_NAMESPACE, then default)
+  --leader-election-name <name> name of the Lease (default sluice)
+  --leader-election-identity <id>  holder identity (default $POD_NAME or the host name, plus a random suffix)
+  --leader-election-lease-duration <seconds>  1-300 (default 15)
+  --leader-election-renew-deadline <seconds>  below the lease duration (default 10)
+  --leader-election-retry-period <seconds>    below the renew deadline (default 2)
+  --shutdown-timeout <seconds>  after SIGTERM, time for in-flight reconciles, 0-3600 (default 30)
+  --webhook-bind-address <addr> host:port of the readiness-gate injection webhook (HTTPS; default off)
+  --webhook-cert-file <path>    PEM certificate of the webhook (default: generated)
+  --webhook-key-file <path>     PEM private key of the webhook (with --webhook-cert-file)
+  --webhook-configuration-name <name>  MutatingWebhookConfiguration whose caBundle gets the generated CA
+  --webhook-dns-names <a,b>     DNS names of the generated certificate (default sluice-webhook.<ns>.svc,...)
+  --output <format>             sluice plan only: text or json (default text)
   --resync-period <seconds>     full resync period, 10-86400 (default 300)
   --health-poll-ms <ms>         LB health polling while a gate waits, 50-60000 (default 1000)
   --workers <n>                 concurrent Service reconciles, 1-64 (default 4)
@@ -102,6 +169,22 @@ const VALUE_FLAGS = new Set([
   'load-balancer-class',
   'readiness-gate-type',
   'log-level',
+  'log-format',
+  'metrics-bind-address',
+  'health-probe-bind-address',
+  'leader-election-namespace',
+  'leader-election-name',
+  'leader-election-identity',
+  'leader-election-lease-duration',
+  'leader-election-renew-deadline',
+  'leader-election-retry-period',
+  'shutdown-timeout',
+  'webhook-bind-address',
+  'webhook-cert-file',
+  'webhook-key-file',
+  'webhook-configuration-name',
+  'webhook-dns-names',
+  'output',
   'resync-period',
   'health-poll-ms',
   'workers',
@@ -120,7 +203,7 @@ const VALUE_FLAGS = new Set([
   'gcp-subnetwork',
   'gcp-compute-endpoint',
 ]);
-const BOOLEAN_FLAGS = new Set(['help', 'version', 'no-readiness-gate', 'no-drain']);
+const BOOLEAN_FLAGS = new Set(['help', 'version', 'no-readiness-gate', 'no-drain', 'no-leader-elect']);
 
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_LABELISH = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -132,7 +215,23 @@ function integer(flag: string, raw: string, min: number, max: number): number | 
   return n;
 }
 
-export function parseFlags(argv: readonly string[]): ParseResult {
+/** Parses `host:port`, `:port` (all interfaces) or `[v6]:port`; `0` means disabled. */
+function listenAddress(flag: string, raw: string): ListenAddress | undefined | string {
+  if (raw === '0') return undefined;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65_535) {
+    return `--${flag} "${raw}" is invalid: allowed is host:port (like 127.0.0.1:8080 or :8080, port 0-65535, 0 picks a free one) or 0 to disable.`;
+  }
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function parseFlags(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParseResult {
+  let command: 'run' | 'plan' = 'run';
+  if (argv[0] === 'plan') {
+    command = 'plan';
+    argv = argv.slice(1);
+  }
   const values = new Map<string, string>();
   const booleans = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -208,7 +307,45 @@ export function parseFlags(argv: readonly string[]): ParseResult {
   if (gcpEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(gcpEndpoint)) {
     return { kind: 'error', message: `--gcp-compute-endpoint "${gcpEndpoint}" is invalid: allowed is an http(s) URL like https://compute.googleapis.com.` };
   }
+  const logFormat = values.get('log-format') ?? 'json';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    return { kind: 'error', message: `--log-format "${logFormat}" is invalid: allowed are ${LOG_FORMATS.join(', ')}.` };
+  }
+  const output = values.get('output') ?? 'text';
+  if (output !== 'text' && output !== 'json') return { kind: 'error', message: `--output "${output}" is invalid: allowed are text, json.` };
+  if (command === 'run' && values.has('output')) return { kind: 'error', message: '--output is only for sluice plan.' };
+  const addresses = new Map<string, ListenAddress | undefined>();
+  for (const [flag, def] of [['metrics-bind-address', ':8080'], ['health-probe-bind-address', ':8081'], ['webhook-bind-address', '0']] as const) {
+    const a = listenAddress(flag, values.get(flag) ?? def);
+    if (typeof a === 'string') return { kind: 'error', message: a };
+    addresses.set(flag, a);
+  }
+  const leaseNamespace = values.get('leader-election-namespace') ?? env.POD_NAMESPACE ?? 'default';
+  if (!DNS_LABELISH.test(leaseNamespace) || leaseNamespace.length > 63) {
+    return { kind: 'error', message: `--leader-election-namespace "${leaseNamespace}" is invalid: allowed is a namespace name (1-63 lowercase letters, digits and '-').` };
+  }
+  const leaseName = values.get('leader-election-name') ?? 'sluice';
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(leaseName) || leaseName.length > 253) {
+    return { kind: 'error', message: `--leader-election-name "${leaseName}" is invalid: allowed is a DNS subdomain name (lowercase letters, digits, '-' and '.').` };
+  }
+  const certFile = values.get('webhook-cert-file');
+  const keyFile = values.get('webhook-key-file');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    return { kind: 'error', message: '--webhook-cert-file and --webhook-key-file go together: give both, or neither for a generated certificate.' };
+  }
+  const dnsNamesRaw = values.get('webhook-dns-names');
+  const dnsNames = dnsNamesRaw === undefined ? [`sluice-webhook.${leaseNamespace}.svc`, `sluice-webhook.${leaseNamespace}.svc.cluster.local`] : dnsNamesRaw.split(',').map((n) => n.trim());
+  const badName = dnsNames.find((n) => !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(n));
+  if (badName !== undefined) return { kind: 'error', message: `--webhook-dns-names "${dnsNamesRaw}" is invalid: "${badName}" is not a DNS name.` };
+  const webhookAddress = addresses.get('webhook-bind-address');
+  for (const flag of ['webhook-cert-file', 'webhook-key-file', 'webhook-configuration-name', 'webhook-dns-names']) {
+    if (values.has(flag) && !webhookAddress) return { kind: 'error', message: `--${flag} needs --webhook-bind-address.` };
+  }
   const numbers: [string, number, number, number][] = [
+    ['leader-election-lease-duration', 15, 1, 300],
+    ['leader-election-renew-deadline', 10, 1, 300],
+    ['leader-election-retry-period', 2, 1, 300],
+    ['shutdown-timeout', 30, 0, 3600],
     ['resync-period', 300, 10, 86_400],
     ['health-poll-ms', 1000, 50, 60_000],
     ['workers', 4, 1, 64],
@@ -221,15 +358,34 @@ export function parseFlags(argv: readonly string[]): ParseResult {
     if (typeof n === 'string') return { kind: 'error', message: n };
     parsed.set(flag, n);
   }
-  return {
-    kind: 'run',
-    config: {
+  const lease = parsed.get('leader-election-lease-duration')!;
+  const renew = parsed.get('leader-election-renew-deadline')!;
+  const retry = parsed.get('leader-election-retry-period')!;
+  if (renew >= lease) return { kind: 'error', message: `--leader-election-renew-deadline ${renew} is invalid: allowed is less than the lease duration (${lease}).` };
+  if (retry >= renew) return { kind: 'error', message: `--leader-election-retry-period ${retry} is invalid: allowed is less than the renew deadline (${renew}).` };
+  const config: RunConfig = {
       provider: provider as ProviderName,
       clusterName,
       kubeconfig: values.get('kubeconfig'),
       loadBalancerClass: lbClass,
       readinessGateType,
       logLevel: logLevel as LogLevel,
+      logFormat: logFormat as LogFormat,
+      metricsAddress: addresses.get('metrics-bind-address'),
+      healthAddress: addresses.get('health-probe-bind-address'),
+      leaderElection: {
+        enabled: !booleans.has('no-leader-elect'),
+        namespace: leaseNamespace,
+        name: leaseName,
+        identity: values.get('leader-election-identity'),
+        leaseDurationMs: lease * 1000,
+        renewDeadlineMs: renew * 1000,
+        retryPeriodMs: retry * 1000,
+      },
+      shutdownTimeoutMs: parsed.get('shutdown-timeout')! * 1000,
+      webhook: webhookAddress
+        ? { address: webhookAddress, certFile, keyFile, configurationName: values.get('webhook-configuration-name'), dnsNames }
+        : undefined,
       gate: !booleans.has('no-readiness-gate'),
       drain: !booleans.has('no-drain'),
       resyncSeconds: parsed.get('resync-period')!,
@@ -253,6 +409,6 @@ export function parseFlags(argv: readonly string[]): ParseResult {
         subnetwork: values.get('gcp-subnetwork'),
         computeEndpoint: gcpEndpoint,
       },
-    },
   };
+  return command === 'plan' ? { kind: 'plan', config, output } : { kind: 'run', config };
 }

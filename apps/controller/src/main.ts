@@ -9,7 +9,7 @@ import { createJsonLogger } from './logger.ts';
 import { ProviderLoadError } from './providers.ts';
 import { StartError, run } from './run.ts';
 
-const parsed = parseFlags(process.argv.slice(2));
+const parsed = parseFlags(process.argv.slice(2), process.env);
 if (parsed.kind === 'help') {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
