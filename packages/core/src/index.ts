@@ -71,4 +71,15 @@ export { type ClusterWriter, type EventType, KubeClusterWriter, type ObjectRef, 
 export { EventRecorder, type EventRecorderOptions } from './controller/events.ts';
 export { FINALIZER, type ReconcileObserver, Reconciler, type ReconcilerOptions, isHandled } from './controller/reconciler.ts';
 export { ResilientInformer, type ResilientInformerOptions } from './controller/resilient-informer.ts';
-export { Controller, type ControllerOptions } from './controller/controller.ts';
+export { Controller, type ControllerObserver, type ControllerOptions } from './controller/controller.ts';
+export {
+  type CallOutcome,
+  NotLeaderError,
+  type ProviderInstrumentation,
+  type ProviderOperation,
+  WRITE_OPERATIONS,
+  instrumentProvider,
+} from './controller/instrumented-provider.ts';
+export { fenceWriter } from './controller/fenced-writer.ts';
+export { KubeLeaseStore, LeaseConflictError, type LeaseRecord, type LeaseStore, type StoredLease } from './leader/lease-store.ts';
+export { LeaderElector, type LeaderElectorOptions, LeadershipLostError, LeadershipReleasedError, isLeadershipLost } from './leader/leader-elector.ts';

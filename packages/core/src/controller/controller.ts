@@ -8,6 +8,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { errorMessage } from '../errors.ts';
+import { isLeadershipLost } from '../leader/leader-elector.ts';
 import { objectKey } from '../model/kube-types.ts';
 import type { LoadBalancer, Logger } from '../provider.ts';
 import { type Clock, systemClock } from '../queue/clock.ts';
@@ -45,9 +46,22 @@ export interface ControllerOptions {
   readonly clock?: Clock;
   /** @default KubeClusterWriter on kubeConfig */
   readonly writer?: ClusterWriter;
-  readonly observer?: ReconcileObserver;
+  readonly observer?: ReconcileObserver & ControllerObserver;
+  /**
+   * After the start signal aborts, how long in-flight reconciles may run before they are
+   * aborted. An abort whose reason is a LeadershipLostError aborts them at once. @default 30_000
+   */
+  readonly shutdownTimeoutMs?: number;
   /** Called once caches are synced and workers run. */
   readonly onReady?: () => void;
+}
+
+/** Hooks for metrics around the work queue and reconciles. */
+export interface ControllerObserver {
+  /** A key left the queue after waiting `waitedMs`. */
+  dequeued?(waitedMs: number): void;
+  /** A reconcile ended with `result` ('done', 'requeue', 'retry', 'terminal' or 'crash') after `durationMs`. */
+  reconciled?(result: string, durationMs: number): void;
 }
 
 export class Controller {
@@ -73,7 +87,11 @@ export class Controller {
     const o = this.#o;
     const clock = o.clock ?? systemClock;
     const log = o.log;
-    const queue = new WorkQueue({ clock });
+    const observer = o.observer;
+    const queue = new WorkQueue({ clock, ...(observer?.dequeued ? { onDequeue: (_key: string, waited: number) => observer.dequeued!(waited) } : {}) });
+    // Reconciles run on their own signal: a stop stops taking work at once but lets them
+    // finish (up to the shutdown timeout); a lost Lease aborts them at once.
+    const inflight = new AbortController();
     this.#queue = queue;
     const kc = o.kubeConfig;
     const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -143,8 +161,10 @@ export class Controller {
         const key = await queue.get(signal);
         if (key === undefined) return;
         const started = clock.now();
+        let kind = 'crash';
         try {
-          const result = await reconciler.reconcile(key, signal);
+          const result = await reconciler.reconcile(key, inflight.signal);
+          kind = result.kind;
           const delay = handleResult(queue, key, result);
           if (result.kind === 'retry' || result.kind === 'terminal') {
             log.warn(`reconcile ${key}: ${result.kind}`, { error: errorMessage(result.error), retryInMs: delay === undefined ? undefined : Math.round(delay) });
@@ -152,11 +172,12 @@ export class Controller {
             log.debug(`reconcile ${key}: ${result.kind}`, { ms: Math.round(clock.now() - started) });
           }
         } catch (error) {
-          if (!signal.aborted) {
+          if (!inflight.signal.aborted) {
             log.error(`reconcile ${key} crashed`, { error: errorMessage(error) });
             queue.addRateLimited(key);
           }
         } finally {
+          observer?.reconciled?.(kind, clock.now() - started);
           queue.done(key);
         }
       }
@@ -170,7 +191,19 @@ export class Controller {
     });
     cancelResync();
     queue.shutDown();
+    const timeoutMs = o.shutdownTimeoutMs ?? 30_000;
+    const busy = queue.processingCount;
+    if (isLeadershipLost(signal.reason)) {
+      inflight.abort(signal.reason);
+    } else if (busy > 0) {
+      log.info('stopping: finishing in-flight reconciles', { inFlight: busy, timeoutMs });
+    }
+    const cancelDeadline = clock.setTimer(() => {
+      if (!inflight.signal.aborted) log.warn('stopping: in-flight reconciles did not finish in time, aborting them', { timeoutMs });
+      inflight.abort(new Error(`shutdown timeout of ${timeoutMs} ms`));
+    }, timeoutMs);
     await Promise.allSettled(workers);
+    cancelDeadline();
     await Promise.allSettled(informers.map((i) => i.stop()));
     this.#synced = false;
   }

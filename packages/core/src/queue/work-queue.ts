@@ -109,7 +109,12 @@ export class WorkQueue {
     if (this.#dirty.has(key)) this.#push(key);
   }
 
-  /** Keys queued and not yet handed out. */
+  /** Keys handed out and not yet done. */
+  get processingCount(): number {
+    return this.#processing.size;
+  }
+
+  /** Keys waiting to be handed out. */
   get length(): number {
     return this.#order.length;
   }
