@@ -163,6 +163,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds `bindings` to the fields of every line it writes. Optional: without it, callers add the fields to each call. */
+  child?(bindings: Record<string, unknown>): Logger;
 }
 
 /** A key that identifies a backend registration: Service port, IP and port. */

@@ -34,13 +34,22 @@ export class EventRecorder {
     this.#o = { component: 'sluice', windowMs: 600_000, ...options };
   }
 
-  /** Records an event; resolves when written or when writing failed (logged). */
-  async record(ref: ObjectRef, type: EventType, reason: string, message: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Records an event; resolves when written or when writing failed (logged). `log` is the
+   * caller's (a reconcile's logger carries its Service); the line also names the object.
+   */
+  async record(ref: ObjectRef, type: EventType, reason: string, message: string, signal: AbortSignal, log: Logger = this.#o.log): Promise<void> {
     const now = this.#o.clock.now();
     const key = `${ref.uid}|${type}|${reason}|${message}`;
     const seen = this.#seen.get(key);
-    const log = type === 'Warning' ? this.#o.log.warn : this.#o.log.info;
-    log.call(this.#o.log, message, { event: reason, object: `${ref.kind.toLowerCase()}/${ref.namespace}/${ref.name}` });
+    const at = `${ref.namespace}/${ref.name}`;
+    const fields = {
+      event: reason,
+      object: `${ref.kind.toLowerCase()}/${at}`,
+      ...(ref.kind === 'Pod' ? { pod: at, ...(ref.uid ? { podUid: ref.uid } : {}) } : { service: at }),
+    };
+    if (type === 'Warning') log.warn(message, fields);
+    else log.info(message, fields);
     try {
       if (seen && now - seen.at < this.#o.windowMs) {
         seen.count += 1;
@@ -67,7 +76,7 @@ export class EventRecorder {
       this.#seen.set(key, { name, count: 1, at: now });
       this.#prune(now);
     } catch (error) {
-      this.#o.log.debug('event not recorded', { reason, error: String(error) });
+      log.debug('event not recorded', { ...fields, error: String(error) });
     }
   }
 

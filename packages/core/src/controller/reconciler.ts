@@ -76,6 +76,19 @@ function ref(kind: 'Service' | 'Pod', meta: k8s.V1ObjectMeta | undefined): Objec
   return { kind, namespace: meta?.namespace ?? '', name: meta?.name ?? '', uid: meta?.uid ?? '' };
 }
 
+/** `log` with `fields` on every line: its own child when it has one, else a wrapper that adds them. */
+function withFields(log: Logger, fields: Record<string, unknown>): Logger {
+  if (log.child) return log.child(fields);
+  const add = (extra?: Record<string, unknown>) => ({ ...fields, ...extra });
+  return {
+    debug: (message, extra) => log.debug(message, add(extra)),
+    info: (message, extra) => log.info(message, add(extra)),
+    warn: (message, extra) => log.warn(message, add(extra)),
+    error: (message, extra) => log.error(message, add(extra)),
+    child: (more) => withFields(log, { ...fields, ...more }),
+  };
+}
+
 function specHash(view: ServiceSpecView): string {
   return JSON.stringify([view.ports, view.annotations, view.loadBalancerClass ?? '', view.sourceRanges ?? []]);
 }
@@ -142,23 +155,25 @@ export class Reconciler {
       this.#forget(key);
       return done;
     }
+    // Every line this reconcile logs (events included) names its Service.
+    const log = withFields(this.#o.log, { service: key });
     try {
       if (service.metadata?.deletionTimestamp || !isHandled(service, this.#o.loadBalancerClass)) {
-        return await this.#cleanup(key, service, signal);
+        return await this.#cleanup(key, service, signal, log);
       }
-      return await this.#sync(key, service, signal);
+      return await this.#sync(key, service, signal, log);
     } catch (error) {
       this.#verifiedAt.delete(key);
       if (signal.aborted) throw error;
       const result = resultFromError(error);
       const message = isTerminalError(error) ? error.message : `Error syncing load balancer: ${errorMessage(error)}`;
-      await this.#o.events.record(ref('Service', service.metadata), 'Warning', 'SyncLoadBalancerFailed', message, signal);
+      await this.#o.events.record(ref('Service', service.metadata), 'Warning', 'SyncLoadBalancerFailed', message, signal, log);
       return result;
     }
   }
 
   /** The Service is being deleted, left type LoadBalancer, or changed class: delete its LB, then release it. */
-  async #cleanup(key: string, service: k8s.V1Service, signal: AbortSignal): Promise<ReconcileResult> {
+  async #cleanup(key: string, service: k8s.V1Service, signal: AbortSignal, log: Logger): Promise<ReconcileResult> {
     const finalizers = service.metadata?.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) {
       this.#forget(key);
@@ -166,7 +181,7 @@ export class Reconciler {
     }
     const view = buildDesired(service, [], [], { gateConditionType: this.#o.gateConditionType }).service;
     const svcRef = ref('Service', service.metadata);
-    await this.#o.events.record(svcRef, 'Normal', 'DeletingLoadBalancer', 'Deleting load balancer', signal);
+    await this.#o.events.record(svcRef, 'Normal', 'DeletingLoadBalancer', 'Deleting load balancer', signal, log);
     await this.#o.provider.ensureLoadBalancerDeleted(this.#o.clusterName, view, signal);
     this.#o.observer?.providerWrite?.('ensureLoadBalancerDeleted');
     if (!service.metadata?.deletionTimestamp && (service.status?.loadBalancer?.ingress?.length ?? 0) > 0) {
@@ -179,12 +194,12 @@ export class Reconciler {
       service.metadata?.resourceVersion ?? '',
       signal,
     );
-    await this.#o.events.record(svcRef, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer', signal);
+    await this.#o.events.record(svcRef, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer', signal, log);
     this.#forget(key);
     return done;
   }
 
-  async #sync(key: string, service: k8s.V1Service, signal: AbortSignal): Promise<ReconcileResult> {
+  async #sync(key: string, service: k8s.V1Service, signal: AbortSignal, log: Logger): Promise<ReconcileResult> {
     const { provider, clusterName } = this.#o;
     const svcRef = ref('Service', service.metadata);
     const slices = slicesFor(this.#o.caches, svcRef.namespace, svcRef.name);
@@ -216,7 +231,7 @@ export class Reconciler {
       const changed = !lookup.exists || this.#ensured.get(key) !== hash;
       if (changed || now - (this.#ensuredAt.get(key) ?? 0) >= this.#reensureMs) {
         // A periodic re-ensure of an unchanged Service is a drift check: no events for it.
-        if (changed) await this.#o.events.record(svcRef, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer', signal);
+        if (changed) await this.#o.events.record(svcRef, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer', signal, log);
         const initial = initialBackends(desired.backends);
         const status = await provider.ensureLoadBalancer(clusterName, view, lookup.exists ? await this.#currentSet(key, view, desired, signal) : initial, signal);
         this.#o.observer?.providerWrite?.('ensureLoadBalancer');
@@ -224,7 +239,7 @@ export class Reconciler {
         ingress = status.ingress;
         this.#ensured.set(key, hash);
         this.#ensuredAt.set(key, now);
-        if (changed) await this.#o.events.record(svcRef, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', signal);
+        if (changed) await this.#o.events.record(svcRef, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', signal, log);
       }
       if (ingress && !sameIngress(ingress, service.status?.loadBalancer?.ingress as LoadBalancerIngress[] | undefined)) {
         await this.#o.writer.patchServiceIngress(svcRef.namespace, svcRef.name, ingress, signal);
@@ -247,11 +262,11 @@ export class Reconciler {
         const same = prior && (prior.podUid === undefined || prior.podUid === b.podUid);
         return { servicePort: b.servicePort, ip: b.ip, port: b.port, podUid: b.podUid, weight: b.weight, health: b.weight === 0 ? 'draining' : same ? prior.health : 'initial' };
       });
-      this.#reportDrains(desired, actions);
-      this.#o.log.debug('applied backend changes', { service: key, actions: actions.map((a) => a.kind) });
+      this.#reportDrains(desired, actions, log);
+      log.debug('applied backend changes', { actions: actions.map((a) => a.kind) });
     }
 
-    const waiting = await this.#syncGates(key, desired, health, settings.gateTimeoutSeconds, signal);
+    const waiting = await this.#syncGates(key, desired, health, settings.gateTimeoutSeconds, signal, log);
     return waiting ? { kind: 'requeue', afterMs: this.#healthPollMs } : done;
   }
 
@@ -294,7 +309,7 @@ export class Reconciler {
     this.#registrations.set(key, new Map(backends.filter((b) => b.podUid).map((b) => [backendAddressKey(b), b.podUid])));
   }
 
-  #reportDrains(desired: DesiredState, actions: ReturnType<typeof plan>): void {
+  #reportDrains(desired: DesiredState, actions: ReturnType<typeof plan>, log: Logger): void {
     const now = this.#o.clock.now();
     for (const a of actions) {
       if (a.kind !== 'drain' || this.#drained.has(a.backend.podUid)) continue;
@@ -303,12 +318,19 @@ export class Reconciler {
       const podRef: ObjectRef = { kind: 'Pod', namespace: desired.service.namespace, name: a.backend.podName, uid: a.backend.podUid };
       const latency = since === undefined ? 0 : now - since;
       this.#o.observer?.drainApplied?.(podRef, latency);
-      this.#o.log.info('drain applied', { pod: `${podRef.namespace}/${podRef.name}`, podUid: podRef.uid, latencyMs: Math.round(latency), wallMs: this.#o.clock.now() });
+      log.info('drain applied', { pod: `${podRef.namespace}/${podRef.name}`, podUid: podRef.uid, latencyMs: Math.round(latency), wallMs: this.#o.clock.now() });
     }
   }
 
   /** Patches gate conditions that changed; returns whether any gated pod is still waiting. */
-  async #syncGates(key: string, desired: DesiredState, health: readonly BackendStatus[], gateTimeoutSeconds: number, signal: AbortSignal): Promise<boolean> {
+  async #syncGates(
+    key: string,
+    desired: DesiredState,
+    health: readonly BackendStatus[],
+    gateTimeoutSeconds: number,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<boolean> {
     const byKey = healthByKey(health);
     const gateType = this.#o.gateConditionType;
     let waiting = false;
@@ -329,9 +351,9 @@ export class Reconciler {
         if (patch.status === 'True') {
           const waited = now - (this.#readySince.get(p.uid) ?? now);
           this.#o.observer?.gatePassed?.(podRef, waited);
-          this.#o.log.info('gate passed', { pod: `${p.namespace}/${p.name}`, podUid: p.uid, waitedMs: Math.round(waited), wallMs: this.#o.clock.now() });
+          log.info('gate passed', { pod: `${p.namespace}/${p.name}`, podUid: p.uid, waitedMs: Math.round(waited), wallMs: this.#o.clock.now() });
         } else if (!pod.status?.conditions?.some((c) => c.type === gateType)) {
-          await this.#o.events.record(podRef, 'Normal', 'WaitingForLoadBalancer', `Registered on the load balancer; ${patch.message}`, signal);
+          await this.#o.events.record(podRef, 'Normal', 'WaitingForLoadBalancer', `Registered on the load balancer; ${patch.message}`, signal, log);
         }
       }
       if (wanted.status !== 'True' && pod.status?.conditions?.find((c) => c.type === gateType)?.status !== 'True') {
@@ -341,8 +363,8 @@ export class Reconciler {
           this.#stuckReported.add(p.uid);
           this.#o.observer?.gateStuck?.(podRef, now - since);
           const message = `Readiness gate ${gateType} has waited ${Math.round((now - since) / 1000)}s for the load balancer (limit ${gateTimeoutSeconds}s): ${wanted.message}`;
-          await this.#o.events.record(podRef, 'Warning', 'ReadinessGateStuck', message, signal);
-          await this.#o.events.record(ref('Service', { namespace: p.namespace, name: desired.service.name, uid: desired.service.uid }), 'Warning', 'ReadinessGateStuck', `Pod ${p.name}: ${message}`, signal);
+          await this.#o.events.record(podRef, 'Warning', 'ReadinessGateStuck', message, signal, log);
+          await this.#o.events.record(ref('Service', { namespace: p.namespace, name: desired.service.name, uid: desired.service.uid }), 'Warning', 'ReadinessGateStuck', `Pod ${p.name}: ${message}`, signal, log);
         }
       }
     }
