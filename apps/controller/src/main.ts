@@ -3,7 +3,9 @@
  * The only edge of the app: reads argv, the environment and signals, and maps outcomes to
  * exit codes (0 clean stop, 1 runtime failure, 2 bad flags).
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { USAGE, parseFlags } from './flags.ts';
 import { createJsonLogger } from './logger.ts';
 import { ProviderLoadError } from './providers.ts';
@@ -24,6 +26,11 @@ if (parsed.kind === 'error') {
   process.exit(2);
 }
 
+if (parsed.kind === 'plan') {
+  process.stderr.write('sluice: plan is not wired yet.\n');
+  process.exit(2);
+}
+
 const log = createJsonLogger(parsed.config.logLevel, (line) => process.stdout.write(line));
 const stop = new AbortController();
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
@@ -34,7 +41,9 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 try {
-  await run(parsed.config, log, stop.signal);
+  // Unique per process: two replicas on one host, or a restart, never share an identity.
+  const identity = `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
+  await run(parsed.config, log, stop.signal, { identity });
   process.exit(0);
 } catch (error) {
   if (error instanceof StartError || error instanceof ProviderLoadError || (error as Error)?.name === 'TerminalError') {

@@ -34,15 +34,31 @@ export interface ControllerProcess {
   latencies(from?: number): { gateMs: number[]; drainMs: number[] };
   /** Every `drain applied` line: pod UID and the controller's wall-clock time. */
   drains(): { podUid: string; wallMs: number }[];
-  /** SIGTERM, then SIGKILL after 5 s. Resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `killAfterMs` (default 5 s). Resolves with the exit code. */
+  stop(killAfterMs?: number): Promise<number | null>;
+  /** SIGKILL at once (a crashed replica). Resolves with the exit signal. */
+  kill(): Promise<void>;
+  /** Resolves with the exit code once the process exits by itself. */
+  readonly exited: Promise<number | null>;
+  /** The ports of /metrics and /healthz,/readyz, once logged. */
+  ports(timeoutMs?: number): Promise<{ metrics: number; health: number }>;
+  /** GET a path on the metrics (/metrics) or health (/healthz, /readyz) port. */
+  get(path: string): Promise<{ status: number; body: string }>;
+  readonly pid: number | undefined;
 }
 
 export function startControllerProcess(options: ControllerProcessOptions): ControllerProcess {
   const echo = options.echo ?? Boolean(process.env['SLUICE_E2E_DEBUG']);
+  const extra = options.args ?? [];
+  // Ephemeral loopback ports unless the test chose: several controllers may run at once.
+  const has = (flag: string) => extra.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const defaults = [
+    ...(has('--metrics-bind-address') ? [] : ['--metrics-bind-address', '127.0.0.1:0']),
+    ...(has('--health-probe-bind-address') ? [] : ['--health-probe-bind-address', '127.0.0.1:0']),
+  ];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', options.provider ?? 'local', '--kubeconfig', options.kubeconfigPath, ...(options.args ?? [])],
+    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', options.provider ?? 'local', '--kubeconfig', options.kubeconfigPath, ...defaults, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   const lines: LogLine[] = [];
@@ -64,8 +80,34 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
   const onParentExit = () => child.kill('SIGKILL');
   process.once('exit', onParentExit);
 
+  const ports = async (timeoutMs = 30_000) => {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const http = lines.filter((l) => l.msg === 'http listening');
+      const metrics = http.find((l) => l['metricsPort'] !== undefined)?.['metricsPort'];
+      const health = http.find((l) => l['healthPort'] !== undefined)?.['healthPort'];
+      if (metrics !== undefined && health !== undefined) return { metrics: Number(metrics), health: Number(health) };
+      if (exited !== undefined) throw new Error(`sluice exited (${exited}) before it listened: ${stderr.join('').trim()}`);
+      if (performance.now() > deadline) throw new Error('sluice did not report its HTTP ports in time');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   return {
     lines,
+    pid: child.pid,
+    exited: exit,
+    ports,
+    async get(path: string) {
+      const p = await ports();
+      const port = path.startsWith('/metrics') ? p.metrics : p.health;
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+      return { status: res.status, body: await res.text() };
+    },
+    async kill() {
+      process.off('exit', onParentExit);
+      if (exited === undefined) child.kill('SIGKILL');
+      await exit;
+    },
     async ready(timeoutMs = 30_000) {
       const deadline = performance.now() + timeoutMs;
       while (!lines.some((l) => l.msg === 'sluice running')) {
@@ -84,11 +126,11 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
     drains() {
       return lines.filter((l) => l.msg === 'drain applied').map((l) => ({ podUid: String(l['podUid']), wallMs: Number(l['wallMs']) }));
     },
-    async stop() {
+    async stop(killAfterMs = 5000) {
       process.off('exit', onParentExit);
       if (exited !== undefined) return exited;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       const code = await exit;
       clearTimeout(timer);
       return code;

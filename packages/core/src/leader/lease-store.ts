@@ -57,6 +57,11 @@ function toRecord(lease: k8s.V1Lease): StoredLease {
   };
 }
 
+/** MicroTime on the wire: RFC 3339 with exactly six fractional digits, which the API server requires. */
+function microTime(ms: number): k8s.V1MicroTime {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as k8s.V1MicroTime;
+}
+
 function toLease(namespace: string, name: string, record: LeaseRecord, resourceVersion?: string): k8s.V1Lease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
@@ -65,9 +70,8 @@ function toLease(namespace: string, name: string, record: LeaseRecord, resourceV
     spec: {
       holderIdentity: record.holderIdentity,
       leaseDurationSeconds: record.leaseDurationSeconds,
-      // MicroTime on the wire; client-node serialises Date with millisecond precision, which it accepts.
-      acquireTime: new Date(record.acquireTime) as unknown as k8s.V1MicroTime,
-      renewTime: new Date(record.renewTime) as unknown as k8s.V1MicroTime,
+      acquireTime: microTime(record.acquireTime),
+      renewTime: microTime(record.renewTime),
       leaseTransitions: record.leaseTransitions,
     },
   };
