@@ -24,7 +24,7 @@ node scripts/check-publish.ts || status=1
 if [ -d e2e/local ]; then
   step "e2e: harness and local provider against a real control plane"
   node --test --test-concurrency=1 --conditions=@sluice/source \
-    "e2e/src/**/*.test.ts" "e2e/local/*.e2e.ts" "e2e/aws/*.e2e.ts" "e2e/azure/*.e2e.ts" "e2e/gcp/*.e2e.ts" 2>&1 | tee -a "$log" || status=1
+    "e2e/src/**/*.test.ts" "e2e/local/*.e2e.ts" "e2e/aws/*.e2e.ts" "e2e/azure/*.e2e.ts" "e2e/gcp/*.e2e.ts" "e2e/ops/*.e2e.ts" 2>&1 | tee -a "$log" || status=1
 fi
 
 passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')

@@ -11,6 +11,8 @@
  *    since the start of its last successful renew, even while a renew request still hangs.
  * 3. A standby acquires only `leaseDuration` after it last saw the record change.
  *    `renewDeadline < leaseDuration`, so the old leader has stopped before anyone can start.
+ *    After a crash the standby takes over at most leaseDuration + 2 x 1.2 x retryPeriod
+ *    later: one poll to see the last renew, the lease duration, one poll to see it expired.
  */
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../provider.ts';
@@ -39,7 +41,7 @@ export interface LeaderElectorOptions {
   readonly leaseDurationMs?: number;
   /** How long the leader keeps trying to renew before it gives up. @default 10_000 */
   readonly renewDeadlineMs?: number;
-  /** Time between attempts (standbys jitter it by up to 1.2x). @default 2_000 */
+  /** Time between attempts (standbys add up to 20% jitter). @default 2_000 */
   readonly retryPeriodMs?: number;
   /** @default systemClock */
   readonly clock?: Clock;
@@ -166,7 +168,9 @@ export class LeaderElector {
         if (!signal.aborted && message !== lastError) o.log.warn('leader election: cannot read or write the lease, retrying', { lease: o.store.description, error: message });
         lastError = message;
       }
-      await this.#sleep(o.retryPeriodMs * (1 + o.random() * 1.2), [signal]);
+      // Small jitter: a standby's takeover after a crash is bounded by the lease duration plus
+      // two of its polls (one to see the last renew, one to see it expire).
+      await this.#sleep(o.retryPeriodMs * (1 + o.random() * 0.2), [signal]);
     }
     return false;
   }
