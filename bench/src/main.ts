@@ -1,14 +1,43 @@
 /**
- * npm run bench: benchmarks that print tables. Never part of the pass/fail suite.
- * Usage: npm run bench [-- --sizes 100,1000,10000]
+ * npm run bench: benchmarks that print tables and write bench/results/<name>.json.
+ * Never part of the pass/fail suite.
+ *
+ * Usage: npm run bench                      every benchmark, in the order below
+ *        npm run bench -- <name> [<name>]   only these (planner, rollout-loss, reaction, scale, dataplane)
  */
-import { runPlannerBench } from './planner.bench.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
-const i = process.argv.indexOf('--sizes');
-const sizes = i === -1 ? undefined : (process.argv[i + 1] ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-if (sizes !== undefined && sizes.length === 0) {
-  process.stderr.write('bench: --sizes takes a comma-separated list of positive whole numbers, e.g. 100,1000.\n');
+/** One benchmark: runs, prints its tables, returns what goes to bench/results/<name>.json. */
+type Bench = () => Promise<unknown>;
+
+// Each entry is imported only when run, so one benchmark's tools are not needed by another.
+const BENCHES: Record<string, Bench> = {
+  planner: async () => (await import('./planner.bench.ts')).runPlannerBench(),
+  dataplane: async () => (await import('./dataplane/index.ts')).runDataplaneBench(),
+};
+
+const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown benchmark "${unknown[0]}": allowed are ${Object.keys(BENCHES).join(', ')}.\n`);
   process.exit(2);
 }
-process.stdout.write(`node ${process.version}, ${process.arch}\n`);
-runPlannerBench(sizes);
+const chosen = names.length > 0 ? names : Object.keys(BENCHES);
+const resultsDir = new URL('../results/', import.meta.url);
+mkdirSync(resultsDir, { recursive: true });
+process.stdout.write(`node ${process.version}, ${process.arch}; benchmarks: ${chosen.join(', ')}\n`);
+const started = performance.now();
+let failed = 0;
+for (const name of chosen) {
+  const t = performance.now();
+  try {
+    const result = await BENCHES[name]!();
+    if (result !== undefined) writeFileSync(new URL(`${name}.json`, resultsDir), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`\n[${name}] done in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  } catch (error) {
+    failed++;
+    process.stderr.write(`\n[${name}] failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  }
+}
+process.stdout.write(`\nall benchmarks: ${((performance.now() - started) / 60_000).toFixed(1)} min, ${failed} failed\n`);
+process.exit(failed > 0 ? 1 : 0);
