@@ -192,6 +192,24 @@ describe('LeaderElector', () => {
     await advance(clock, 3_000);
   });
 
+  test('a clean stop keeps renewing while slow work finishes, past the renew deadline, then releases', async () => {
+    const clock = new FakeClock(1_000_000);
+    const store = new MemoryLeaseStore();
+    // Work that needs 25 s after the stop: longer than the 10 s renew deadline.
+    const a = candidate(store, clock, 'a', 25_000);
+    await advance(clock, 3_000);
+    assert.equal(a.elector.isLeader, true);
+    a.stop.abort();
+    await advance(clock, 20_000);
+    assert.equal(a.elector.isLeader, true, 'still the leader while the work finishes');
+    assert.equal(store.lease?.record.holderIdentity, 'a');
+    assert.ok(clock.now() - store.lease!.record.renewTime <= 2_000, 'the lease was renewed during the stop');
+    await advance(clock, 7_000);
+    await a.done;
+    assert.equal(a.elector.isLeader, false);
+    assert.equal(store.lease?.record.holderIdentity, '', 'released');
+  });
+
   test('rejects timings that would let two leaders overlap', () => {
     assert.throws(
       () => new LeaderElector({ store: new MemoryLeaseStore(), identity: 'a', log: quiet, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }),

@@ -90,36 +90,47 @@ export class LeaderElector {
     while (!signal.aborted) {
       if (!(await this.#acquire(signal))) return;
       const leading = new AbortController();
+      // Aborted only when the Lease is lost: renewing goes on through a clean stop, so work
+      // that is finishing keeps a valid Lease until it returns and the Lease is released.
+      const lost = new AbortController();
       let lastRenew = o.clock.now();
       let cancelDeadline = () => {};
       const lose = (why: string) => {
         if (!this.#leading) return;
         this.#setLeading(false);
         o.log.warn('leader election: lost the lease, stopping all writes', { lease: o.store.description, identity: o.identity, reason: why });
-        leading.abort(new LeadershipLostError(`lost ${o.store.description}: ${why}`));
+        const reason = new LeadershipLostError(`lost ${o.store.description}: ${why}`);
+        lost.abort(reason);
+        if (!leading.signal.aborted) leading.abort(reason);
       };
       const armDeadline = () => {
         cancelDeadline();
         cancelDeadline = o.clock.setTimer(() => lose(`not renewed within ${o.renewDeadlineMs} ms`), lastRenew + o.renewDeadlineMs - o.clock.now());
       };
+      const stop = () => {
+        if (!leading.signal.aborted) leading.abort(new LeadershipReleasedError('stopping'));
+      };
       this.#setLeading(true);
       o.log.info('leader election: acquired the lease', { lease: o.store.description, identity: o.identity });
       armDeadline();
       let failure: unknown;
-      const led = lead(leading.signal).catch((error: unknown) => {
-        failure = error ?? new Error('lead failed');
-      });
       let done = false;
-      void led.then(() => {
-        done = true;
-      });
+      const led = lead(leading.signal)
+        .catch((error: unknown) => {
+          failure = error ?? new Error('lead failed');
+        })
+        .finally(() => {
+          done = true;
+        });
+      signal.addEventListener('abort', stop, { once: true });
+      if (signal.aborted) stop();
 
-      // Renew until the Lease is lost, the work ends by itself, or we are told to stop.
-      while (this.#leading && !signal.aborted && !done) {
-        await this.#sleep(o.retryPeriodMs, [signal, leading.signal], led);
-        if (!this.#leading || signal.aborted || done) break;
+      // Renew until the Lease is lost or the work returns (by itself, or after a stop).
+      while (this.#leading && !done) {
+        await this.#sleep(o.retryPeriodMs, [lost.signal], led);
+        if (!this.#leading || done) break;
         const started = o.clock.now();
-        const attempt = AbortSignal.any([leading.signal, this.#timeout(lastRenew + o.renewDeadlineMs - started)]);
+        const attempt = AbortSignal.any([lost.signal, this.#timeout(lastRenew + o.renewDeadlineMs - started)]);
         try {
           if (await this.#tryAcquireOrRenew(attempt)) {
             lastRenew = started;
@@ -131,7 +142,7 @@ export class LeaderElector {
           if (this.#leading) o.log.warn('leader election: renew failed, retrying', { lease: o.store.description, error: errorMessage(error) });
         }
       }
-      if (this.#leading && !leading.signal.aborted) leading.abort(new LeadershipReleasedError('stopping'));
+      signal.removeEventListener('abort', stop);
       await led;
       cancelDeadline();
       if (this.#leading) {
@@ -139,7 +150,7 @@ export class LeaderElector {
         this.#setLeading(false);
       }
       if (failure !== undefined) throw failure;
-      if (done && !signal.aborted && !leading.signal.aborted) return; // lead returned by itself
+      if (!signal.aborted && !lost.signal.aborted) return; // lead returned by itself
     }
   }
 
