@@ -6,6 +6,7 @@
  * same with both switched off, which must lose requests, proving the test can fail.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { freeLoopbackPorts } from '../src/harness/free-port.ts';
 import { consoleLogger } from '../src/harness/logger.ts';
@@ -33,6 +34,7 @@ async function runMode(mode: 'sluice' | 'off', extra: readonly string[]) {
   const controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: [...FAST, ...extra] });
   await controller.ready();
   const results: Record<string, LoadResult> = {};
+  let metricsText = '';
   try {
     for (const sigterm of BEHAVIOURS) {
       const [port] = await freeLoopbackPorts(1);
@@ -44,11 +46,14 @@ async function runMode(mode: 'sluice' | 'off', extra: readonly string[]) {
         say: (line) => log.info(`${mode}: ${line}`),
       });
     }
+    // What an operator's scrape sees after the rollouts, fetched with curl like one would.
+    const { metrics: metricsPort } = await controller.ports();
+    metricsText = execFileSync('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${metricsPort}/metrics`], { encoding: 'utf8' });
   } finally {
     await controller.stop();
     await timeline.stop();
   }
-  return { results, latencies: controller.latencies(), watched: { gateMs: gateLatencies(timeline), drainMs: drainLatencies(timeline, controller.drains()) } };
+  return { results, metricsText, latencies: controller.latencies(), watched: { gateMs: gateLatencies(timeline), drainMs: drainLatencies(timeline, controller.drains()) } };
 }
 
 test('rolling updates and scale lose no request with Sluice; they do without the gate and drain', { timeout: 1_500_000 }, async () => {
@@ -79,4 +84,14 @@ test('rolling updates and scale lose no request with Sluice; they do without the
   const offFailed = BEHAVIOURS.reduce((n, b) => n + (off.results[b]?.failed ?? 0), 0);
   assert.ok(offFailed > 0, 'without the gate and the drain, rollouts must lose requests (else this test proves nothing)');
   assert.ok(gateMs.length >= 15 && drainMs.length >= 15, 'the gate and drain were exercised on every replaced pod');
+
+  // /metrics (curl'd from the controller before it stopped) carries both histograms, non-zero.
+  const histogram = (name: string) =>
+    on.metricsText.split('\n').filter((l) => l.startsWith(`${name}_count`) || l.startsWith(`${name}_sum`) || (l.startsWith(`${name}_bucket`) && /le="(0\.5|1|0\.01|0\.05)"/.test(l)));
+  const shown = [...histogram('sluice_readiness_gate_wait_seconds'), ...histogram('sluice_drain_latency_seconds')];
+  process.stdout.write(`curl /metrics (excerpt):\n${shown.join('\n')}\n\n`);
+  const count = (name: string) => Number(new RegExp(`^${name}_count(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(on.metricsText)?.[1] ?? 0);
+  assert.ok(count('sluice_readiness_gate_wait_seconds') >= 15, `gate histogram count ${count('sluice_readiness_gate_wait_seconds')}`);
+  assert.ok(count('sluice_drain_latency_seconds') >= 15, `drain histogram count ${count('sluice_drain_latency_seconds')}`);
+  assert.equal(count('sluice_readiness_gate_wait_seconds'), gateMs.length, 'one gate observation per logged gate pass');
 });

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { USAGE, parseFlags } from './flags.ts';
-import { createJsonLogger } from './logger.ts';
+import { createLogger } from './logger.ts';
+import { runPlan } from './plan/index.ts';
 import { ProviderLoadError } from './providers.ts';
 import { StartError, run } from './run.ts';
 
@@ -26,13 +27,15 @@ if (parsed.kind === 'error') {
   process.exit(2);
 }
 
+const stop = new AbortController();
 if (parsed.kind === 'plan') {
-  process.stderr.write('sluice: plan is not wired yet.\n');
-  process.exit(2);
+  // The plan goes to stdout (parseable with --output json); logs go to stderr.
+  const log = createLogger({ level: parsed.config.logLevel, format: parsed.config.logFormat, write: (line) => process.stderr.write(line) });
+  process.once('SIGINT', () => stop.abort(new Error('SIGINT')));
+  process.exit(await runPlan(parsed.config, parsed.output, { log, write: (line) => process.stdout.write(`${line}\n`), signal: stop.signal }));
 }
 
-const log = createJsonLogger(parsed.config.logLevel, (line) => process.stdout.write(line));
-const stop = new AbortController();
+const log = createLogger({ level: parsed.config.logLevel, format: parsed.config.logFormat, write: (line) => process.stdout.write(line) });
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.once(sig, () => {
     log.info(`received ${sig}, stopping`);

@@ -96,7 +96,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         if (wanted.get(name)?.port === current.port.port) continue;
         lb.ports.delete(name);
         await current.listener.close();
-        this.#options.log.info('closed load balancer listener', { listener: label(lb, name), ...current.listener.address });
+        this.#options.log.info('closed load balancer listener', { service: `${lb.namespace}/${lb.name}`, listener: label(lb, name), ...current.listener.address });
       }
       for (const port of service.ports) {
         const current = lb.ports.get(port.name);
@@ -213,6 +213,7 @@ export class LocalLoadBalancer implements LoadBalancer {
           timers,
           onTransition: (from, to, reason) =>
             log.info('backend health changed', {
+              service: `${lb.namespace}/${lb.name}`,
               listener: listenerLabel,
               backend: `${backend.ip}:${backend.port}`,
               podUid: backend.podUid,
@@ -239,6 +240,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     }
     const { address, port: actualPort } = listener.address;
     log.info(`load balancer ${listenerLabel} listening on ${address}:${actualPort}`, {
+      service: `${lb.namespace}/${lb.name}`,
       listener: listenerLabel,
       address,
       port: actualPort,

@@ -167,13 +167,13 @@ export class Controller {
           kind = result.kind;
           const delay = handleResult(queue, key, result);
           if (result.kind === 'retry' || result.kind === 'terminal') {
-            log.warn(`reconcile ${key}: ${result.kind}`, { error: errorMessage(result.error), retryInMs: delay === undefined ? undefined : Math.round(delay) });
+            log.warn(`reconcile ${key}: ${result.kind}`, { service: key, error: errorMessage(result.error), retryInMs: delay === undefined ? undefined : Math.round(delay) });
           } else {
-            log.debug(`reconcile ${key}: ${result.kind}`, { ms: Math.round(clock.now() - started) });
+            log.debug(`reconcile ${key}: ${result.kind}`, { service: key, ms: Math.round(clock.now() - started) });
           }
         } catch (error) {
           if (!inflight.signal.aborted) {
-            log.error(`reconcile ${key} crashed`, { error: errorMessage(error) });
+            log.error(`reconcile ${key} crashed`, { service: key, error: errorMessage(error) });
             queue.addRateLimited(key);
           }
         } finally {
