@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parsePemBundle } from '../../apps/controller/src/webhook/ca-bundle.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../../apps/controller/src/webhook/certificates.ts';
 import { MUTATE_POD_PATH, type RunningWebhook, startWebhook } from '../../apps/controller/src/webhook/index.ts';
+import { startControllerProcess } from '../src/scenario/controller-process.ts';
 import { type ControlPlane, consoleLogger, freeLoopbackPorts, startControlPlane, waitFor } from '../src/harness/index.ts';
 
 const GATE = 'sluice.dev/load-balancer-ready';
@@ -267,4 +268,27 @@ test('a provided certificate is served, and a rotated one is picked up from its 
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
   );
   await untilDryRunGate('the API server to fail verifying the rotated certificate against the old authority', false);
+});
+
+test('the sluice binary serves the webhook with --webhook-bind-address and fills the caBundle of --webhook-configuration-name', { timeout: 120_000 }, async () => {
+  const BINARY_CONFIGURATION = 'sluice-e2e-binary';
+  // The other webhook configurations would answer too; only the binary's may be registered.
+  await admission.deleteMutatingWebhookConfiguration({ name: CONFIGURATION }).catch(() => {});
+  await admission.deleteMutatingWebhookConfiguration({ name: PROVIDED_CONFIGURATION }).catch(() => {});
+  await untilDryRunGate('the API server to drop the earlier webhooks', false);
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  await admission.createMutatingWebhookConfiguration({ body: webhookConfiguration(BINARY_CONFIGURATION, port) });
+  const controller = startControllerProcess({
+    kubeconfigPath: cp.kubeconfigPath,
+    args: ['--no-leader-elect', `--webhook-bind-address=127.0.0.1:${port}`, `--webhook-configuration-name=${BINARY_CONFIGURATION}`],
+  });
+  try {
+    await waitFor('the controller to log its webhook port', () => controller.lines.some((l) => l.msg === 'webhook listening' && l['webhookPort'] === port) || undefined, { timeoutMs: 30_000 });
+    await untilDryRunGate('the API server to call the controller binary', true);
+    assert.deepEqual(await createPod(LABELLED, pod('web-binary-1', { app: 'web' })), [GATE]);
+    assert.deepEqual(await createPod(PLAIN, pod('web-binary-2', { app: 'web' })), []);
+  } finally {
+    assert.equal(await controller.stop(), 0);
+    await admission.deleteMutatingWebhookConfiguration({ name: BINARY_CONFIGURATION }).catch(() => {});
+  }
 });

@@ -21,6 +21,7 @@ import type { RunConfig } from './flags.ts';
 import { type HttpEndpoint, ListenError, startHttpEndpoint } from './http-server.ts';
 import { createMetrics } from './metrics.ts';
 import { loadProvider } from './providers.ts';
+import { startWebhook } from './webhook/index.ts';
 
 export class StartError extends Error {
   override name = 'StartError';
@@ -79,6 +80,7 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
   const endpoints: HttpEndpoint[] = [];
   const same = config.metricsAddress && config.healthAddress && config.metricsAddress.host === config.healthAddress.host && config.metricsAddress.port === config.healthAddress.port && config.metricsAddress.port !== 0;
   let provider: LoadBalancer | undefined;
+  let webhook: { close(): Promise<void> } | undefined;
   try {
     try {
       if (same) {
@@ -115,6 +117,30 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
     } catch (error) {
       if (signal.aborted) return;
       throw new StartError(`cannot reach the Kubernetes API server at ${server}: ${describe(error)}.`, { cause: error });
+    }
+
+    // The injection webhook runs in every replica, leader or standby: pod creation must not
+    // depend on which replica the API server reaches.
+    if (config.webhook) {
+      try {
+        const w = await startWebhook({
+          address: config.webhook.address,
+          ...(config.webhook.certFile ? { certFile: config.webhook.certFile } : {}),
+          ...(config.webhook.keyFile ? { keyFile: config.webhook.keyFile } : {}),
+          ...(config.webhook.configurationName ? { configurationName: config.webhook.configurationName } : {}),
+          dnsNames: config.webhook.dnsNames,
+          kubeConfig: kc,
+          gateConditionType: config.readinessGateType,
+          ...(config.loadBalancerClass ? { loadBalancerClass: config.loadBalancerClass } : {}),
+          log,
+          signal,
+        });
+        webhook = w;
+        log.info('webhook listening', { webhookPort: w.port });
+      } catch (error) {
+        if (signal.aborted) return;
+        throw new StartError(errorMessage(error), { cause: error });
+      }
     }
 
     const lead = async (until: AbortSignal) => {
@@ -163,6 +189,7 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
     });
     await elector.run(signal, lead);
   } finally {
+    await webhook?.close();
     await Promise.allSettled(endpoints.map((e) => e.close()));
     await provider?.close?.();
   }
