@@ -13,6 +13,7 @@ type Bench = () => Promise<unknown>;
 // Each entry is imported only when run, so one benchmark's tools are not needed by another.
 const BENCHES: Record<string, Bench> = {
   planner: async () => (await import('./planner.bench.ts')).runPlannerBench(),
+  'rollout-loss': async () => (await import('./rollout-loss/index.ts')).runRolloutLossBench(),
   dataplane: async () => (await import('./dataplane/index.ts')).runDataplaneBench(),
 };
 

@@ -1,11 +1,12 @@
 /**
  * The rollout scenario: a Deployment behind the LB under steady load (new connections and
  * keep-alive connections), through consecutive rolling updates and a scale down and up.
- * Returns the load totals: every request that failed is counted.
+ * Returns the load totals (every request that failed is counted) and how long each rolling
+ * update took.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type LoadResult, startLoad } from '../load/load.ts';
-import { Workload } from './workload.ts';
+import { type LoadOptions, type LoadResult, startLoad } from '../load/load.ts';
+import { Workload, type WorkloadOptions } from './workload.ts';
 
 export interface RolloutScenarioOptions {
   readonly kubeConfig: KubeConfig;
@@ -20,27 +21,60 @@ export interface RolloutScenarioOptions {
   readonly scaleDownAndUp?: boolean;
   /** Progress lines. */
   readonly say?: (line: string) => void;
+  /**
+   * Start each rolling update as soon as the Deployment reports the previous one complete
+   * (as `kubectl rollout status` returns), while its old pods may still be terminating; only
+   * the last one waits for its old pods to be gone. Otherwise every rolling update waits for them.
+   * @default false
+   */
+  readonly backToBack?: boolean;
+  /** Load generator settings (rate, workers...); host and port are the LB's. @default startLoad's defaults, at most 300 s */
+  readonly load?: Omit<LoadOptions, 'host' | 'port'>;
+  /** The Deployment's rolling update and termination settings. @default Workload's defaults */
+  readonly workload?: Pick<WorkloadOptions, 'maxSurge' | 'maxUnavailable' | 'preStopSeconds' | 'terminationGracePeriodSeconds'>;
+}
+
+export interface RolloutScenarioResult extends LoadResult {
+  readonly address: string;
+  /**
+   * Per rolling update, in ms: from the restart patch to the Deployment reporting it complete
+   * (with `backToBack`), or to every replica updated and available and no old or terminating
+   * pod left (without).
+   */
+  readonly rolloutsMs: readonly number[];
+  /** With `backToBack`: from the last rollout's completion until its old pods were gone, in ms. */
+  readonly settleMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<LoadResult & { address: string }> {
+export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<RolloutScenarioResult> {
   const replicas = o.replicas ?? 5;
   const say = o.say ?? (() => {});
-  const w = new Workload(o.kubeConfig, { namespace: o.namespace, name: 'web', replicas, servicePort: o.servicePort, sigterm: o.sigterm });
+  const w = new Workload(o.kubeConfig, { ...o.workload, namespace: o.namespace, name: 'web', replicas, servicePort: o.servicePort, sigterm: o.sigterm });
   await w.create();
   await w.waitForRollout(replicas);
   const { host, port } = await w.waitForAddress();
   const address = `${host}:${port}`;
   say(`load balancer ${address} serving ${replicas} pods (${o.namespace}, SIGTERM: ${o.sigterm})`);
-  const load = startLoad({ host, port, maxDurationMs: 300_000 });
+  const load = startLoad({ maxDurationMs: 300_000, ...o.load, host, port });
+  const rolloutsMs: number[] = [];
+  let settleMs: number | undefined;
   let failure: unknown;
   try {
     await sleep(1000);
     for (let i = 1; i <= (o.rollouts ?? 3); i++) {
+      const t = performance.now();
       await w.restart(`rollout-${i}`);
+      await (o.backToBack ? w.waitForComplete(replicas) : w.waitForRollout(replicas));
+      rolloutsMs.push(Math.round(performance.now() - t));
+      say(`rollout ${i} done in ${rolloutsMs.at(-1)} ms: ${load.requests} requests, ${load.failed} failed so far`);
+    }
+    if (o.backToBack && rolloutsMs.length > 0) {
+      // The old pods' exits are where requests get lost without a drain: keep the load on until they are gone.
+      const t = performance.now();
       await w.waitForRollout(replicas);
-      say(`rollout ${i} done: ${load.requests} requests, ${load.failed} failed so far`);
+      settleMs = Math.round(performance.now() - t);
     }
     if (o.scaleDownAndUp ?? true) {
       await w.scale(1);
@@ -56,5 +90,5 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Loa
   const result = await load.stop();
   await w.delete().catch((e) => say(`cleanup of ${o.namespace} failed: ${String(e)}`));
   if (failure) throw failure;
-  return { ...result, address };
+  return { ...result, address, rolloutsMs, ...(settleMs === undefined ? {} : { settleMs }) };
 }

@@ -19,6 +19,10 @@ export interface WorkloadOptions {
   readonly preStopSeconds?: number;
   /** @default 5 */
   readonly terminationGracePeriodSeconds?: number;
+  /** The Deployment's `rollingUpdate.maxSurge` (a count or a percentage such as `'25%'`). @default 1 */
+  readonly maxSurge?: number | string;
+  /** The Deployment's `rollingUpdate.maxUnavailable`. @default 0 */
+  readonly maxUnavailable?: number | string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +49,7 @@ export class Workload {
         spec: {
           replicas: this.o.replicas,
           selector: { matchLabels: labels },
-          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: this.o.maxSurge ?? 1, maxUnavailable: this.o.maxUnavailable ?? 0 } },
           template: {
             metadata: { labels, annotations: { 'sim.sluice.dev/sigterm': this.o.sigterm } },
             spec: {
@@ -103,6 +107,27 @@ export class Workload {
       if (performance.now() > deadline) {
         throw new Error(`rollout of ${this.o.namespace}/${this.o.name} did not converge: ${JSON.stringify(s)}, ${pods.items.length} pods`);
       }
+      await sleep(250);
+    }
+  }
+
+  /**
+   * Waits until the Deployment reports its rollout complete, as `kubectl rollout status`
+   * does: every replica updated and available and no old replica counted. Old pods may still
+   * be terminating (the Deployment no longer counts them); {@link waitForRollout} waits for those too.
+   */
+  async waitForComplete(replicas: number, timeoutMs = 180_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const d = await this.#apps.readNamespacedDeployment({ name: this.o.name, namespace: this.o.namespace });
+      const s = d.status ?? {};
+      const complete =
+        (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+        s.updatedReplicas === replicas &&
+        s.replicas === replicas &&
+        s.availableReplicas === replicas;
+      if (complete) return;
+      if (performance.now() > deadline) throw new Error(`rollout of ${this.o.namespace}/${this.o.name} did not complete: ${JSON.stringify(s)}`);
       await sleep(250);
     }
   }
