@@ -478,7 +478,10 @@ test('an abort while a long-running operation is polled stops the wait with the 
     if (operation === 'publicIPAddresses.createOrUpdate') setTimeout(() => controller.abort(reason), 30);
   };
   await assert.rejects(h.provider.ensureLoadBalancer(CLUSTER, web, [], controller.signal), (e: unknown) => e === reason);
+  // A poll already on the wire when the abort came may still land (a loaded machine delays it);
+  // after that, polling must have stopped for good.
+  await new Promise((r) => setTimeout(r, 100));
   const polls = h.fake.calls.filter((c) => c.operation === 'operations.get').length;
-  await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 300));
   assert.equal(h.fake.calls.filter((c) => c.operation === 'operations.get').length, polls, 'no polling after the abort');
 });
