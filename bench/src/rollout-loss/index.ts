@@ -6,9 +6,10 @@
  * one simulated node serve the whole bench. Per mode, one `sluice --provider local` process
  * runs with that mode's flags; per SIGTERM behaviour of the app, a fresh namespace holds a
  * Deployment of `replicas` pods behind a `type: LoadBalancer` Service on its own port. Under a
- * paced load of new and keep-alive connections through the embedded load balancer, the
- * Deployment is restarted `rollouts` times in a row (the e2e rollout scenario, without its
- * scale down and up). Every request that fails is counted, by cause.
+ * paced load of new and keep-alive connections through the embedded load balancer (the e2e
+ * load generator, on a thread of its own), the Deployment is restarted `rollouts` times back
+ * to back (the e2e rollout scenario, without its scale down and up). Every request that fails
+ * is counted, by cause.
  *
  * Sluice's promise is that its row loses nothing: the bench throws (and `npm run bench` exits
  * non-zero) when it does. Timings are reported, never asserted.
@@ -19,6 +20,7 @@ import { percentile, startControllerProcess } from '../../../e2e/src/scenario/co
 import { type Environment, startEnvironment } from '../../../e2e/src/scenario/environment.ts';
 import { runRolloutScenario } from '../../../e2e/src/scenario/rollout.ts';
 import { printTable } from '../table.ts';
+import { startLoadThread } from './load-thread.ts';
 import { describeRolloutMachine, loadAverage, type RolloutMachine } from './machine.ts';
 import { BEHAVIOURS, type Behaviour, COMMON_FLAGS, MODES, type Mode } from './modes.ts';
 import { buildTables, type RolloutRow, type Table, type TableSettings } from './tables.ts';
@@ -126,6 +128,9 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
         ? `neither (no gate, no drain) lost ${neitherFailed} requests: the scenario does exercise what the gate and drain prevent.`
         : 'neither (no gate, no drain) lost no request this time: the scenario did not show the failure it exists to show.'
       : '',
+    rows.length > 0
+      ? `offered ${settings.ratePerSecond} req/s; reached ${Math.min(...rows.map((r) => r.requestsPerSecond)).toFixed(0)}-${Math.max(...rows.map((r) => r.requestsPerSecond)).toFixed(0)} req/s across the runs (requests / load duration; the load has a thread of its own, so a shortfall means the machine was short of CPU).`
+      : '',
   ].filter(Boolean);
   if (options.print ?? true) {
     const la = machine.loadAverage.join(' ');
@@ -178,6 +183,7 @@ async function runMode(env: Environment, mode: Mode, settings: TableSettings, sa
         rollouts: settings.rollouts,
         scaleDownAndUp: false,
         backToBack: true,
+        startLoad: startLoadThread,
         load: {
           ratePerSecond: settings.ratePerSecond,
           freshWorkers: settings.freshWorkers,

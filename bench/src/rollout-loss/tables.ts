@@ -72,7 +72,7 @@ export function buildTables(settings: TableSettings, rows: readonly RolloutRow[]
   return [
     {
       title:
-        `rollout-loss: ${settings.replicas} replicas, ${settings.rollouts} rolling updates per run ` +
+        `rollout-loss: ${settings.replicas} replicas, ${settings.rollouts} back-to-back rolling updates per run ` +
         `(maxSurge ${settings.maxSurge}, maxUnavailable ${settings.maxUnavailable}, preStop sleep ${settings.preStopSeconds} s, ` +
         `grace ${settings.terminationGracePeriodSeconds} s); ${settings.ratePerSecond} req/s offered, ` +
         `${freshShare}% on new connections, the rest on keep-alive connections retired after ${settings.maxConnectionAgeMs} ms. ` +

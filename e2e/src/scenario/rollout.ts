@@ -5,7 +5,7 @@
  * update took.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type LoadOptions, type LoadResult, startLoad } from '../load/load.ts';
+import { type LoadOptions, type LoadResult, type RunningLoad, startLoad } from '../load/load.ts';
 import { Workload, type WorkloadOptions } from './workload.ts';
 
 export interface RolloutScenarioOptions {
@@ -30,6 +30,11 @@ export interface RolloutScenarioOptions {
   readonly backToBack?: boolean;
   /** Load generator settings (rate, workers...); host and port are the LB's. @default startLoad's defaults, at most 300 s */
   readonly load?: Omit<LoadOptions, 'host' | 'port'>;
+  /**
+   * Starts the load generator (e.g. on its own thread, so that the simulator's work in this
+   * process does not delay it). @default startLoad, in this thread
+   */
+  readonly startLoad?: (options: LoadOptions) => RunningLoad;
   /** The Deployment's rolling update and termination settings. @default Workload's defaults */
   readonly workload?: Pick<WorkloadOptions, 'maxSurge' | 'maxUnavailable' | 'preStopSeconds' | 'terminationGracePeriodSeconds'>;
 }
@@ -57,7 +62,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Rol
   const { host, port } = await w.waitForAddress();
   const address = `${host}:${port}`;
   say(`load balancer ${address} serving ${replicas} pods (${o.namespace}, SIGTERM: ${o.sigterm})`);
-  const load = startLoad({ maxDurationMs: 300_000, ...o.load, host, port });
+  const load = (o.startLoad ?? startLoad)({ maxDurationMs: 300_000, ...o.load, host, port });
   const rolloutsMs: number[] = [];
   let settleMs: number | undefined;
   let failure: unknown;
