@@ -129,7 +129,7 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
         : 'neither (no gate, no drain) lost no request this time: the scenario did not show the failure it exists to show.'
       : '',
     rows.length > 0
-      ? `offered ${settings.ratePerSecond} req/s; reached ${Math.min(...rows.map((r) => r.requestsPerSecond)).toFixed(0)}-${Math.max(...rows.map((r) => r.requestsPerSecond)).toFixed(0)} req/s across the runs (requests / load duration; the load has a thread of its own, so a shortfall means the machine was short of CPU).`
+      ? `offered ${settings.ratePerSecond} req/s; reached ${Math.min(...rows.map((r) => r.requestsPerSecond)).toFixed(0)}-${Math.max(...rows.map((r) => r.requestsPerSecond)).toFixed(0)} req/s across the runs (requests / load duration; the load has a thread of its own, so a shortfall points to a machine short of CPU).`
       : '',
   ].filter(Boolean);
   if (options.print ?? true) {
