@@ -27,3 +27,4 @@ export { freeLoopbackPorts } from './free-port.ts';
 export { consoleLogger, type HarnessLogger, silentLogger } from './logger.ts';
 export { sleep, type WaitOptions, waitFor } from './wait.ts';
 export { apiStatus, describeApiError } from './api-errors.ts';
+export { type PodStamper, type PodStamperObserver, type PodStamperOptions, type PodStamperStats, startPodStamper } from './pod-stamper.ts';

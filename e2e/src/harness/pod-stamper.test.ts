@@ -1,0 +1,149 @@
+/**
+ * The pod stamper against a real API server: pods bound to its node get IPs from its range,
+ * Running and ready containers without any process; Ready follows the readiness gates; a
+ * deleted pod is reported terminated and removed. Also the keep-alive REST client it writes with.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { apiStatus, describeApiError } from './api-errors.ts';
+import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { parseCidr } from './ipv4.ts';
+import { createKubeRest, type KubeRest } from './kube-rest.ts';
+import { consoleLogger } from './logger.ts';
+import { type PodStamper, startPodStamper } from './pod-stamper.ts';
+import { waitFor } from './wait.ts';
+
+const GATE = 'example.com/gate';
+const CIDR = '10.77.0.0/16';
+const ns = `stamper-${process.pid}`;
+let controlPlane: ControlPlane | undefined;
+let stamper: PodStamper | undefined;
+let rest: KubeRest | undefined;
+let core: CoreV1Api;
+const readyReported: string[] = [];
+const finalized: string[] = [];
+
+function condition(pod: V1Pod, type: string) {
+  return pod.status?.conditions?.find((c) => c.type === type);
+}
+
+function podBody(name: string, preStopSeconds: number): V1Pod {
+  return {
+    metadata: { name, labels: { app: 'stamped' } },
+    spec: {
+      nodeName: 'stamper-test',
+      readinessGates: [{ conditionType: GATE }],
+      containers: [
+        {
+          name: 'app',
+          image: 'sim/app',
+          ...(preStopSeconds > 0 ? { lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } } } : {}),
+        },
+      ],
+    },
+  };
+}
+
+before(async () => {
+  const log = consoleLogger('stamper');
+  controlPlane = await startControlPlane({ log });
+  core = controlPlane.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await waitFor('the default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace: ns }).then(() => true));
+  // One pod exists before the stamper starts: the initial list must pick it up.
+  await core.createNamespacedPod({ namespace: ns, body: podBody('early', 0) });
+  stamper = await startPodStamper({
+    kubeConfig: controlPlane.kubeConfig,
+    nodeName: 'stamper-test',
+    podCidr: CIDR,
+    log,
+    observer: {
+      containersReady: (pod) => readyReported.push(pod.metadata!.name!),
+      finalized: (pod) => finalized.push(pod.metadata!.name!),
+    },
+  });
+  rest = await createKubeRest(controlPlane.kubeConfig);
+});
+
+after(async () => {
+  rest?.close();
+  await stamper?.stop();
+  await controlPlane?.stop();
+});
+
+test('bound pods get IPs, Running and ready containers; Ready waits for the gates; deletion ends in removal', { timeout: 90_000 }, async () => {
+  await core.createNamespacedPod({ namespace: ns, body: podBody('late', 0) });
+  await core.createNamespacedPod({ namespace: ns, body: podBody('slow-exit', 1) });
+
+  const pods = await waitFor(
+    'three stamped pods with ContainersReady=True and Ready=False',
+    async () => {
+      const list = (await core.listNamespacedPod({ namespace: ns })).items;
+      const stamped = list.filter((p) => condition(p, 'ContainersReady')?.status === 'True' && condition(p, 'Ready')?.status === 'False');
+      return stamped.length === 3 ? stamped : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+  const range = parseCidr(CIDR);
+  const ips = new Set<string>();
+  for (const pod of pods) {
+    assert.equal(pod.status?.phase, 'Running');
+    assert.equal(condition(pod, 'Ready')?.reason, 'ReadinessGatesNotReady');
+    assert.equal(pod.status?.containerStatuses?.[0]?.ready, true);
+    assert.ok(pod.status?.containerStatuses?.[0]?.state?.running, 'container reported running');
+    const ip = pod.status!.podIP!;
+    assert.ok(rangeHas(range, ip), `pod IP ${ip} is in ${CIDR}`);
+    ips.add(ip);
+  }
+  assert.equal(ips.size, 3, 'every pod has its own IP');
+  assert.deepEqual([...readyReported].sort(), ['early', 'late', 'slow-exit']);
+
+  // Another actor passes the gate of one pod: Ready follows for that pod only.
+  await core.patchNamespacedPodStatus(
+    { name: 'late', namespace: ns, body: { status: { conditions: [{ type: GATE, status: 'True', lastTransitionTime: new Date().toISOString() }] } } },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+  await waitFor('Ready=True on the gated pod', async () => condition(await core.readNamespacedPod({ name: 'late', namespace: ns }), 'Ready')?.status === 'True', {
+    timeoutMs: 20_000,
+  });
+  assert.equal(condition(await core.readNamespacedPod({ name: 'early', namespace: ns }), 'Ready')?.status, 'False');
+
+  // A graceful delete: the pod waits out its preStop sleep, then is reported terminated and removed.
+  const deleted = await core.deleteNamespacedPod({ name: 'slow-exit', namespace: ns });
+  assert.ok(deleted.metadata?.deletionTimestamp, 'the delete is graceful (the pod has a deletionTimestamp)');
+  await waitFor(
+    'the deleted pod to be removed',
+    async () => {
+      try {
+        await core.readNamespacedPod({ name: 'slow-exit', namespace: ns });
+        return false;
+      } catch (error) {
+        return apiStatus(error) === 404;
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+  assert.deepEqual(finalized, ['slow-exit']);
+  await stamper!.idle();
+  const stats = stamper!.stats();
+  assert.equal(stats.pods, 2);
+  assert.equal(stats.deletes, 1);
+  assert.equal(stats.errors, 0);
+});
+
+test('the keep-alive REST client answers JSON and reports API errors with their status', { timeout: 30_000 }, async () => {
+  const pod = await rest!.request<V1Pod>('GET', `/api/v1/namespaces/${ns}/pods/early`);
+  assert.equal(pod.metadata?.name, 'early');
+  const missing = await rest!.request('GET', `/api/v1/namespaces/${ns}/pods/nope`).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assert.equal(apiStatus(missing), 404);
+  assert.match(describeApiError(missing), /HTTP 404: pods "nope" not found/);
+});
+
+function rangeHas(range: { start: number; size: number }, ip: string): boolean {
+  const value = parseCidr(ip).start;
+  return value >= range.start && value < range.start + range.size;
+}
