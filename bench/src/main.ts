@@ -14,6 +14,8 @@ type Bench = () => Promise<unknown>;
 const BENCHES: Record<string, Bench> = {
   planner: async () => (await import('./planner.bench.ts')).runPlannerBench(),
   'rollout-loss': async () => (await import('./rollout-loss/index.ts')).runRolloutLossBench(),
+  reaction: async () => (await import('./reaction/index.ts')).runReactionBench(),
+  scale: async () => (await import('./scale/index.ts')).runScaleBench(),
   dataplane: async () => (await import('./dataplane/index.ts')).runDataplaneBench(),
 };
 
