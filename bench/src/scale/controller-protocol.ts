@@ -20,7 +20,14 @@ export interface ChildConfig {
 
 /** Write and read calls the controller made on its provider, since start. */
 export interface ProviderCounts {
+  /** First ensure of each Service's load balancer (creation). */
   ensureLoadBalancer: number;
+  /**
+   * Later ensures of an unchanged Service: the controller's periodic drift check (every
+   * 5 minutes per Service, and the provider writes nothing when nothing drifted). Counted
+   * apart so an idle resync that happens to meet one is not mistaken for a write.
+   */
+  reensureLoadBalancer: number;
   updateLoadBalancer: number;
   ensureLoadBalancerDeleted: number;
   getLoadBalancer: number;

@@ -1,6 +1,7 @@
 /**
- * Wraps a provider to count its calls and to note, per pod, when the first write that
- * registers one of its backends (weight > 0) returned. Adds no waiting of its own.
+ * Wraps a provider to count its calls (a Service's first ensure apart from its periodic
+ * re-ensures) and to note, per pod, when the first write that registers one of its backends
+ * (weight > 0) returned. Adds no waiting of its own.
  */
 import type { Backend, LoadBalancer } from '@sluice/core';
 import type { ProviderCounts } from './controller-protocol.ts';
@@ -20,8 +21,17 @@ export interface CountingProvider {
 }
 
 export function countingProvider(inner: LoadBalancer, hooks: CountingHooks): CountingProvider {
-  const counts: ProviderCounts = { ensureLoadBalancer: 0, updateLoadBalancer: 0, ensureLoadBalancerDeleted: 0, getLoadBalancer: 0, getBackendHealth: 0 };
+  const counts: ProviderCounts = {
+    ensureLoadBalancer: 0,
+    reensureLoadBalancer: 0,
+    updateLoadBalancer: 0,
+    ensureLoadBalancerDeleted: 0,
+    getLoadBalancer: 0,
+    getBackendHealth: 0,
+  };
   const servicesWritten = new Set<string>();
+  /** Services whose load balancer this process has ensured (the benches never change a Service's spec). */
+  const ensured = new Set<string>();
   const registered = new Set<string>();
   const noteBackends = (backends: readonly Backend[]) => {
     for (const b of backends) {
@@ -47,8 +57,9 @@ export function countingProvider(inner: LoadBalancer, hooks: CountingHooks): Cou
     getLoadBalancer: (cluster, service, signal) => count('getLoadBalancer', undefined, () => inner.getLoadBalancer(cluster, service, signal)),
     getBackendHealth: (cluster, service, signal) => count('getBackendHealth', undefined, () => inner.getBackendHealth(cluster, service, signal)),
     ensureLoadBalancer: (cluster, service, backends, signal) =>
-      count('ensureLoadBalancer', service, async () => {
+      count(ensured.has(`${service.namespace}/${service.name}/${service.uid}`) ? 'reensureLoadBalancer' : 'ensureLoadBalancer', service, async () => {
         const status = await inner.ensureLoadBalancer(cluster, service, backends, signal);
+        ensured.add(`${service.namespace}/${service.name}/${service.uid}`);
         noteBackends(backends);
         return status;
       }),
@@ -58,7 +69,10 @@ export function countingProvider(inner: LoadBalancer, hooks: CountingHooks): Cou
         noteBackends(backends);
       }),
     ensureLoadBalancerDeleted: (cluster, service, signal) =>
-      count('ensureLoadBalancerDeleted', service, () => inner.ensureLoadBalancerDeleted(cluster, service, signal)),
+      count('ensureLoadBalancerDeleted', service, async () => {
+        await inner.ensureLoadBalancerDeleted(cluster, service, signal);
+        ensured.delete(`${service.namespace}/${service.name}/${service.uid}`);
+      }),
   };
   if (inner.validate) provider.validate = (service) => inner.validate!(service);
   if (inner.close) provider.close = () => inner.close!();
