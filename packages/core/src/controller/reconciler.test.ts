@@ -125,6 +125,56 @@ describe('Reconciler', () => {
     assert.equal(cluster.writes.length, clusterWrites);
   });
 
+  test('gate patches of one Service go out side by side, at most podWriteConcurrency at once; one failure is retried, the rest land', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `p${i}`);
+    setPods(names.map((name, i) => pod({ name, ip: `10.0.0.${i + 1}` })));
+    let inFlight = 0;
+    let peak = 0;
+    let failOnce = '';
+    const slow: ClusterWriter = {
+      ...cluster,
+      patchServiceIngress: cluster.patchServiceIngress.bind(cluster),
+      setServiceFinalizers: cluster.setServiceFinalizers.bind(cluster),
+      createEvent: cluster.createEvent.bind(cluster),
+      patchEvent: cluster.patchEvent.bind(cluster),
+      async patchPodStatus(namespace, name, body, sig) {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        if (name === failOnce) {
+          failOnce = '';
+          throw new RetryableError('the API server is busy');
+        }
+        await cluster.patchPodStatus(namespace, name, body as { status: { conditions: k8s.V1PodCondition[] } });
+        void sig;
+      },
+    };
+    const concurrent = new Reconciler({
+      provider,
+      writer: slow,
+      caches: caches as Caches,
+      events: new EventRecorder({ writer: cluster, clock, log: quiet }),
+      clock,
+      log: quiet,
+      clusterName: 'test',
+      gateConditionType: GATE,
+      healthPollMs: 250,
+      podWriteConcurrency: 3,
+    });
+    await concurrent.reconcile(key, signal);
+    provider.setHealth(key, 'healthy');
+    failOnce = 'p5';
+    peak = 0;
+    const r = await concurrent.reconcile(key, signal);
+    assert.equal(r.kind, 'retry');
+    const gate = (name: string) => caches.pods.get(name, 'default')?.status?.conditions?.find((c) => c.type === GATE)?.status;
+    assert.deepEqual(names.filter((n) => gate(n) === 'True'), names.filter((n) => n !== 'p5'), 'every pod but the failed one passed');
+    assert.equal(peak, 3);
+    assert.deepEqual(await concurrent.reconcile(key, signal), { kind: 'done' });
+    assert.equal(gate('p5'), 'True');
+  });
+
   test('terminating pod is drained at once and removed only when gone', async () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
     await reconciler.reconcile(key, signal);

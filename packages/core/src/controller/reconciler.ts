@@ -15,6 +15,7 @@ import { plan } from '../plan/plan.ts';
 import type { BackendStatus, LoadBalancer, LoadBalancerIngress, Logger, ServiceSpecView } from '../provider.ts';
 import { backendAddressKey } from '../provider.ts';
 import type { Clock } from '../queue/clock.ts';
+import { eachBounded } from '../util/each-bounded.ts';
 import { type GateCondition, combineGates, conditionPatchBody, conditionToPatch, gateForPod, healthByKey } from '../readiness/gate.ts';
 import { type Caches, podsFor, slicesFor } from './caches.ts';
 import type { ClusterWriter, ObjectRef } from './cluster.ts';
@@ -56,6 +57,8 @@ export interface ReconcilerOptions {
   readonly reensureMs?: number;
   /** Observations for metrics (gate wait, drain latency, provider calls). */
   readonly observer?: ReconcileObserver;
+  /** How many pod condition patches one reconcile keeps in flight at once. @default 8 */
+  readonly podWriteConcurrency?: number;
 }
 
 export interface ReconcileObserver {
@@ -106,6 +109,7 @@ export class Reconciler {
   readonly #healthPollMs: number;
   readonly #lbVerifyMs: number;
   readonly #reensureMs: number;
+  readonly #podWriteConcurrency: number;
   /** When ensureLoadBalancer last ran per Service key (clock ms). */
   readonly #ensuredAt = new Map<string, number>();
   /** When each Service's LB was last seen to exist with its ingress (clock ms). */
@@ -129,6 +133,7 @@ export class Reconciler {
     this.#healthPollMs = options.healthPollMs ?? 1000;
     this.#lbVerifyMs = options.lbVerifyMs ?? 60_000;
     this.#reensureMs = options.reensureMs ?? 300_000;
+    this.#podWriteConcurrency = options.podWriteConcurrency ?? 8;
   }
 
   /** Records when a pod's containers became ready or it began terminating, as the informer saw it. */
@@ -335,10 +340,11 @@ export class Reconciler {
     const gateType = this.#o.gateConditionType;
     let waiting = false;
     const now = this.#o.clock.now();
-    for (const p of desired.pods) {
-      if (!p.gated) continue;
+    // Each pod's condition is its own object: patch them side by side, a few at a time.
+    await eachBounded(desired.pods, this.#podWriteConcurrency, async (p) => {
+      if (!p.gated) return;
       const pod = this.#o.caches.pods.get(p.name, p.namespace);
-      if (!pod || pod.metadata?.uid !== p.uid) continue;
+      if (!pod || pod.metadata?.uid !== p.uid) return;
       const mine = this.#gate ? gateForPod(p, byKey) : { status: 'True' as const, reason: 'LBHealthy', message: 'LB synced successfully' };
       let perService = this.#gates.get(p.uid);
       if (!perService) this.#gates.set(p.uid, (perService = new Map()));
@@ -367,7 +373,7 @@ export class Reconciler {
           await this.#o.events.record(ref('Service', { namespace: p.namespace, name: desired.service.name, uid: desired.service.uid }), 'Warning', 'ReadinessGateStuck', `Pod ${p.name}: ${message}`, signal, log);
         }
       }
-    }
+    });
     return waiting;
   }
 
