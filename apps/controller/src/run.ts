@@ -16,6 +16,7 @@ import {
   errorMessage,
   fenceWriter,
   instrumentProvider,
+  shareApiConnections,
 } from '@sluice/core';
 import type { RunConfig } from './flags.ts';
 import { type HttpEndpoint, ListenError, startHttpEndpoint } from './http-server.ts';
@@ -55,7 +56,8 @@ export function loadKubeConfig(config: RunConfig): k8s.KubeConfig {
     throw new StartError(`cannot read kubeconfig ${config.kubeconfig ?? '(default)'}: ${errorMessage(error)}`, { cause: error });
   }
   if (!kc.getCurrentCluster()) throw new StartError(`kubeconfig ${config.kubeconfig ?? '(default)'} has no current cluster.`);
-  return kc;
+  // One keep-alive pool for every client made from it (client-node would connect per request).
+  return shareApiConnections(kc);
 }
 
 export async function run(config: RunConfig, log: Logger, signal: AbortSignal, env: RunEnvironment = { identity: `sluice_${process.pid}` }): Promise<void> {

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { shareApiConnections } from '@sluice/core';
 import { resolveControlPlaneBinaries } from './control-plane-binaries.ts';
 import { writeControlPlaneCredentials } from './control-plane-credentials.ts';
 import { freeLoopbackPorts } from './free-port.ts';
@@ -213,7 +214,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
     processes.push(controllerManager);
 
-    const kubeConfig = new KubeConfig();
+    // Keep-alive connections for every harness client (client-node connects per request).
+    const kubeConfig = shareApiConnections(new KubeConfig());
     kubeConfig.loadFromFile(kubeconfigPath);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     await waitReady(controllerManager, 'the default ServiceAccount', timeoutMs, async () => {
@@ -251,7 +253,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 }
 
 async function borrowCluster(kubeconfigPath: string, log: HarnessLogger): Promise<ControlPlane> {
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = shareApiConnections(new KubeConfig());
   kubeConfig.loadFromFile(kubeconfigPath);
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error(`SLUICE_E2E_KUBECONFIG=${kubeconfigPath} has no current cluster with a server URL`);

@@ -81,5 +81,6 @@ export {
   instrumentProvider,
 } from './controller/instrumented-provider.ts';
 export { fenceWriter } from './controller/fenced-writer.ts';
+export { shareApiConnections } from './kube/shared-connections.ts';
 export { KubeLeaseStore, LeaseConflictError, type LeaseRecord, type LeaseStore, type StoredLease } from './leader/lease-store.ts';
 export { LeaderElector, type LeaderElectorOptions, LeadershipLostError, LeadershipReleasedError, isLeadershipLost } from './leader/leader-elector.ts';

@@ -5,6 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { RetryableError, TerminalError } from '../errors.ts';
+import { shareApiConnections } from '../kube/shared-connections.ts';
 import type { LoadBalancerIngress } from '../provider.ts';
 
 export interface ObjectRef {
@@ -48,7 +49,7 @@ export class KubeClusterWriter implements ClusterWriter {
   readonly #fieldManager: string;
 
   constructor(kubeConfig: k8s.KubeConfig, fieldManager = 'sluice') {
-    this.#core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.#core = shareApiConnections(kubeConfig).makeApiClient(k8s.CoreV1Api);
     this.#fieldManager = fieldManager;
   }
 

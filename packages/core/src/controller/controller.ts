@@ -8,6 +8,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { errorMessage } from '../errors.ts';
+import { shareApiConnections } from '../kube/shared-connections.ts';
 import { isLeadershipLost } from '../leader/leader-elector.ts';
 import { objectKey } from '../model/kube-types.ts';
 import type { LoadBalancer, Logger } from '../provider.ts';
@@ -93,7 +94,7 @@ export class Controller {
     // finish (up to the shutdown timeout); a lost Lease aborts them at once.
     const inflight = new AbortController();
     this.#queue = queue;
-    const kc = o.kubeConfig;
+    const kc = shareApiConnections(o.kubeConfig);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
     const loadBalancerClass = o.loadBalancerClass;

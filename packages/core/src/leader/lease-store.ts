@@ -4,6 +4,7 @@
  * {@link KubeLeaseStore}.
  */
 import * as k8s from '@kubernetes/client-node';
+import { shareApiConnections } from '../kube/shared-connections.ts';
 
 /** The fields of `coordination.k8s.io/v1` Lease spec the elector reads and writes. */
 export interface LeaseRecord {
@@ -103,7 +104,7 @@ export class KubeLeaseStore implements LeaseStore {
   readonly #name: string;
 
   constructor(kubeConfig: k8s.KubeConfig, namespace: string, name: string) {
-    this.#api = kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+    this.#api = shareApiConnections(kubeConfig).makeApiClient(k8s.CoordinationV1Api);
     this.#namespace = namespace;
     this.#name = name;
   }
