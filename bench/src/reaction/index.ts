@@ -379,7 +379,7 @@ function buildTables(rows: readonly ReactionRow[], settings: Settings): Table[] 
     {
       title:
         'reaction: the controller: start to every initial gate True, then during the churn ' +
-        '(its reconciles are serial per Service; every API write is awaited inside them)',
+        '(reconciles are serial per Service, 4 at a time; each awaits its API writes, pod gate patches up to 8 side by side)',
       header: ['provider', 'services', 'initial gates s', 'reconciles', 'reconcile ms', 'queue wait ms', 'API writes', 'per replacement', 'ms/API write', 'provider writes', 'CPU s'],
       rows: rows.map((r) => [
         r.provider,
