@@ -22,7 +22,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printTable } from '../table.ts';
+import { printTable, type Table } from '../table.ts';
 import { startBackends } from './backends.ts';
 import { cpuSeconds } from './child-process.ts';
 import { type DrainResult, type DrainTarget, runDrainTest } from './drain-test.ts';
@@ -84,12 +84,6 @@ export interface DataplaneBenchOptions {
    * @default true
    */
   readonly print?: boolean;
-}
-
-export interface Table {
-  readonly title: string;
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
 }
 
 /** Medians over the rounds of one kind of run. */

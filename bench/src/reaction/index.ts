@@ -24,7 +24,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { consoleLogger, type HarnessLogger, silentLogger, sleep, waitFor } from '../../../e2e/src/harness/index.ts';
-import { printTable } from '../table.ts';
+import { printTable, type Table } from '../table.ts';
 import {
   type BenchCluster,
   CONTROLLER_MANAGER_ARGS,
@@ -126,12 +126,6 @@ export interface ChurnActivity {
   readonly meanApiWriteMs: number;
   readonly providerWrites: number;
   readonly cpuSeconds: number;
-}
-
-interface Table {
-  readonly title: string;
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
 }
 
 export interface ReactionResult {

@@ -19,14 +19,15 @@ import { freeLoopbackPorts } from '../../../e2e/src/harness/free-port.ts';
 import { percentile, startControllerProcess } from '../../../e2e/src/scenario/controller-process.ts';
 import { type Environment, startEnvironment } from '../../../e2e/src/scenario/environment.ts';
 import { runRolloutScenario } from '../../../e2e/src/scenario/rollout.ts';
-import { printTable } from '../table.ts';
+import { printTable, type Table } from '../table.ts';
 import { startLoadThread } from './load-thread.ts';
 import { describeRolloutMachine, loadAverage, type RolloutMachine } from './machine.ts';
 import { BEHAVIOURS, type Behaviour, COMMON_FLAGS, MODES, type Mode } from './modes.ts';
-import { buildTables, type RolloutRow, type Table, type TableSettings } from './tables.ts';
+import { buildTables, type RolloutRow, type TableSettings } from './tables.ts';
 
 export type { RolloutMachine } from './machine.ts';
-export type { RolloutRow, Table } from './tables.ts';
+export type { RolloutRow } from './tables.ts';
+export type { Table } from '../table.ts';
 
 export interface RolloutLossBenchOptions {
   /** Replicas of the Deployment. @default 10 */

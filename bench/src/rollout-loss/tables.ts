@@ -1,5 +1,6 @@
 /** The rollout-loss tables: loss and rollout time per mode and behaviour, failures by cause, the controller's view. */
 import type { Behaviour, Mode } from './modes.ts';
+import type { Table } from '../table.ts';
 
 /** One mode with one SIGTERM behaviour: `rollouts` rolling updates under load. */
 export interface RolloutRow {
@@ -37,12 +38,6 @@ export interface RolloutRow {
   readonly drainP50Ms: number;
   /** Wall time of the whole run: namespace, Deployment, rollouts, cleanup. */
   readonly wallMs: number;
-}
-
-export interface Table {
-  readonly title: string;
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
 }
 
 export interface TableSettings {

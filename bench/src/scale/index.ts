@@ -17,7 +17,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { consoleLogger, silentLogger, waitFor } from '../../../e2e/src/harness/index.ts';
-import { printTable } from '../table.ts';
+import { printTable, type Table } from '../table.ts';
 import { type BenchCluster, CONTROLLER_MANAGER_ARGS, createNamespace, populate, removeNamespace, startBenchCluster, waitForEndpoints } from './cluster.ts';
 import type { ChildConfig, ProviderCounts } from './controller-protocol.ts';
 import { nowMs } from './controller-protocol.ts';
@@ -89,12 +89,6 @@ export interface ScaleResult {
   readonly rows: readonly ScaleRow[];
   readonly tables: readonly Table[];
   readonly elapsedSeconds: number;
-}
-
-interface Table {
-  readonly title: string;
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
 }
 
 const writesOf = (c: ProviderCounts) => c.ensureLoadBalancer + c.updateLoadBalancer + c.ensureLoadBalancerDeleted;

@@ -9,7 +9,7 @@ import { RecordingProvider } from '../testing/recording-provider.ts';
 import type { Caches, ReadCache } from './caches.ts';
 import type { ClusterWriter } from './cluster.ts';
 import { EventRecorder } from './events.ts';
-import { FINALIZER, Reconciler } from './reconciler.ts';
+import { FINALIZER, Reconciler, type ReconcilerOptions } from './reconciler.ts';
 
 class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> implements ReadCache<T> {
   readonly items = new Map<string, T>();
@@ -75,12 +75,8 @@ describe('Reconciler', () => {
     caches.endpointSlices.put(slice(pods) as k8s.V1EndpointSlice);
   }
 
-  beforeEach(() => {
-    caches = { services: new MapCache(), endpointSlices: new MapCache(), pods: new MapCache() };
-    cluster = new FakeCluster(caches);
-    provider = new RecordingProvider();
-    clock = new FakeClock(1_000_000);
-    reconciler = new Reconciler({
+  function makeReconciler(options: Partial<ReconcilerOptions> = {}): Reconciler {
+    return new Reconciler({
       provider,
       writer: cluster,
       caches: caches as Caches,
@@ -90,7 +86,16 @@ describe('Reconciler', () => {
       clusterName: 'test',
       gateConditionType: GATE,
       healthPollMs: 250,
+      ...options,
     });
+  }
+
+  beforeEach(() => {
+    caches = { services: new MapCache(), endpointSlices: new MapCache(), pods: new MapCache() };
+    cluster = new FakeCluster(caches);
+    provider = new RecordingProvider();
+    clock = new FakeClock(1_000_000);
+    reconciler = makeReconciler();
     caches.services.put(service() as k8s.V1Service);
   });
 
@@ -150,18 +155,7 @@ describe('Reconciler', () => {
         void sig;
       },
     };
-    const concurrent = new Reconciler({
-      provider,
-      writer: slow,
-      caches: caches as Caches,
-      events: new EventRecorder({ writer: cluster, clock, log: quiet }),
-      clock,
-      log: quiet,
-      clusterName: 'test',
-      gateConditionType: GATE,
-      healthPollMs: 250,
-      podWriteConcurrency: 3,
-    });
+    const concurrent = makeReconciler({ writer: slow, podWriteConcurrency: 3 });
     await concurrent.reconcile(key, signal);
     provider.setHealth(key, 'healthy');
     failOnce = 'p5';
