@@ -8,6 +8,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { errorMessage } from '../errors.ts';
+import { listInPages } from '../kube/paged-list.ts';
 import { shareApiConnections } from '../kube/shared-connections.ts';
 import { isLeadershipLost } from '../leader/leader-elector.ts';
 import { objectKey } from '../model/kube-types.ts';
@@ -58,6 +59,9 @@ export interface ControllerOptions {
 }
 
 /** Hooks for metrics around the work queue and reconciles. */
+/** Items per page of the informers' initial lists. */
+const LIST_PAGE_SIZE = 500;
+
 export interface ControllerObserver {
   /** A key left the queue after waiting `waitedMs`. */
   dequeued?(waitedMs: number): void;
@@ -98,16 +102,17 @@ export class Controller {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
     const loadBalancerClass = o.loadBalancerClass;
+    const page = (cont: string | undefined) => ({ limit: LIST_PAGE_SIZE, ...(cont ? { _continue: cont } : {}) });
     let reconciler: Reconciler | undefined;
 
     const watch = <T extends k8s.KubernetesObject>(name: string, path: string, list: k8s.ListPromise<T>, onChange: (obj: T, verb: 'add' | 'update' | 'delete') => void) =>
       new ResilientInformer<T>({ name, informer: k8s.makeInformer(kc, path, list), clock, log, ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}), onChange });
-    const services = watch<k8s.V1Service>('services', '/api/v1/services', () => core.listServiceForAllNamespaces(), (svc) => queue.add(objectKey(svc.metadata)));
-    const slices = watch<k8s.V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces(), (slice) => {
+    const services = watch<k8s.V1Service>('services', '/api/v1/services', () => listInPages((cont) => core.listServiceForAllNamespaces(page(cont))), (svc) => queue.add(objectKey(svc.metadata)));
+    const slices = watch<k8s.V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => listInPages((cont) => discovery.listEndpointSliceForAllNamespaces(page(cont))), (slice) => {
       const key = serviceKeyOfSlice(slice);
       if (key) queue.add(key);
     });
-    const pods = watch<k8s.V1Pod>('pods', '/api/v1/pods', () => core.listPodForAllNamespaces(), (pod, verb) => {
+    const pods = watch<k8s.V1Pod>('pods', '/api/v1/pods', () => listInPages((cont) => core.listPodForAllNamespaces(page(cont))), (pod, verb) => {
       reconciler?.observePod(pod, verb);
       for (const key of serviceKeysOfPod(services.cache, pod)) queue.add(key);
     });

@@ -6,6 +6,7 @@
  * a watch that has gone silent (no event and no reconnect for `stallMs`).
  */
 import type * as k8s from '@kubernetes/client-node';
+import { dropManagedFields } from '../kube/paged-list.ts';
 import type { Logger } from '../provider.ts';
 import { Backoff } from '../queue/backoff.ts';
 import type { Clock } from '../queue/clock.ts';
@@ -81,7 +82,8 @@ export class ResilientInformer<T extends k8s.KubernetesObject> {
 
   #changed(obj: T, verb: 'add' | 'update' | 'delete'): void {
     this.#touch();
-    this.#o.onChange(obj, verb);
+    // `obj` is the object the cache holds: it keeps no managedFields (never read, often half its size).
+    this.#o.onChange(dropManagedFields(obj), verb);
   }
 
   #touch(): void {
