@@ -30,7 +30,8 @@ export interface ControllerHost {
 export function forkController(config: ChildConfig, hooks: ControllerHooks = {}): ControllerHost {
   const forkedAt = nowMs();
   const child: ChildProcess = fork(CHILD, [JSON.stringify(config)], {
-    execArgv: ['--conditions=@sluice/source', '--expose-gc'],
+    // --max-semi-space-size as in deploy/base/deployment.yaml (NODE_OPTIONS): measure what runs in clusters.
+    execArgv: ['--conditions=@sluice/source', '--expose-gc', '--max-semi-space-size=8'],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
