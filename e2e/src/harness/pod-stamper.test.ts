@@ -97,6 +97,9 @@ test('bound pods get IPs, Running and ready containers; Ready waits for the gate
     ips.add(ip);
   }
   assert.equal(ips.size, 3, 'every pod has its own IP');
+  // The stamper reports a pod once its PATCH has returned, which can be just after a LIST
+  // already shows the write.
+  await waitFor('the stamper to report three pods ready', async () => readyReported.length >= 3, { timeoutMs: 10_000, intervalMs: 20 });
   assert.deepEqual([...readyReported].sort(), ['early', 'late', 'slow-exit']);
 
   // Another actor passes the gate of one pod: Ready follows for that pod only.
@@ -124,6 +127,7 @@ test('bound pods get IPs, Running and ready containers; Ready waits for the gate
     },
     { timeoutMs: 30_000, intervalMs: 100 },
   );
+  await waitFor('the stamper to report the removal', async () => finalized.length >= 1, { timeoutMs: 10_000, intervalMs: 20 });
   assert.deepEqual(finalized, ['slow-exit']);
   await stamper!.idle();
   const stats = stamper!.stats();
