@@ -82,5 +82,6 @@ export {
 } from './controller/instrumented-provider.ts';
 export { fenceWriter } from './controller/fenced-writer.ts';
 export { shareApiConnections } from './kube/shared-connections.ts';
+export { LIST_PAGE_SIZE, type ListInPagesOptions, type ListPage, dropManagedFields, listInPages } from './kube/paged-list.ts';
 export { KubeLeaseStore, LeaseConflictError, type LeaseRecord, type LeaseStore, type StoredLease } from './leader/lease-store.ts';
 export { LeaderElector, type LeaderElectorOptions, LeadershipLostError, LeadershipReleasedError, isLeadershipLost } from './leader/leader-elector.ts';

@@ -5,10 +5,7 @@
  * (slicesFor, podsFor) pick each Service's slices and pods exactly as a reconcile would.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { Caches, ReadCache } from '@sluice/core';
-
-/** @default 500 objects per list request */
-export const LIST_PAGE_SIZE = 500;
+import { type Caches, LIST_PAGE_SIZE, type ListPage, type ReadCache, listInPages } from '@sluice/core';
 
 /** A read-only cache over a fixed list of objects. */
 export class ListCache<T extends { metadata?: { name?: string; namespace?: string } }> implements ReadCache<T> {
@@ -41,8 +38,6 @@ export function snapshotOf(services: readonly k8s.V1Service[], endpointSlices: r
   };
 }
 
-type Page<T> = { items: T[]; metadata?: { _continue?: string } };
-
 /** Rejects with the signal's reason as soon as it aborts (the client takes no signal). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   signal.throwIfAborted();
@@ -62,17 +57,6 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function listAll<T>(fetchPage: (cont: string | undefined) => Promise<Page<T>>, signal: AbortSignal): Promise<T[]> {
-  const items: T[] = [];
-  let cont: string | undefined;
-  do {
-    const page = await abortable(fetchPage(cont), signal);
-    items.push(...page.items);
-    cont = page.metadata?._continue || undefined;
-  } while (cont);
-  return items;
-}
-
 /** A failed list, naming the resource: the caller turns it into one sentence. */
 export class ListError extends Error {
   override name = 'ListError';
@@ -89,9 +73,9 @@ export async function readCluster(kc: k8s.KubeConfig, signal: AbortSignal): Prom
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
   const limit = LIST_PAGE_SIZE;
-  const list = async <T>(resource: string, fetchPage: (cont: string | undefined) => Promise<Page<T>>): Promise<T[]> => {
+  const list = async <T extends k8s.KubernetesObject>(resource: string, fetchPage: (cont: string | undefined) => Promise<ListPage<T>>): Promise<T[]> => {
     try {
-      return await listAll(fetchPage, signal);
+      return (await listInPages((cont) => abortable(fetchPage(cont), signal))).items;
     } catch (error) {
       if (signal.aborted) throw error;
       throw new ListError(resource, error);

@@ -8,7 +8,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { errorMessage } from '../errors.ts';
-import { listInPages } from '../kube/paged-list.ts';
+import { LIST_PAGE_SIZE, listInPages } from '../kube/paged-list.ts';
 import { shareApiConnections } from '../kube/shared-connections.ts';
 import { isLeadershipLost } from '../leader/leader-elector.ts';
 import { objectKey } from '../model/kube-types.ts';
@@ -59,9 +59,6 @@ export interface ControllerOptions {
 }
 
 /** Hooks for metrics around the work queue and reconciles. */
-/** Items per page of the informers' initial lists. */
-const LIST_PAGE_SIZE = 500;
-
 export interface ControllerObserver {
   /** A key left the queue after waiting `waitedMs`. */
   dequeued?(waitedMs: number): void;

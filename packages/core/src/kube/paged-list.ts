@@ -12,6 +12,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import { apiStatusCode } from '../controller/cluster.ts';
 
+/** Items per page of a full LIST: small enough to bound memory, large enough to be few requests. */
+export const LIST_PAGE_SIZE = 500;
+
 export interface ListPage<T> {
   readonly items: T[];
   readonly metadata?: { readonly _continue?: string; readonly resourceVersion?: string };
