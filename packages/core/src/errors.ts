@@ -69,11 +69,38 @@ export function isRetryableError(error: unknown): error is RetryableError {
 
 /** True for a {@link TerminalError} from any copy of this package. */
 export function isTerminalError(error: unknown): error is TerminalError {
-  return error instanceof TerminalError || hasName(error, 'TerminalError');
+  return error instanceof TerminalError || hasName(error, 'TerminalError') || hasName(error, 'BackendRejectedError');
 }
 
 /** The message of any thrown value, for logs and events. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** One backend a provider refused, and why, in one sentence. */
+export interface RejectedBackend {
+  /** The backend's identity: {@link backendKey} (Service port, IP, port, pod UID). */
+  readonly key: string;
+  readonly message: string;
+}
+
+/**
+ * The provider refused some backends of an update (an address it will not take, a quota) and
+ * changed nothing. The core takes those backends out of the set, reports each on its own pod,
+ * and sends the rest again, so one bad backend never holds back the others.
+ */
+export class BackendRejectedError extends TerminalError {
+  override name = 'BackendRejectedError';
+  readonly rejected: readonly RejectedBackend[];
+
+  constructor(message: string, rejected: readonly RejectedBackend[], options: SluiceErrorOptions = {}) {
+    super(message, { ...options, reason: options.reason ?? 'BackendRejected' });
+    this.rejected = rejected;
+  }
+}
+
+/** True for a {@link BackendRejectedError} from any copy of this package. */
+export function isBackendRejectedError(error: unknown): error is BackendRejectedError {
+  return error instanceof BackendRejectedError || (hasName(error, 'BackendRejectedError') && Array.isArray((error as { rejected?: unknown }).rejected));
 }

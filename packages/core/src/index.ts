@@ -17,13 +17,16 @@ export type {
   ProviderFactory,
   ServiceProblem,
 } from './provider.ts';
-export { backendAddressKey } from './provider.ts';
+export { backendAddressKey, backendKey } from './provider.ts';
 export { type Protocol, type ServicePortView, type ServiceSpecView, servicePortName } from './model/service.ts';
 export {
   RetryableError,
   SluiceError,
   type SluiceErrorOptions,
   TerminalError,
+  BackendRejectedError,
+  type RejectedBackend,
+  isBackendRejectedError,
   errorMessage,
   isRetryableError,
   isSluiceError,
@@ -33,6 +36,7 @@ export type { EndpointSliceLike, ObjectMetaLike, PodConditionLike, PodLike, Serv
 export { containersReady, hasExited, hasReadinessGate, isTerminating } from './model/pod-state.ts';
 export {
   ANNOTATION_PREFIX,
+  APPLIED_SPEC_ANNOTATION,
   DEFAULT_GATE_TIMEOUT_SECONDS,
   GATE_TIMEOUT_ANNOTATION,
   WEIGHT_ANNOTATION,
@@ -40,6 +44,7 @@ export {
   parsePodWeight,
   parseServiceSettings,
 } from './model/annotations.ts';
+export { selectorMatches } from './model/selector.ts';
 export { toServiceView, unsupportedProtocolProblems } from './model/service-view.ts';
 export { type AnnotationReader, createAnnotationReader } from './model/annotation-reader.ts';
 export {
@@ -48,9 +53,11 @@ export {
   type DesiredBackend,
   type DesiredPod,
   type DesiredState,
+  type AddressConflict,
   buildDesired,
+  podTargetPort,
 } from './model/build-desired.ts';
-export { type BackendAction, applyToSet, batchActions, effectiveWeight, plan } from './plan/plan.ts';
+export { type BackendAction, applyToSet, batchActions, effectiveWeight, plan, stripKey } from './plan/plan.ts';
 export { type ApplyInput, type ApplyResult, applyPlan, currentBackends, initialBackends } from './apply/apply.ts';
 export {
   GATE_MESSAGE_HEALTHY,
@@ -69,7 +76,32 @@ export { type ReconcileResult, handleResult, resultFromError } from './controlle
 export { type Caches, type ReadCache, podsFor, serviceKeyOfSlice, serviceKeysOfPod, slicesFor } from './controller/caches.ts';
 export { type ClusterWriter, type EventType, KubeClusterWriter, type ObjectRef, classifyApiError } from './controller/cluster.ts';
 export { EventRecorder, type EventRecorderOptions } from './controller/events.ts';
-export { FINALIZER, type ReconcileObserver, Reconciler, type ReconcilerOptions, isHandled } from './controller/reconciler.ts';
+export { FINALIZER, type ReconcileObserver, Reconciler, type ReconcilerOptions, isHandled, readClusterState } from './controller/reconciler.ts';
+export { ReconcileMemory } from './controller/memory.ts';
+export {
+  GATE_REASON_ADDRESS_CONFLICT,
+  GATE_REASON_INVALID_WEIGHT,
+  GATE_REASON_REJECTED,
+  decide,
+  shouldReadLoadBalancer,
+} from './decide/decide.ts';
+export { appliedSpecDigest, recordedSpecDigest } from './decide/applied-spec.ts';
+export { sameIngress, serviceProblems } from './decide/service-checks.ts';
+export type {
+  DecideInput,
+  DecideMemory,
+  DecideOptions,
+  GatePatch,
+  IngressChange,
+  LoadBalancerOperation,
+  NextStep,
+  ObservedLoadBalancer,
+  PlanMode,
+  PlanObjectRef,
+  PlannedEvent,
+  ServicePlan,
+} from './decide/types.ts';
+export { type ExecuteContext, type ExecuteObserver, executePlan } from './apply/execute.ts';
 export { ResilientInformer, type ResilientInformerOptions } from './controller/resilient-informer.ts';
 export { Controller, type ControllerObserver, type ControllerOptions } from './controller/controller.ts';
 export {

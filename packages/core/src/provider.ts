@@ -171,3 +171,11 @@ export interface Logger {
 export function backendAddressKey(b: { readonly servicePort: string; readonly ip: string; readonly port: number }): string {
   return `${b.servicePort}|${b.ip}|${b.port}`;
 }
+
+/**
+ * A backend's identity: Service port, IP, port and pod UID. Two pods with the same address
+ * are two backends; the LB holds one registration per address ({@link backendAddressKey}).
+ */
+export function backendKey(b: { readonly servicePort: string; readonly ip: string; readonly port: number; readonly podUid: string }): string {
+  return `${b.servicePort}|${b.ip}|${b.port}|${b.podUid}`;
+}

@@ -8,7 +8,7 @@
 import type { Backend, BackendStatus, LoadBalancer, ServiceSpecView } from '../provider.ts';
 import { backendAddressKey } from '../provider.ts';
 import type { DesiredBackend } from '../model/build-desired.ts';
-import { type BackendAction, applyToSet, batchActions } from '../plan/plan.ts';
+import { type BackendAction, applyToSet, batchActions, stripKey } from '../plan/plan.ts';
 
 export interface ApplyInput {
   readonly provider: LoadBalancer;
@@ -62,7 +62,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
 
 /** The set a freshly ensured LB should start with: everything desired except drains. */
 export function initialBackends(desired: readonly DesiredBackend[]): Backend[] {
-  return desired.filter((d) => !d.draining).map(({ key: _k, draining: _d, ...b }) => b);
+  return desired.filter((d) => !d.draining).map(stripKey);
 }
 
 export { backendAddressKey };

@@ -4,6 +4,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { objectKey } from '../model/kube-types.ts';
+import { selectorMatches } from '../model/selector.ts';
 
 export interface ReadCache<T> {
   get(name: string, namespace?: string): T | undefined;
@@ -43,16 +44,12 @@ export function serviceKeyOfSlice(slice: k8s.V1EndpointSlice): string | undefine
   return name ? `${slice.metadata?.namespace ?? ''}/${name}` : undefined;
 }
 
-function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
-  if (!selector || Object.keys(selector).length === 0) return false;
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
-}
 
 /** The keys of the Services in the pod's namespace whose selector matches the pod. */
 export function serviceKeysOfPod(services: ReadCache<k8s.V1Service>, pod: k8s.V1Pod): string[] {
   const ns = pod.metadata?.namespace ?? '';
   return services
     .list(ns)
-    .filter((s) => selects(s.spec?.selector, pod.metadata?.labels))
+    .filter((s) => selectorMatches(s.spec?.selector, pod.metadata?.labels))
     .map((s) => objectKey(s.metadata));
 }

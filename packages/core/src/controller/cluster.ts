@@ -24,6 +24,8 @@ export interface ClusterWriter {
   patchServiceIngress(namespace: string, name: string, ingress: readonly LoadBalancerIngress[], signal: AbortSignal): Promise<void>;
   /** Sets a Service's finalizers, guarded by its resourceVersion (409 on a stale write). */
   setServiceFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string, signal: AbortSignal): Promise<void>;
+  /** Sets one annotation on a Service (merge patch of its metadata; nothing else changes). */
+  setServiceAnnotation(namespace: string, name: string, key: string, value: string, signal: AbortSignal): Promise<void>;
   createEvent(event: k8s.CoreV1Event, signal: AbortSignal): Promise<void>;
   patchEvent(namespace: string, name: string, count: number, lastTimestamp: Date, signal: AbortSignal): Promise<void>;
 }
@@ -86,6 +88,18 @@ export class KubeClusterWriter implements ClusterWriter {
     } catch (error) {
       if (apiStatusCode(error) === 404) return;
       throw classifyApiError(`updating the finalizers of Service ${namespace}/${name}`, error);
+    }
+  }
+
+  async setServiceAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
+    try {
+      await this.#core.patchNamespacedService(
+        { name, namespace, body: { metadata: { annotations: { [key]: value } } }, fieldManager: this.#fieldManager },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      if (apiStatusCode(error) === 404) return;
+      throw classifyApiError(`annotating Service ${namespace}/${name}`, error);
     }
   }
 

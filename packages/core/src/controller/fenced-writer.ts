@@ -24,6 +24,10 @@ export function fenceWriter(writer: ClusterWriter, canWrite: () => boolean): Clu
       guard(`update finalizers of ${namespace}/${name}`);
       await writer.setServiceFinalizers(namespace, name, finalizers, resourceVersion, signal);
     },
+    async setServiceAnnotation(namespace: string, name: string, key: string, value: string, signal: AbortSignal) {
+      guard(`annotate Service ${namespace}/${name}`);
+      await writer.setServiceAnnotation(namespace, name, key, value, signal);
+    },
     async createEvent(event: k8s.CoreV1Event, signal: AbortSignal) {
       guard('create event');
       await writer.createEvent(event, signal);

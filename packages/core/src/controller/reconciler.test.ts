@@ -52,6 +52,11 @@ class FakeCluster implements ClusterWriter {
     if (s.metadata?.deletionTimestamp && finalizers.length === 0) this.caches.services.remove(namespace, name);
     else this.caches.services.put({ ...s, metadata: { ...s.metadata, finalizers: [...finalizers] } });
   }
+  async setServiceAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
+    this.writes.push(`annotate ${name} ${key}`);
+    const s = this.caches.services.get(name, namespace)!;
+    this.caches.services.put({ ...s, metadata: { ...s.metadata, annotations: { ...s.metadata?.annotations, [key]: value } } });
+  }
   async createEvent(event: k8s.CoreV1Event): Promise<void> {
     this.events.push({ reason: event.reason ?? '', type: event.type ?? '', message: event.message ?? '', object: `${event.involvedObject.kind}/${event.involvedObject.name}` });
   }
@@ -140,6 +145,7 @@ describe('Reconciler', () => {
       ...cluster,
       patchServiceIngress: cluster.patchServiceIngress.bind(cluster),
       setServiceFinalizers: cluster.setServiceFinalizers.bind(cluster),
+      setServiceAnnotation: cluster.setServiceAnnotation.bind(cluster),
       createEvent: cluster.createEvent.bind(cluster),
       patchEvent: cluster.patchEvent.bind(cluster),
       async patchPodStatus(namespace, name, body, sig) {
@@ -190,7 +196,7 @@ describe('Reconciler', () => {
     assert.equal(provider.writes.length, 0);
     assert.deepEqual(cluster.writes, []);
     const warning = cluster.events.find((e) => e.type === 'Warning');
-    assert.equal(warning?.reason, 'SyncLoadBalancerFailed');
+    assert.equal(warning?.reason, 'InvalidConfiguration');
     assert.equal(
       warning?.message,
       'Service default/web annotation sluice.dev/readiness-gate-timeout="soon" is invalid: allowed is a whole number from 1 to 86400.',

@@ -18,6 +18,16 @@ export const DEFAULT_WEIGHT = 1;
 export const MAX_WEIGHT = 1000;
 export const DEFAULT_GATE_TIMEOUT_SECONDS = 300;
 
+/**
+ * On a Service, written by Sluice: a digest of the Service spec its load balancer was last
+ * ensured with, so a restart or a new leader knows without asking the cloud whether the LB
+ * needs converging. Users never set it.
+ */
+export const APPLIED_SPEC_ANNOTATION = 'sluice.dev/applied-spec';
+
+/** The provider sub-prefixes: `sluice.dev/<provider>-*` keys belong to that provider. */
+export const PROVIDER_ANNOTATION_PREFIXES = ['aws', 'azure', 'gcp', 'local'] as const;
+
 /** Service annotations Sluice's core reads; other `sluice.dev/` keys belong to providers. */
 const CORE_SERVICE_ANNOTATIONS = new Set([GATE_TIMEOUT_ANNOTATION]);
 
@@ -62,6 +72,7 @@ export function parseServiceSettings(meta: ObjectMetaLike | undefined): { settin
     const rest = key.slice(ANNOTATION_PREFIX.length);
     // Provider annotations live under sluice.dev/<provider>-...; only bare core keys are checked here.
     if (rest.includes('-') && /^(aws|azure|gcp|local)-/.test(rest)) continue;
+    if (key === APPLIED_SPEC_ANNOTATION) continue;
     if (!CORE_SERVICE_ANNOTATIONS.has(key)) {
       problems.push({
         field: `metadata.annotations[${key}]`,

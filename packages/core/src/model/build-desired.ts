@@ -1,6 +1,7 @@
 /**
  * Desired state of one Service's load balancer, from the Service, its EndpointSlices and
- * the pods they reference. Pure: same inputs, same output, no I/O, no clock.
+ * the pods they reference. Pure: same inputs, same output, no I/O, no clock, and the same
+ * output for any order of slices and endpoints.
  *
  * Membership comes from the EndpointSlices (the Service's selector, as the EndpointSlice
  * controller applied it); each endpoint's pod decides its fate:
@@ -9,9 +10,15 @@
  * - containers ready (`ContainersReady`): wanted at its weight, even while the pod's own
  *   `Ready` is False because Sluice's readiness gate is still pending;
  * - otherwise: pending (no IP yet, or containers not ready): not on the LB.
+ *
+ * Identity is pod UID + IP + port. A load balancer holds one registration per address
+ * (Service port, IP, port), so when two pods claim one address (a new pod got the IP of a
+ * pod still terminating) exactly one wins it, whatever the slice order: a live pod over a
+ * terminating one, then the newer pod, then the smaller UID. The loser's claim is reported
+ * in `conflicts` and never drains, reweights or removes the winner's registration.
  */
 import type { Backend } from '../provider.ts';
-import { backendAddressKey } from '../provider.ts';
+import { backendAddressKey, backendKey } from '../provider.ts';
 import type { EndpointSliceLike, PodLike, ServiceLike } from './kube-types.ts';
 import { containersReady, hasExited, hasReadinessGate, isTerminating } from './pod-state.ts';
 import type { ServicePortView, ServiceSpecView } from './service.ts';
@@ -20,10 +27,14 @@ import { toServiceView } from './service-view.ts';
 
 /** A backend the LB should hold, with why. */
 export interface DesiredBackend extends Backend {
-  /** `servicePort|ip|port`: the address identity on the LB. */
+  /** `servicePort|ip|port`: the address the LB registers; one desired backend per address. */
   readonly key: string;
+  /** `servicePort|ip|port|podUid`: the backend's identity. */
+  readonly id: string;
   /** The pod is terminating: the backend is held at weight 0 until the pod is gone. */
   readonly draining: boolean;
+  /** The pod's weight annotation is invalid: `weight` is the default and must not be applied. */
+  readonly invalidWeight?: boolean;
 }
 
 /** A pod that is wanted on the LB and not terminating: a candidate for the readiness gate. */
@@ -33,22 +44,40 @@ export interface DesiredPod {
   readonly name: string;
   /** The pod lists the gate condition type in `spec.readinessGates`. */
   readonly gated: boolean;
-  /** Keys of this pod's backends on this Service. */
+  /** Address keys of this pod's backends on this Service (only addresses it won). */
   readonly backendKeys: readonly string[];
+  /** Its weight annotation is invalid (see {@link DesiredState.podProblems}). */
+  readonly invalidWeight?: AnnotationProblem;
+  /** Addresses it claims that another pod holds (see {@link AddressConflict}). */
+  readonly lostAddresses?: readonly AddressConflict[];
+}
+
+/** Two pods claim one address; `winner` holds it on the LB. */
+export interface AddressConflict {
+  readonly key: string;
+  readonly loserUid: string;
+  readonly loserName: string;
+  readonly winnerUid: string;
+  readonly winnerName: string;
 }
 
 export interface DesiredState {
   readonly service: ServiceSpecView;
-  /** Sorted by key, one entry per key. */
+  /** Sorted by key, one entry per address key. */
   readonly backends: readonly DesiredBackend[];
   readonly pods: readonly DesiredPod[];
-  /** Invalid annotations or unresolvable ports; non-empty means: apply nothing. */
+  /** Service-level problems (ports, protocols): non-empty means: create or change nothing. */
   readonly problems: readonly AnnotationProblem[];
+  /** Pod-level problems (a pod's weight annotation), by pod UID: they affect only that pod. */
+  readonly podProblems: ReadonlyMap<string, AnnotationProblem>;
+  readonly conflicts: readonly AddressConflict[];
 }
 
 export interface BuildDesiredOptions {
   /** The readiness gate condition type. @default 'sluice.dev/load-balancer-ready' */
   readonly gateConditionType?: string;
+  /** false: a terminating pod keeps its weight until it exits (no drain protection). @default true */
+  readonly drain?: boolean;
 }
 
 export const DEFAULT_GATE_CONDITION_TYPE = 'sluice.dev/load-balancer-ready';
@@ -65,7 +94,7 @@ function slicePort(slice: EndpointSliceLike, port: ServicePortView, onlyPort: bo
 }
 
 /** Resolves a target port from the pod's container ports when the slice carries none. */
-function podPort(pod: PodLike, port: ServicePortView): number | undefined {
+export function podTargetPort(pod: PodLike, port: Pick<ServicePortView, 'targetPort' | 'protocol'>): number | undefined {
   if (typeof port.targetPort === 'number') return port.targetPort;
   if (/^\d+$/.test(port.targetPort)) return Number(port.targetPort);
   for (const c of pod.spec?.containers ?? []) {
@@ -76,6 +105,28 @@ function podPort(pod: PodLike, port: ServicePortView): number | undefined {
   return undefined;
 }
 
+function created(pod: PodLike): number {
+  const t = pod.metadata?.creationTimestamp;
+  const ms = t === undefined ? Number.NaN : new Date(t).getTime();
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** Does claim `a` win the address over claim `b`? Live over terminating, newer pod, smaller UID. */
+function wins(a: { draining: boolean; pod: PodLike; uid: string }, b: { draining: boolean; pod: PodLike; uid: string }): boolean {
+  if (a.draining !== b.draining) return !a.draining;
+  const ca = created(a.pod);
+  const cb = created(b.pod);
+  if (ca !== cb) return ca > cb;
+  return a.uid < b.uid;
+}
+
+interface Claim {
+  readonly backend: DesiredBackend;
+  readonly pod: PodLike;
+  readonly uid: string;
+  readonly draining: boolean;
+}
+
 export function buildDesired(
   service: ServiceLike,
   endpointSlices: readonly EndpointSliceLike[],
@@ -83,69 +134,98 @@ export function buildDesired(
   options: BuildDesiredOptions = {},
 ): DesiredState {
   const gateType = options.gateConditionType ?? DEFAULT_GATE_CONDITION_TYPE;
-  const { view, problems: viewProblems } = toServiceView(service);
-  const problems: AnnotationProblem[] = [...viewProblems];
+  const drainOn = options.drain ?? true;
+  const { view, problems } = toServiceView(service);
   const podsByUid = new Map<string, PodLike>();
   for (const pod of pods) if (pod.metadata?.uid) podsByUid.set(pod.metadata.uid, pod);
-
-  const backends = new Map<string, DesiredBackend>();
-  const podEntries = new Map<string, { pod: PodLike; keys: Set<string> }>();
   const onlyPort = view.ports.length === 1;
 
+  // Every (pod, address) claim, deduplicated by identity: a pod may appear in several slices.
+  const claims = new Map<string, Claim>();
+  const podProblems = new Map<string, AnnotationProblem>();
+  const candidates = new Map<string, PodLike>();
   for (const slice of endpointSlices) {
     for (const endpoint of slice.endpoints ?? []) {
       const ref = endpoint.targetRef;
       if (ref?.kind !== 'Pod' || !ref.uid) continue;
       const pod = podsByUid.get(ref.uid);
       if (!pod || hasExited(pod)) continue;
-      const draining = isTerminating(pod);
-      if (!draining && !containersReady(pod)) continue;
+      const terminating = isTerminating(pod);
+      if (!terminating && !containersReady(pod)) continue;
       const ip = endpoint.addresses?.[0];
       if (!ip) continue;
-
       const { weight, problem } = parsePodWeight(pod.metadata);
-      if (problem && !problems.some((p) => p.message === problem.message)) problems.push(problem);
-
+      if (problem) podProblems.set(ref.uid, problem);
+      const draining = terminating && drainOn;
+      if (!terminating) candidates.set(ref.uid, pod);
       for (const port of view.ports) {
-        const target = slicePort(slice, port, onlyPort) ?? podPort(pod, port);
+        const target = slicePort(slice, port, onlyPort) ?? podTargetPort(pod, port);
         if (target === undefined) continue; // this pod does not expose the named port: not a backend for it
-        const key = backendAddressKey({ servicePort: port.name, ip, port: target });
+        const address = { servicePort: port.name, ip, port: target };
+        const id = backendKey({ ...address, podUid: ref.uid });
+        if (claims.has(id)) continue;
         const nodeName = endpoint.nodeName ?? pod.spec?.nodeName;
-        backends.set(key, {
-          key,
-          servicePort: port.name,
-          ip,
-          port: target,
+        const backend: DesiredBackend = {
+          key: backendAddressKey(address),
+          id,
+          ...address,
           podUid: ref.uid,
           podName: pod.metadata?.name ?? ref.name ?? '',
           weight: draining ? 0 : weight,
           draining,
+          ...(problem && !draining ? { invalidWeight: true } : {}),
           ...(nodeName ? { nodeName } : {}),
           ...(endpoint.zone ? { zone: endpoint.zone } : {}),
-        });
-        if (!draining) {
-          let entry = podEntries.get(ref.uid);
-          if (!entry) podEntries.set(ref.uid, (entry = { pod, keys: new Set() }));
-          entry.keys.add(key);
-        }
+        };
+        claims.set(id, { backend, pod, uid: ref.uid, draining });
       }
     }
   }
 
-  const desiredPods: DesiredPod[] = [...podEntries.entries()]
-    .map(([uid, { pod, keys }]) => ({
-      uid,
-      namespace: pod.metadata?.namespace ?? view.namespace,
-      name: pod.metadata?.name ?? '',
-      gated: hasReadinessGate(pod, gateType),
-      backendKeys: [...keys].sort(),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  // One winner per address.
+  const winners = new Map<string, Claim>();
+  for (const claim of claims.values()) {
+    const current = winners.get(claim.backend.key);
+    if (!current || wins(claim, current)) winners.set(claim.backend.key, claim);
+  }
+  const conflicts: AddressConflict[] = [];
+  for (const claim of claims.values()) {
+    const winner = winners.get(claim.backend.key)!;
+    if (winner === claim) continue;
+    conflicts.push({
+      key: claim.backend.key,
+      loserUid: claim.uid,
+      loserName: claim.backend.podName,
+      winnerUid: winner.uid,
+      winnerName: winner.backend.podName,
+    });
+  }
+  conflicts.sort((a, b) => (a.key + a.loserUid < b.key + b.loserUid ? -1 : 1));
+
+  const desiredPods: DesiredPod[] = [...candidates.entries()]
+    .map(([uid, pod]) => {
+      const keys = [...winners.values()].filter((w) => w.uid === uid).map((w) => w.backend.key).sort();
+      const lost = conflicts.filter((c) => c.loserUid === uid);
+      const problem = podProblems.get(uid);
+      return {
+        uid,
+        namespace: pod.metadata?.namespace ?? view.namespace,
+        name: pod.metadata?.name ?? '',
+        gated: hasReadinessGate(pod, gateType),
+        backendKeys: keys,
+        ...(problem ? { invalidWeight: problem } : {}),
+        ...(lost.length > 0 ? { lostAddresses: lost } : {}),
+      };
+    })
+    .filter((p) => p.backendKeys.length > 0 || (p.lostAddresses?.length ?? 0) > 0)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.uid < b.uid ? -1 : 1));
 
   return {
     service: view,
-    backends: [...backends.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    backends: [...winners.values()].map((w) => w.backend).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     pods: desiredPods,
     problems,
+    podProblems,
+    conflicts,
   };
 }

@@ -13,6 +13,7 @@ export interface ObjectMetaLike {
   readonly finalizers?: readonly string[];
   readonly resourceVersion?: string;
   readonly generation?: number;
+  readonly creationTimestamp?: Date | string;
 }
 
 export interface ServiceLike {
@@ -20,7 +21,7 @@ export interface ServiceLike {
   readonly spec?: {
     readonly type?: string;
     readonly loadBalancerClass?: string;
-    readonly selector?: Readonly<Record<string, string>>;
+    readonly selector?: Readonly<Record<string, string>> | null;
     readonly loadBalancerSourceRanges?: readonly string[];
     readonly ports?: readonly {
       readonly name?: string;

@@ -220,13 +220,20 @@ describe('buildDesired', () => {
     assert.equal(desired.backends.find((x) => x.podName === 'c')?.draining, true);
   });
 
-  test('an invalid weight annotation is a problem naming the pod, the value and the range', () => {
-    const pods = [pod({ name: 'a', ip: '10.0.0.1', weight: 'heavy' })];
+  test('an invalid weight annotation is a problem of that pod only, naming the pod, the value and the range', () => {
+    const pods = [pod({ name: 'a', ip: '10.0.0.1', weight: 'heavy' }), pod({ name: 'b', ip: '10.0.0.2' })];
     const desired = buildDesired(service(), [slice(pods)], pods);
-    assert.equal(desired.problems.length, 1);
+    assert.deepEqual(desired.problems, [], 'no Service-level problem');
     assert.equal(
-      desired.problems[0]?.message,
+      desired.podProblems.get('uid-a')?.message,
       'Pod default/a annotation sluice.dev/weight="heavy" is invalid: allowed is a whole number from 0 to 1000.',
+    );
+    assert.deepEqual(
+      desired.backends.map((b) => [b.podName, b.invalidWeight === true]),
+      [
+        ['a', true],
+        ['b', false],
+      ],
     );
   });
 

@@ -69,8 +69,9 @@ export function plan(
   return actions.sort((x, y) => ORDER[x.kind] - ORDER[y.kind] || (actionKey(x) < actionKey(y) ? -1 : actionKey(x) > actionKey(y) ? 1 : 0));
 }
 
-function stripKey(d: DesiredBackend): Backend {
-  const { key: _key, draining: _draining, ...backend } = d;
+/** The provider-facing backend of a desired one (the model's bookkeeping fields dropped). */
+export function stripKey(d: DesiredBackend): Backend {
+  const { key: _key, id: _id, draining: _draining, invalidWeight: _invalid, ...backend } = d;
   return backend;
 }
 

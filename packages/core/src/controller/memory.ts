@@ -1,0 +1,65 @@
+/**
+ * What reconciles remember between runs, in one place. Every map here is a cache: decide()
+ * reaches a correct plan without it, and each field says what a restart or a new leadership
+ * term (which starts with an empty memory) costs. What a decision must not lose (the spec the
+ * LB was last ensured with) lives on the Service instead (see decide/applied-spec.ts).
+ */
+import type { DecideMemory } from '../decide/types.ts';
+import type { GateCondition } from '../readiness/gate.ts';
+
+export class ReconcileMemory {
+  /** Service key -> when ensureLoadBalancer last ran. Lost: the drift check waits one more period. */
+  readonly ensuredAt = new Map<string, number>();
+  /** Service key -> when its LB was last seen to exist. Lost: one getLoadBalancer read. */
+  readonly verifiedAt = new Map<string, number>();
+  /** Service key -> address key -> pod UID, for providers that cannot record it. Lost: registrations are attributed to the pod claiming the address. */
+  readonly registrations = new Map<string, Map<string, string>>();
+  /** Pod UID -> when its containers were first seen ready. Lost: the ContainersReady transition time is used (1 s resolution). */
+  readonly readySince = new Map<string, number>();
+  /** Pod UID -> when it was first seen terminating (drain latency metric only). */
+  readonly terminatingSince = new Map<string, number>();
+  /** Pod UID -> Service key -> that Service's gate decision. Lost: a pod selected by several Services waits until each has reconciled once. */
+  readonly gates = new Map<string, Map<string, GateCondition>>();
+  /** Report keys already made. Lost: each current report is made once more. */
+  readonly reported = new Set<string>();
+  /** Service key -> backend id -> refusal. Lost: a refused backend is offered again at once. */
+  readonly rejected = new Map<string, Map<string, { message: string; at: number }>>();
+  /** Pod UIDs whose drain was reported (metric and log line once per pod). */
+  readonly drained = new Set<string>();
+
+  /** The memory decide() reads for one Service. */
+  view(key: string, podUids: Iterable<string>): DecideMemory {
+    const otherGates = new Map<string, ReadonlyMap<string, GateCondition>>();
+    for (const uid of podUids) {
+      const perService = this.gates.get(uid);
+      if (perService) otherGates.set(uid, new Map([...perService].filter(([k]) => k !== key)));
+    }
+    const ensuredAt = this.ensuredAt.get(key);
+    const registrations = this.registrations.get(key);
+    const rejected = this.rejected.get(key);
+    return {
+      ...(ensuredAt !== undefined ? { ensuredAt } : {}),
+      ...(registrations ? { registrations } : {}),
+      readySince: this.readySince,
+      otherGates,
+      reported: this.reported,
+      ...(rejected ? { rejected } : {}),
+    };
+  }
+
+  forgetService(key: string): void {
+    this.ensuredAt.delete(key);
+    this.verifiedAt.delete(key);
+    this.registrations.delete(key);
+    this.rejected.delete(key);
+    for (const perService of this.gates.values()) perService.delete(key);
+  }
+
+  forgetPod(uid: string): void {
+    this.readySince.delete(uid);
+    this.terminatingSince.delete(uid);
+    this.gates.delete(uid);
+    this.drained.delete(uid);
+    for (const k of [...this.reported]) if (k.includes(`|${uid}`)) this.reported.delete(k);
+  }
+}
