@@ -153,9 +153,7 @@ export interface ServiceProblem {
 }
 
 /** What a provider package exports for the app to construct it. */
-export interface ProviderFactory<Options = Record<string, unknown>> {
-  (options: Options & { readonly log?: Logger }): LoadBalancer | Promise<LoadBalancer>;
-}
+export type ProviderFactory<Options = Record<string, unknown>> = (options: Options & { readonly log?: Logger }) => LoadBalancer | Promise<LoadBalancer>
 
 /** The logger every Sluice component takes. */
 export interface Logger {

@@ -5,10 +5,11 @@
  * batch, so a failure part-way leaves the LB in a state the next reconcile can read and
  * continue from, with registrations always made before anything is drained or removed.
  */
+
+import type { DesiredBackend } from '../model/build-desired.ts';
+import { applyToSet, type BackendAction, batchActions, stripKey } from '../plan/plan.ts';
 import type { Backend, BackendStatus, LoadBalancer, ServiceSpecView } from '../provider.ts';
 import { backendAddressKey } from '../provider.ts';
-import type { DesiredBackend } from '../model/build-desired.ts';
-import { type BackendAction, applyToSet, batchActions, stripKey } from '../plan/plan.ts';
 
 export interface ApplyInput {
   readonly provider: LoadBalancer;

@@ -16,17 +16,18 @@
  * 7. gate patches (side by side, a few at a time), skipping pods refused in step 5;
  * 8. 'end' events.
  */
-import { applyToSet, batchActions, type BackendAction } from '../plan/plan.ts';
-import type { ServicePlan } from '../decide/types.ts';
-import { sameIngress } from '../decide/service-checks.ts';
-import { TerminalError, errorMessage, isBackendRejectedError, isTerminalError } from '../errors.ts';
-import { APPLIED_SPEC_ANNOTATION } from '../model/annotations.ts';
-import type { Backend, LoadBalancer, Logger } from '../provider.ts';
-import { backendAddressKey, backendKey } from '../provider.ts';
+
 import type { ClusterWriter } from '../controller/cluster.ts';
 import type { EventRecorder } from '../controller/events.ts';
 import type { ReconcileMemory } from '../controller/memory.ts';
 import type { ReconcileResult } from '../controller/result.ts';
+import { sameIngress } from '../decide/service-checks.ts';
+import type { ServicePlan } from '../decide/types.ts';
+import { errorMessage, isBackendRejectedError, isTerminalError, TerminalError } from '../errors.ts';
+import { APPLIED_SPEC_ANNOTATION } from '../model/annotations.ts';
+import { applyToSet, type BackendAction, batchActions } from '../plan/plan.ts';
+import type { Backend, LoadBalancer, Logger } from '../provider.ts';
+import { backendAddressKey, backendKey } from '../provider.ts';
 import { eachBounded } from '../util/each-bounded.ts';
 
 export interface ExecuteObserver {

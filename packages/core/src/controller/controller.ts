@@ -18,7 +18,7 @@ import { WorkQueue } from '../queue/work-queue.ts';
 import { type Caches, serviceKeyOfSlice, serviceKeysOfPod } from './caches.ts';
 import { type ClusterWriter, KubeClusterWriter } from './cluster.ts';
 import { EventRecorder } from './events.ts';
-import { FINALIZER, type ReconcileObserver, Reconciler, isHandled } from './reconciler.ts';
+import { FINALIZER, isHandled, type ReconcileObserver, Reconciler } from './reconciler.ts';
 import { ResilientInformer } from './resilient-informer.ts';
 import { handleResult } from './result.ts';
 

@@ -5,9 +5,9 @@ import { toServiceView } from '../model/service-view.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { service } from '../testing/fixtures.ts';
 import { RecordingProvider } from '../testing/recording-provider.ts';
-import { KubeClusterWriter } from './cluster.ts';
+import type { KubeClusterWriter } from './cluster.ts';
 import { fenceWriter } from './fenced-writer.ts';
-import { type CallOutcome, NotLeaderError, instrumentProvider } from './instrumented-provider.ts';
+import { type CallOutcome, instrumentProvider, NotLeaderError } from './instrumented-provider.ts';
 
 const view = toServiceView(service()).view;
 const backend = { servicePort: 'http', ip: '10.0.0.1', port: 8080, podUid: 'p1', podName: 'web-1', weight: 1 };

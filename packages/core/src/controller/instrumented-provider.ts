@@ -4,7 +4,7 @@
  * delete fail before reaching the cloud. The fence is the second line of defence; the
  * first is that a replica that loses the Lease aborts its reconciles at once.
  */
-import { RetryableError, isRetryableError, isTerminalError } from '../errors.ts';
+import { isRetryableError, isTerminalError, RetryableError } from '../errors.ts';
 import type { BackendHealthState, BackendStatus, LoadBalancer } from '../provider.ts';
 import type { Clock } from '../queue/clock.ts';
 import { systemClock } from '../queue/clock.ts';

@@ -1,76 +1,28 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
-import type { LoadBalancerIngress, Logger } from '../provider.ts';
+import type { ServicePlan } from '../decide/types.ts';
 import { RetryableError } from '../errors.ts';
+import type { Logger } from '../provider.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
+import { type FakeCaches, FakeCluster, fakeCaches } from '../testing/fake-cluster.ts';
 import { GATE, pod, service, slice } from '../testing/fixtures.ts';
+import { providerWriteRows, writesMatchPlan } from '../testing/plan-writes.ts';
 import { RecordingProvider } from '../testing/recording-provider.ts';
-import type { Caches, ReadCache } from './caches.ts';
+import type { Caches } from './caches.ts';
 import type { ClusterWriter } from './cluster.ts';
 import { EventRecorder } from './events.ts';
 import { FINALIZER, Reconciler, type ReconcilerOptions } from './reconciler.ts';
 
-class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> implements ReadCache<T> {
-  readonly items = new Map<string, T>();
-  put(obj: T): void {
-    this.items.set(`${obj.metadata?.namespace}/${obj.metadata?.name}`, obj);
-  }
-  remove(namespace: string, name: string): void {
-    this.items.delete(`${namespace}/${name}`);
-  }
-  get(name: string, namespace?: string): T | undefined {
-    return this.items.get(`${namespace}/${name}`);
-  }
-  list(namespace?: string): T[] {
-    return [...this.items.values()].filter((o) => namespace === undefined || o.metadata?.namespace === namespace);
-  }
-}
-
-/** Applies writes to the caches the way the API server + informers would. */
-class FakeCluster implements ClusterWriter {
-  readonly writes: string[] = [];
-  readonly events: { reason: string; type: string; message: string; object: string }[] = [];
-  readonly caches: { services: MapCache<k8s.V1Service>; endpointSlices: MapCache<k8s.V1EndpointSlice>; pods: MapCache<k8s.V1Pod> };
-  constructor(caches: FakeCluster['caches']) {
-    this.caches = caches;
-  }
-  async patchPodStatus(namespace: string, name: string, body: { status: { conditions: k8s.V1PodCondition[] } }): Promise<void> {
-    this.writes.push(`pod-status ${name} ${body.status.conditions.map((c) => `${c.type}=${c.status}`).join(',')}`);
-    const p = this.caches.pods.get(name, namespace)!;
-    const others = (p.status?.conditions ?? []).filter((c) => !body.status.conditions.some((n) => n.type === c.type));
-    this.caches.pods.put({ ...p, status: { ...p.status, conditions: [...others, ...body.status.conditions] } });
-  }
-  async patchServiceIngress(namespace: string, name: string, ingress: readonly LoadBalancerIngress[]): Promise<void> {
-    this.writes.push(`service-status ${name}`);
-    const s = this.caches.services.get(name, namespace)!;
-    this.caches.services.put({ ...s, status: { loadBalancer: { ingress: ingress as k8s.V1LoadBalancerIngress[] } } });
-  }
-  async setServiceFinalizers(namespace: string, name: string, finalizers: readonly string[]): Promise<void> {
-    this.writes.push(`finalizers ${name} [${finalizers.join(',')}]`);
-    const s = this.caches.services.get(name, namespace)!;
-    if (s.metadata?.deletionTimestamp && finalizers.length === 0) this.caches.services.remove(namespace, name);
-    else this.caches.services.put({ ...s, metadata: { ...s.metadata, finalizers: [...finalizers] } });
-  }
-  async setServiceAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
-    this.writes.push(`annotate ${name} ${key}`);
-    const s = this.caches.services.get(name, namespace)!;
-    this.caches.services.put({ ...s, metadata: { ...s.metadata, annotations: { ...s.metadata?.annotations, [key]: value } } });
-  }
-  async createEvent(event: k8s.CoreV1Event): Promise<void> {
-    this.events.push({ reason: event.reason ?? '', type: event.type ?? '', message: event.message ?? '', object: `${event.involvedObject.kind}/${event.involvedObject.name}` });
-  }
-  async patchEvent(): Promise<void> {}
-}
-
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('Reconciler', () => {
-  let caches: { services: MapCache<k8s.V1Service>; endpointSlices: MapCache<k8s.V1EndpointSlice>; pods: MapCache<k8s.V1Pod> };
+  let caches: FakeCaches;
   let cluster: FakeCluster;
   let provider: RecordingProvider;
   let clock: FakeClock;
-  let reconciler: Reconciler;
+  let reconciler: Pick<Reconciler, 'reconcile' | 'observePod'>;
+  let planChecks = 0;
   const signal = new AbortController().signal;
   const key = 'default/web';
 
@@ -80,8 +32,14 @@ describe('Reconciler', () => {
     caches.endpointSlices.put(slice(pods) as k8s.V1EndpointSlice);
   }
 
-  function makeReconciler(options: Partial<ReconcilerOptions> = {}): Reconciler {
-    return new Reconciler({
+  /**
+   * A Reconciler whose every reconcile is held against its own plan: the writes the provider
+   * and the cluster received must be exactly the plan's rows (what `sluice plan` prints).
+   */
+  function makeReconciler(options: Partial<ReconcilerOptions> = {}, check = true): Pick<Reconciler, 'reconcile' | 'observePod'> {
+    let last: ServicePlan | undefined;
+    const inner = new Reconciler({
+      observer: { planned: (p) => (last = p) },
       provider,
       writer: cluster,
       caches: caches as Caches,
@@ -93,10 +51,28 @@ describe('Reconciler', () => {
       healthPollMs: 250,
       ...options,
     });
+    return {
+      observePod: (pod, verb) => inner.observePod(pod, verb),
+      async reconcile(k, sig) {
+        last = undefined;
+        const [ns = '', name = ''] = k.split('/');
+        const held = provider.exists(k) ? provider.backends(k) : undefined;
+        const calls = provider.calls.length;
+        const logged = cluster.log.length;
+        const result = await inner.reconcile(k, sig);
+        if (check && last && result.kind !== 'retry') {
+          const made = providerWriteRows(ns, provider.getLoadBalancerName('test', { namespace: ns, name } as never), held, provider.calls.slice(calls));
+          const { planned, made: done } = writesMatchPlan(last, made, cluster.log.slice(logged));
+          assert.deepEqual(done, planned, 'the writes made are the plan printed');
+          planChecks++;
+        }
+        return result;
+      },
+    };
   }
 
   beforeEach(() => {
-    caches = { services: new MapCache(), endpointSlices: new MapCache(), pods: new MapCache() };
+    caches = fakeCaches();
     cluster = new FakeCluster(caches);
     provider = new RecordingProvider();
     clock = new FakeClock(1_000_000);
@@ -327,5 +303,203 @@ describe('Reconciler', () => {
     assert.equal(ensures(), 2, 're-ensured after the period');
     assert.equal(cluster.events.length, events, 'no event for a drift check');
   });
-});
 
+  const gateOf = (name: string) => caches.pods.get(name, 'default')?.status?.conditions?.find((c) => c.type === GATE);
+  const held = () => provider.backends(key).map((b) => `${b.podName}@${b.ip}:${b.port}=${b.weight}`);
+  async function converge(r = reconciler): Promise<void> {
+    await r.reconcile(key, signal);
+    provider.setHealth(key, 'healthy');
+    await r.reconcile(key, signal);
+  }
+
+  describe('two pods with one IP', () => {
+    const old = pod({ name: 'old', ip: '10.0.0.5', state: 'terminating', created: '2026-01-01T00:00:00Z' });
+    const fresh = pod({ name: 'new', ip: '10.0.0.5', created: '2026-01-02T00:00:00Z' });
+    const other = pod({ name: 'a', ip: '10.0.0.1' });
+    const orders: [string, k8s.V1EndpointSlice[]][] = [
+      ['old last in one slice', [slice([other, fresh, old]) as k8s.V1EndpointSlice]],
+      ['old first in one slice', [slice([old, other, fresh]) as k8s.V1EndpointSlice]],
+      ['across two slices, old in the second', [slice([other, fresh], undefined, 's1') as k8s.V1EndpointSlice, slice([old], undefined, 's2') as k8s.V1EndpointSlice]],
+      ['across two slices, old in the first', [slice([old], undefined, 's1') as k8s.V1EndpointSlice, slice([other, fresh], undefined, 's2') as k8s.V1EndpointSlice]],
+    ];
+    for (const [name, slices] of orders) {
+      test(`same IP and port: the live pod holds the address, never drained (${name}), and a restart writes nothing`, async () => {
+        for (const p of [old, fresh, other]) caches.pods.put(p as k8s.V1Pod);
+        for (const s of slices) caches.endpointSlices.put(s);
+        await converge();
+        assert.deepEqual(held(), ['a@10.0.0.1:8080=1', 'new@10.0.0.5:8080=1']);
+        assert.equal(gateOf('new')?.status, 'True');
+        const writes = [provider.writes.length, cluster.writes.length];
+        const restarted = makeReconciler();
+        assert.deepEqual(await restarted.reconcile(key, signal), { kind: 'done' });
+        assert.deepEqual([provider.writes.length, cluster.writes.length], writes, 'a new reconciler (restart or new term) writes nothing');
+      });
+    }
+
+    test('same IP, other port: two backends; the old one is drained until it exits, the new one registered and gated', async () => {
+      const newer = pod({ name: 'new', ip: '10.0.0.5', containerPorts: [{ name: 'http', containerPort: 9090 }] });
+      const older = pod({ name: 'old', ip: '10.0.0.5' });
+      caches.pods.put(older as k8s.V1Pod);
+      caches.endpointSlices.put(slice([older]) as k8s.V1EndpointSlice);
+      await converge();
+      const terminating = pod({ name: 'old', ip: '10.0.0.5', state: 'terminating' });
+      caches.pods.put(terminating as k8s.V1Pod);
+      caches.pods.put(newer as k8s.V1Pod);
+      caches.endpointSlices.put(slice([terminating], undefined, 'web-abc') as k8s.V1EndpointSlice);
+      caches.endpointSlices.put(slice([newer], [{ name: 'http', port: 9090 }], 'web-def') as k8s.V1EndpointSlice);
+      await converge();
+      assert.deepEqual(held(), ['old@10.0.0.5:8080=0', 'new@10.0.0.5:9090=1']);
+      assert.equal(gateOf('new')?.status, 'True');
+      caches.pods.remove('default', 'old');
+      caches.endpointSlices.remove('default', 'web-abc');
+      await reconciler.reconcile(key, signal);
+      assert.deepEqual(held(), ['new@10.0.0.5:9090=1']);
+    });
+  });
+
+  test('a restart or a new leadership term reaches the same plan and writes nothing, also for providers that cannot record pod UIDs', async () => {
+    provider = new RecordingProvider({ capabilities: { tracksPodUid: false, weights: false } });
+    reconciler = makeReconciler();
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3', state: 'terminating' })]);
+    await converge();
+    const writes = [provider.writes.length, cluster.writes.length];
+    clock.advance(10 * 60_000);
+    const next = makeReconciler();
+    assert.deepEqual(await next.reconcile(key, signal), { kind: 'done' });
+    assert.deepEqual(await next.reconcile(key, signal), { kind: 'done' });
+    assert.deepEqual([provider.writes.length, cluster.writes.length], writes);
+    assert.ok(caches.services.get('web', 'default')?.metadata?.annotations?.['sluice.dev/applied-spec']?.startsWith('v1-'));
+  });
+
+  test('a changed Service spec is ensured again after a restart (the digest on the Service says so)', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    await converge();
+    const s = caches.services.get('web', 'default')!;
+    caches.services.put({ ...s, metadata: { ...s.metadata, annotations: { ...s.metadata?.annotations, 'sluice.dev/readiness-gate-timeout': '60' } } });
+    const ensures = () => provider.calls.filter((c) => c.method === 'ensureLoadBalancer').length;
+    const before = ensures();
+    await makeReconciler().reconcile(key, signal);
+    assert.equal(ensures(), before + 1);
+  });
+
+  test('one pod with an invalid weight: kept off the LB with its own Warning; the others register, pass, drain', async () => {
+    const bad = pod({ name: 'bad', ip: '10.0.0.9', weight: 'abc' });
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), bad, pod({ name: 'b', ip: '10.0.0.2' })]);
+    await converge();
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=1', 'b@10.0.0.2:8080=1']);
+    assert.deepEqual([gateOf('a')?.status, gateOf('b')?.status], ['True', 'True']);
+    assert.deepEqual([gateOf('bad')?.status, gateOf('bad')?.reason], ['False', 'InvalidWeight']);
+    assert.deepEqual(cluster.events.filter((e) => e.type === 'Warning').map((e) => `${e.reason} ${e.object}`), ['InvalidWeight Pod/bad', 'InvalidPodWeight Service/web']);
+    setPods([pod({ name: 'a', ip: '10.0.0.1', state: 'terminating' }), bad, pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3' })]);
+    await converge();
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=0', 'b@10.0.0.2:8080=1', 'c@10.0.0.3:8080=1']);
+    assert.equal(gateOf('c')?.status, 'True');
+    assert.equal(cluster.events.filter((e) => e.reason === 'InvalidWeight').length, 1, 'reported once');
+  });
+
+  test('a pod whose weight turns invalid keeps its registration exactly as it is, and is drained on deletion', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1', weight: '5' })]);
+    await converge();
+    setPods([pod({ name: 'a', ip: '10.0.0.1', weight: 'lots', gate: 'True' })]);
+    await reconciler.reconcile(key, signal);
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=5']);
+    setPods([pod({ name: 'a', ip: '10.0.0.1', weight: 'lots', state: 'terminating' })]);
+    await reconciler.reconcile(key, signal);
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=0']);
+  });
+
+  test('a backend the provider refuses is reported on its pod; the others register and a drain lands in the same reconcile', async () => {
+    provider = new RecordingProvider({ rejectIps: ['10.0.0.66'] });
+    reconciler = makeReconciler({ rejectedRetryMs: 30_000 }, false);
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
+    await converge();
+    setPods([pod({ name: 'a', ip: '10.0.0.1', state: 'terminating' }), pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3' }), pod({ name: 'x', ip: '10.0.0.66' })]);
+    const r = await reconciler.reconcile(key, signal);
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=0', 'b@10.0.0.2:8080=1', 'c@10.0.0.3:8080=1'], 'drained and registered in the one reconcile; x refused');
+    assert.deepEqual(r, { kind: 'requeue', afterMs: 0 });
+    await reconciler.reconcile(key, signal);
+    assert.deepEqual([gateOf('x')?.status, gateOf('x')?.reason], ['False', 'LBRegistrationFailed']);
+    assert.match(gateOf('x')?.message ?? '', /10\.0\.0\.66:8080/);
+    assert.deepEqual(cluster.events.filter((e) => e.reason === 'BackendRejected').map((e) => e.object), ['Pod/x']);
+    provider.setHealth(key, 'healthy');
+    await reconciler.reconcile(key, signal);
+    assert.equal(gateOf('c')?.status, 'True');
+    const attempts = () => provider.calls.filter((c) => c.backends?.some((b) => b.ip === '10.0.0.66')).length;
+    const before = attempts();
+    await reconciler.reconcile(key, signal);
+    assert.equal(attempts(), before, 'not offered again within the retry period');
+    clock.advance(30_001);
+    await reconciler.reconcile(key, signal);
+    assert.equal(attempts(), before + 1, 'offered again after it');
+  });
+
+  test('a terminal error on a batch of registrations is pinned on the backend at fault, one at a time', async () => {
+    reconciler = makeReconciler({}, false);
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    await converge();
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3' })]);
+    const { TerminalError } = await import('../errors.ts');
+    provider.failNextWrites.push(new TerminalError('quota exceeded'), new TerminalError('address in use elsewhere'));
+    await reconciler.reconcile(key, signal);
+    assert.equal(held().length, 2, 'one of b and c registered, the other refused');
+  });
+
+  describe('Service problems are found before any write, on the very first reconcile', () => {
+    const cases: [string, () => void, RegExp][] = [
+      ['a targetPort no selected pod defines (no EndpointSlice yet)', () => {
+        caches.services.put(service([{ name: 'http', port: 80, targetPort: 'nope' }]) as k8s.V1Service);
+        caches.pods.put(pod({ name: 'a', ip: '10.0.0.1' }) as k8s.V1Pod);
+      }, /spec\.ports\[0\]\.targetPort="nope" names no TCP container port of the 1 pod it selects: allowed is a port number or one of http\./],
+      ['another provider\'s key', () => {
+        caches.services.put(service(undefined, { annotations: { 'sluice.dev/aws-scheme': 'internal' } }) as k8s.V1Service);
+      }, /annotation sluice\.dev\/aws-scheme is for the aws provider, but this controller runs the recording provider/],
+      ['an unknown core key', () => {
+        caches.services.put(service(undefined, { annotations: { 'sluice.dev/bogus': 'x' } }) as k8s.V1Service);
+      }, /sluice\.dev\/bogus is not a Sluice annotation/],
+    ];
+    for (const [name, arrange, message] of cases) {
+      test(name, async () => {
+        arrange();
+        const r = await reconciler.reconcile(key, signal);
+        assert.equal(r.kind, 'terminal');
+        assert.deepEqual([provider.writes.length, cluster.writes.length], [0, 0], 'no finalizer, no LB');
+        const warnings = cluster.events.filter((e) => e.type === 'Warning');
+        assert.equal(warnings.length, 1);
+        assert.equal(warnings[0]?.reason, 'InvalidConfiguration');
+        assert.match(warnings[0]?.message ?? '', message);
+      });
+    }
+  });
+
+  test('an LB whose Service turns invalid changes nothing but still drains', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
+    await converge();
+    const s = caches.services.get('web', 'default')!;
+    caches.services.put({ ...s, metadata: { ...s.metadata, annotations: { ...s.metadata?.annotations, 'sluice.dev/readiness-gate-timeout': 'never' } } });
+    setPods([pod({ name: 'a', ip: '10.0.0.1', state: 'terminating' }), pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3' })]);
+    const r = await reconciler.reconcile(key, signal);
+    assert.equal(r.kind, 'terminal');
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=0', 'b@10.0.0.2:8080=1'], 'a drained; c not registered while the Service is invalid');
+  });
+
+  test('a pod selected by two Services passes only when both LBs call it healthy, also right after a restart', async () => {
+    const other = service(undefined, { name: 'web2' }) as k8s.V1Service;
+    caches.services.put(other);
+    const p = pod({ name: 'a', ip: '10.0.0.1' });
+    caches.pods.put(p as k8s.V1Pod);
+    caches.endpointSlices.put(slice([p]) as k8s.V1EndpointSlice);
+    caches.endpointSlices.put({ ...slice([p], undefined, 'web2-abc'), metadata: { name: 'web2-abc', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web2' } } } as k8s.V1EndpointSlice);
+    await reconciler.reconcile(key, signal);
+    provider.setHealth(key, 'healthy');
+    await reconciler.reconcile(key, signal);
+    assert.equal(gateOf('a')?.status, 'False', 'web2 has not said yes');
+    await reconciler.reconcile('default/web2', signal);
+    provider.setHealth('default/web2', 'healthy');
+    await reconciler.reconcile('default/web2', signal);
+    assert.equal(gateOf('a')?.status, 'True');
+  });
+
+  test('every scenario above held its writes against its plan', () => {
+    assert.ok(planChecks >= 40, `plan checks: ${planChecks}`);
+  });
+});

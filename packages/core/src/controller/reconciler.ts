@@ -8,7 +8,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { type ExecuteObserver, executePlan } from '../apply/execute.ts';
-import { FINALIZER, decide, shouldReadLoadBalancer } from '../decide/decide.ts';
+import { decide, FINALIZER, shouldReadLoadBalancer } from '../decide/decide.ts';
 import { isHandled } from '../decide/service-checks.ts';
 import type { DecideInput, ObservedLoadBalancer, ServicePlan } from '../decide/types.ts';
 import { errorMessage, isTerminalError } from '../errors.ts';
@@ -21,7 +21,7 @@ import { type Caches, podsFor, serviceKeysOfPod, slicesFor } from './caches.ts';
 import type { ClusterWriter, ObjectRef } from './cluster.ts';
 import type { EventRecorder } from './events.ts';
 import { ReconcileMemory } from './memory.ts';
-import { type ReconcileResult, done, resultFromError } from './result.ts';
+import { done, type ReconcileResult, resultFromError } from './result.ts';
 
 export { FINALIZER, isHandled };
 

@@ -19,29 +19,30 @@
  * backend the provider refused waits `rejectedRetryMs` with its gate False and a Warning.
  * Neither changes what happens to any other pod.
  */
-import { backendAddressKey } from '../provider.ts';
-import type { Backend, BackendStatus, LoadBalancerIngress, ServiceProblem } from '../provider.ts';
+
 import { currentBackends } from '../apply/apply.ts';
 import { parseServiceSettings } from '../model/annotations.ts';
-import { type DesiredBackend, type DesiredPod, type DesiredState, buildDesired } from '../model/build-desired.ts';
+import { buildDesired, type DesiredBackend, type DesiredPod, type DesiredState } from '../model/build-desired.ts';
 import { type PodLike, podCondition } from '../model/kube-types.ts';
 import { containersReady } from '../model/pod-state.ts';
 import { toServiceView } from '../model/service-view.ts';
-import { type BackendAction, applyToSet, plan, stripKey } from '../plan/plan.ts';
+import { applyToSet, type BackendAction, plan, stripKey } from '../plan/plan.ts';
+import type { Backend, BackendStatus, LoadBalancerIngress, ServiceProblem } from '../provider.ts';
+import { backendAddressKey } from '../provider.ts';
 import {
+  combineGates,
+  conditionPatchBody,
+  conditionToPatch,
   GATE_MESSAGE_HEALTHY,
   GATE_REASON_HEALTHY,
   GATE_REASON_REGISTERING,
   type GateCondition,
-  combineGates,
-  conditionPatchBody,
-  conditionToPatch,
   gateForPod,
   healthByKey,
 } from '../readiness/gate.ts';
 import { appliedSpecDigest, recordedSpecDigest } from './applied-spec.ts';
 import { isHandled, sameIngress, serviceProblems } from './service-checks.ts';
-import type { DecideInput, GatePatch, LoadBalancerOperation, PlanObjectRef, PlannedEvent, ServicePlan } from './types.ts';
+import type { DecideInput, GatePatch, LoadBalancerOperation, PlannedEvent, PlanObjectRef, ServicePlan } from './types.ts';
 
 export const FINALIZER = 'sluice.dev/load-balancer-cleanup';
 export const GATE_REASON_INVALID_WEIGHT = 'InvalidWeight';

@@ -5,8 +5,8 @@
  * naming the field, the value and what is allowed.
  */
 import { PROVIDER_ANNOTATION_PREFIXES, parseServiceSettings } from '../model/annotations.ts';
-import type { PodLike, ServiceLike } from '../model/kube-types.ts';
 import { podTargetPort } from '../model/build-desired.ts';
+import type { PodLike, ServiceLike } from '../model/kube-types.ts';
 import { isTerminating } from '../model/pod-state.ts';
 import type { ServiceSpecView } from '../model/service.ts';
 import { unsupportedProtocolProblems } from '../model/service-view.ts';

@@ -5,8 +5,8 @@
  */
 import type { EndpointSliceLike, PodLike, ServiceLike } from '../model/kube-types.ts';
 import type { BackendAction } from '../plan/plan.ts';
-import type { GateCondition } from '../readiness/gate.ts';
 import type { Backend, BackendStatus, LoadBalancer, LoadBalancerIngress, LoadBalancerLookup, ServiceProblem, ServiceSpecView } from '../provider.ts';
+import type { GateCondition } from '../readiness/gate.ts';
 
 export interface PlanObjectRef {
   readonly kind: 'Service' | 'Pod';

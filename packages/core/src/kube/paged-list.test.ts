@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
-import { type ListPage, dropManagedFields, listInPages } from './paged-list.ts';
+import { dropManagedFields, type ListPage, listInPages } from './paged-list.ts';
 
 type Pod = k8s.V1Pod;
 const pod = (name: string): Pod => ({ metadata: { name, namespace: 'ns', managedFields: [{ manager: 'kubelet', operation: 'Update' }] } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FakeClock } from '../testing/fake-clock.ts';
-import { LeaderElector, isLeadershipLost } from './leader-elector.ts';
+import { isLeadershipLost, LeaderElector } from './leader-elector.ts';
 import { LeaseConflictError, type LeaseRecord, type LeaseStore, type StoredLease } from './lease-store.ts';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

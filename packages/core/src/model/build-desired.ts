@@ -19,10 +19,10 @@
  */
 import type { Backend } from '../provider.ts';
 import { backendAddressKey, backendKey } from '../provider.ts';
+import { type AnnotationProblem, parsePodWeight } from './annotations.ts';
 import type { EndpointSliceLike, PodLike, ServiceLike } from './kube-types.ts';
 import { containersReady, hasExited, hasReadinessGate, isTerminating } from './pod-state.ts';
 import type { ServicePortView, ServiceSpecView } from './service.ts';
-import { type AnnotationProblem, parsePodWeight } from './annotations.ts';
 import { toServiceView } from './service-view.ts';
 
 /** A backend the LB should hold, with why. */

@@ -2,9 +2,10 @@
  * Turns a Service object into the read-only view providers receive, validating what the
  * core relies on (ports and protocols). Pure.
  */
+
+import type { AnnotationProblem } from './annotations.ts';
 import type { ServiceLike } from './kube-types.ts';
 import { type Protocol, type ServicePortView, type ServiceSpecView, servicePortName } from './service.ts';
-import type { AnnotationProblem } from './annotations.ts';
 
 const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildDesired } from '../model/build-desired.ts';
+import type { PodLike } from '../model/kube-types.ts';
 import type { BackendStatus } from '../provider.ts';
 import { pod, service, slice } from '../testing/fixtures.ts';
-import type { PodLike } from '../model/kube-types.ts';
-import { type BackendAction, applyToSet, batchActions, plan } from './plan.ts';
+import { applyToSet, type BackendAction, batchActions, plan } from './plan.ts';
 
 const CAPS = { weights: true };
 

@@ -13,9 +13,10 @@
  * always on the LB before anything it replaces is drained or removed. Nothing changed
  * means no action, so an idle resync makes no provider write.
  */
+
+import type { DesiredBackend } from '../model/build-desired.ts';
 import type { Backend, BackendStatus, ProviderCapabilities } from '../provider.ts';
 import { backendAddressKey } from '../provider.ts';
-import type { DesiredBackend } from '../model/build-desired.ts';
 
 export type BackendAction =
   | { readonly kind: 'register'; readonly backend: Backend; readonly replacesPodUid?: string }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { BackendStatus } from '../provider.ts';
 import type { DesiredPod } from '../model/build-desired.ts';
+import type { BackendStatus } from '../provider.ts';
 import { GATE, pod } from '../testing/fixtures.ts';
 import { combineGates, conditionPatchBody, conditionToPatch, gateForPod, healthByKey } from './gate.ts';
 

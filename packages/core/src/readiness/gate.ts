@@ -7,10 +7,11 @@
  * a later health flap is the LB's business (it stops sending traffic), not a reason to
  * flip the pod un-Ready and disturb the rollout or ClusterIP traffic.
  */
-import type { BackendStatus } from '../provider.ts';
-import { backendAddressKey } from '../provider.ts';
+
 import type { DesiredPod } from '../model/build-desired.ts';
 import { type PodLike, podCondition } from '../model/kube-types.ts';
+import type { BackendStatus } from '../provider.ts';
+import { backendAddressKey } from '../provider.ts';
 
 export const GATE_REASON_HEALTHY = 'LBHealthy';
 export const GATE_MESSAGE_HEALTHY = 'LB synced successfully';

@@ -16,6 +16,9 @@ export interface PodFixture {
   readonly weight?: string;
   readonly namespace?: string;
   readonly containerPorts?: readonly { name: string; containerPort: number }[];
+  /** metadata.creationTimestamp. */
+  readonly created?: string;
+  readonly labels?: Record<string, string>;
 }
 
 export const GATE = 'sluice.dev/load-balancer-ready';
@@ -31,7 +34,8 @@ export function pod(f: PodFixture): PodLike {
       name: f.name,
       namespace: f.namespace ?? 'default',
       uid: f.uid ?? `uid-${f.name}`,
-      labels: { app: 'web' },
+      labels: f.labels ?? { app: 'web' },
+      ...(f.created ? { creationTimestamp: f.created } : {}),
       ...(f.weight !== undefined ? { annotations: { 'sluice.dev/weight': f.weight } } : {}),
       ...(state === 'terminating' || state === 'exited' ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
     },

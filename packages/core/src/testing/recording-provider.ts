@@ -3,7 +3,7 @@
  * real provider at the contract level: it holds backends per Service, reports health (set
  * by the test; new registrations start `initial`), and can be told to fail.
  */
-import { RetryableError } from '../errors.ts';
+import { BackendRejectedError, RetryableError } from '../errors.ts';
 import type {
   Backend,
   BackendHealthState,
@@ -14,7 +14,7 @@ import type {
   ProviderCapabilities,
   ServiceSpecView,
 } from '../provider.ts';
-import { backendAddressKey } from '../provider.ts';
+import { backendAddressKey, backendKey } from '../provider.ts';
 
 export interface RecordedCall {
   readonly method: 'ensureLoadBalancer' | 'updateLoadBalancer' | 'ensureLoadBalancerDeleted' | 'getLoadBalancer' | 'getBackendHealth';
@@ -30,6 +30,8 @@ export interface RecordingProviderOptions {
   readonly capabilities?: Partial<ProviderCapabilities>;
   /** Health a new registration starts with. @default 'initial' */
   readonly initialHealth?: BackendHealthState;
+  /** Addresses the provider refuses to register (as a cloud refuses an IP outside its network): the call changes nothing and throws BackendRejectedError. */
+  readonly rejectIps?: readonly string[];
 }
 
 export class RecordingProvider implements LoadBalancer {
@@ -52,6 +54,18 @@ export class RecordingProvider implements LoadBalancer {
       ...options.capabilities,
     };
     this.#initialHealth = options.initialHealth ?? 'initial';
+    this.#rejectIps = new Set(options.rejectIps ?? []);
+  }
+
+  readonly #rejectIps: Set<string>;
+
+  #refuse(backends: readonly Backend[]): void {
+    const refused = backends.filter((b) => this.#rejectIps.has(b.ip));
+    if (refused.length === 0) return;
+    throw new BackendRejectedError(
+      `The load balancer refused ${refused.length} backend${refused.length === 1 ? '' : 's'}.`,
+      refused.map((b) => ({ key: backendKey(b), message: `Address ${b.ip}:${b.port} of pod ${b.podName} is outside the networks this load balancer can reach.` })),
+    );
   }
 
   getLoadBalancerName(clusterName: string, service: ServiceSpecView): string {
@@ -68,6 +82,7 @@ export class RecordingProvider implements LoadBalancer {
     signal.throwIfAborted();
     this.calls.push({ method: 'ensureLoadBalancer', service: key(service), backends });
     this.#maybeFail();
+    this.#refuse(backends);
     if (!this.#lbs.has(key(service))) this.#lbs.set(key(service), { backends: new Map() });
     this.#set(key(service), backends);
     return status();
@@ -77,6 +92,7 @@ export class RecordingProvider implements LoadBalancer {
     signal.throwIfAborted();
     this.calls.push({ method: 'updateLoadBalancer', service: key(service), backends });
     this.#maybeFail();
+    this.#refuse(backends);
     if (!this.#lbs.has(key(service))) throw new RetryableError(`load balancer for ${key(service)} does not exist`);
     this.#set(key(service), backends);
   }
@@ -115,6 +131,11 @@ export class RecordingProvider implements LoadBalancer {
     return [...(this.#lbs.get(serviceKey)?.backends.values() ?? [])]
       .map((e) => e.backend)
       .sort((a, b) => backendAddressKey(a).localeCompare(backendAddressKey(b)));
+  }
+
+  /** Whether the provider holds an LB for the Service. */
+  exists(serviceKey: string): boolean {
+    return this.#lbs.has(serviceKey);
   }
 
   /** Write calls recorded (ensure, update, delete). */
