@@ -19,7 +19,7 @@ import { CreateTagsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/c
 import * as k8s from '@kubernetes/client-node';
 import { parseFlags } from '../../apps/controller/src/flags.ts';
 import { runPlan } from '../../apps/controller/src/plan/index.ts';
-import type { ServicePlan } from '../../apps/controller/src/plan/index.ts';
+import type { PlanReport } from '../../apps/controller/src/plan/index.ts';
 import { type AwsTarget, startAwsTarget } from '../src/aws/moto.ts';
 import { writeKubeconfig } from '../src/harness/kubeconfig-file.ts';
 import { consoleLogger } from '../src/harness/logger.ts';
@@ -229,24 +229,24 @@ test('sluice plan names what the controller would do, writes nothing, and is in 
     process.stdout.write(`moto requests during the two plans: ${JSON.stringify(Object.fromEntries(count(operations)))}\n`);
   }
 
-  const plans = JSON.parse(json.stdout) as ServicePlan[];
+  const plans = JSON.parse(json.stdout) as PlanReport[];
   assert.deepEqual(plans.map((p) => [p.service, p.status]), [['orders/api', 'changes'], ['shop/web', 'changes']]);
-  const [apiPlan, webPlan] = plans as [ServicePlan, ServicePlan];
+  const [apiPlan, webPlan] = plans as [PlanReport, PlanReport];
+  const row = (w: PlanReport['writes'][number]) => (w.verb === 'register' ? `register ${w.address} ${w.detail.replace(/\s+/g, ' ')}` : w.verb === 'set gate' ? `set gate ${w.detail.split(/\s+/)[0]}` : w.verb);
   assert.deepEqual(
-    webPlan.actions.map((a) => (a.kind === 'register' ? `register ${a.address} ${a.servicePort} ${a.weight}` : a.kind)),
-    added.map((ip) => `register ${ip}:8080 http 1`),
-    'exactly the 2 new pods are registered on the existing LB',
+    webPlan.writes.map(row),
+    [...added.map((ip) => `register ${ip}:8080 port http weight 1`), 'set gate False', 'set gate False'],
+    'exactly the 2 new pods are registered on the existing LB and get their gate condition; nothing else changes on shop/web',
   );
-  assert.deepEqual(
-    webPlan.cluster.map((c) => (c.kind === 'set-gate' ? `${c.kind} ${c.status}` : c.kind)),
-    ['set-gate False', 'set-gate False'],
-    'the new pods get their gate condition once registered; nothing else changes on shop/web',
-  );
-  assert.deepEqual(
-    apiPlan.actions.map((a) => (a.kind === 'register' ? `register ${a.address}` : a.kind === 'create' ? `create ${a.loadBalancer} ${a.backends}` : a.kind)),
-    [`create ${apiPlan.loadBalancer} 2`, ...apiIps.map((ip) => `register ${ip}:8080`)],
-  );
-  assert.deepEqual(apiPlan.cluster.map((c) => c.kind), ['add-finalizer', 'set-ingress', 'set-gate', 'set-gate']);
+  assert.deepEqual(apiPlan.writes.map((w) => (w.verb === 'register' ? `register ${w.address}` : w.verb === 'create' ? `create ${w.detail}` : w.verb)), [
+    'add finalizer',
+    'create with 2 backends',
+    ...apiIps.map((ip) => `register ${ip}:8080`),
+    'annotate',
+    'set ingress',
+    'set gate',
+    'set gate',
+  ]);
   const lines = text.stdout.trimEnd().split('\n');
   assert.equal(lines.at(-1), '2 services: 2 with changes, 0 in sync, 0 with errors');
   assert.ok(lines.some((l) => l.startsWith('shop/web  load balancer ') && l.endsWith(': 4 changes')), text.stdout);
@@ -280,9 +280,11 @@ test('sluice plan names what the controller would do, writes nothing, and is in 
   await core.deleteNamespacedService({ name: 'api', namespace: 'orders' });
   const deleting = await sluicePlan(kubeconfig, 'json');
   assert.equal(deleting.code, 0, deleting.stderr);
-  const deletePlan = (JSON.parse(deleting.stdout) as ServicePlan[]).find((p) => p.service === 'orders/api');
-  assert.deepEqual(deletePlan?.actions, [{ kind: 'delete', loadBalancer: apiPlan.loadBalancer, exists: true, reason: 'the Service is being deleted' }]);
-  assert.deepEqual(deletePlan?.cluster.map((c) => c.kind), ['remove-finalizer']);
+  const deletePlan = (JSON.parse(deleting.stdout) as PlanReport[]).find((p) => p.service === 'orders/api');
+  assert.deepEqual(
+    deletePlan?.writes.map((w) => `${w.verb}: ${w.object}: ${w.detail}`),
+    [`delete: load balancer ${apiPlan.loadBalancer}: the Service is being deleted`, 'remove finalizer: sluice.dev/load-balancer-cleanup: '],
+  );
 
   controller = startController();
   await controller.ready();

@@ -5,7 +5,7 @@
  * (slicesFor, podsFor) pick each Service's slices and pods exactly as a reconcile would.
  */
 import * as k8s from '@kubernetes/client-node';
-import { type Caches, LIST_PAGE_SIZE, type ListPage, type ReadCache, listInPages } from '@sluice/core';
+import { type Caches, LIST_PAGE_SIZE, type ListPage, listInPages, type ReadCache } from '@sluice/core';
 
 /** A read-only cache over a fixed list of objects. */
 export class ListCache<T extends { metadata?: { name?: string; namespace?: string } }> implements ReadCache<T> {

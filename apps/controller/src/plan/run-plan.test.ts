@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -76,10 +76,10 @@ describe('runPlan', () => {
       assert.equal(await runPlan(p.config, p.output, io), 0);
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, ['GET /api/v1/services', 'GET /api/v1/services continue', 'GET /apis/discovery.k8s.io/v1/endpointslices', 'GET /api/v1/pods']);
-      assert.match(out[0]!, /^default\/web {2}load balancer \S+: 7 changes$/);
+      assert.match(out[0]!, /^default\/web {2}load balancer \S+: 8 changes$/);
       assert.deepEqual(
-        out.slice(1, 4).map((l) => l.trim().split(/\s+/).slice(0, 3).join(' ')),
-        ['create load balancer', 'register default/a 10.0.0.1:8080', 'register default/b 10.0.0.2:8080'],
+        out.slice(1, 5).map((l) => l.trim().split(/\s+/).slice(0, 3).join(' ')),
+        ['add finalizer sluice.dev/load-balancer-cleanup', 'create load balancer', 'register default/a 10.0.0.1:8080', 'register default/b 10.0.0.2:8080'],
       );
       assert.equal(out.at(-1), '1 service: 1 with changes, 0 in sync, 0 with errors');
     } finally {
@@ -96,8 +96,8 @@ describe('runPlan', () => {
       const { out, io } = capture();
       const p = config(kubeconfig(api.url), ['--output', 'json']);
       assert.equal(await runPlan(p.config, p.output, io), 0);
-      const plans = JSON.parse(out.join('\n')) as { service: string; actions: { kind: string }[] }[];
-      assert.deepEqual(plans.map((x) => [x.service, x.actions.map((a) => a.kind)]), [['default/web', ['create']]]);
+      const plans = JSON.parse(out.join('\n')) as { service: string; writes: { verb: string }[] }[];
+      assert.deepEqual(plans.map((x) => [x.service, x.writes.map((a) => a.verb)]), [['default/web', ['add finalizer', 'create', 'annotate', 'set ingress']]]);
     } finally {
       await api.close();
     }

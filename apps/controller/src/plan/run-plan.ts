@@ -10,14 +10,14 @@
  * (provider package missing, provider configuration invalid).
  */
 import type * as k8s from '@kubernetes/client-node';
-import { type LoadBalancer, type Logger, isTerminalError } from '@sluice/core';
+import { isTerminalError, type LoadBalancer, type Logger } from '@sluice/core';
 import type { RunConfig } from '../flags.ts';
-import { ProviderLoadError, loadProvider } from '../providers.ts';
+import { loadProvider, ProviderLoadError } from '../providers.ts';
 import { loadKubeConfig } from '../run.ts';
-import { ListError, readCluster, type ClusterSnapshot } from './cluster-snapshot.ts';
+import { type ClusterSnapshot, ListError, readCluster } from './cluster-snapshot.ts';
 import { describeError } from './describe-error.ts';
 import { type PlanOptions, planService } from './plan-service.ts';
-import type { ServicePlan } from './plan-types.ts';
+import type { PlanReport } from './plan-types.ts';
 import { readOnlyProvider } from './read-only-provider.ts';
 import { renderJson, renderText } from './render.ts';
 
@@ -30,14 +30,14 @@ export interface PlanIo {
 }
 
 /** Plans every Service of the snapshot that a reconcile would touch, sorted by namespace/name. */
-export async function planCluster(snapshot: ClusterSnapshot, provider: LoadBalancer, options: PlanOptions, signal: AbortSignal): Promise<ServicePlan[]> {
+export async function planCluster(snapshot: ClusterSnapshot, provider: LoadBalancer, options: PlanOptions, signal: AbortSignal): Promise<PlanReport[]> {
   const guarded = readOnlyProvider(provider);
   const services = [...snapshot.services].sort((a, b) => {
     const ka = `${a.metadata?.namespace}/${a.metadata?.name}`;
     const kb = `${b.metadata?.namespace}/${b.metadata?.name}`;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  const plans: ServicePlan[] = [];
+  const plans: PlanReport[] = [];
   for (const service of services) {
     signal.throwIfAborted();
     const p = await planService(service, snapshot.caches, guarded, options, signal);

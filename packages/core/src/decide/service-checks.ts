@@ -44,7 +44,7 @@ function unresolvedTargetPorts(view: ServiceSpecView, selectedPods: readonly Pod
     const names = [...new Set(live.flatMap((p) => (p.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).filter((cp) => (cp.protocol ?? 'TCP') === port.protocol).map((cp) => cp.name ?? '')).filter(Boolean)))].sort();
     problems.push({
       field: `spec.ports[${i}].targetPort`,
-      message: `Service ${view.namespace}/${view.name} spec.ports[${i}].targetPort="${port.targetPort}" names no ${port.protocol} container port of the ${live.length} pod${live.length === 1 ? '' : 's'} it selects: allowed is a port number or one of ${names.length > 0 ? names.join(', ') : '(they name no ports)'}.`,
+      message: `Service ${view.namespace}/${view.name} spec.ports[${i}].targetPort="${port.targetPort}" names no ${port.protocol} container port of the ${live.length} pod${live.length === 1 ? '' : 's'} it selects: allowed is a port number${names.length > 0 ? ` or one of ${names.join(', ')}` : ` (they name no ${port.protocol} port)`}.`,
     });
   });
   return problems;

@@ -35,7 +35,7 @@ export interface RecordingProviderOptions {
 }
 
 export class RecordingProvider implements LoadBalancer {
-  readonly providerName = 'recording';
+  readonly providerName: string = 'recording';
   readonly capabilities: ProviderCapabilities;
   readonly calls: RecordedCall[] = [];
   readonly #lbs = new Map<string, Entry>();
