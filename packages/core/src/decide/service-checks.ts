@@ -27,7 +27,7 @@ function foreignProviderKeys(view: ServiceSpecView, providerName: string): Servi
     if (owner === undefined || owner === providerName) continue;
     problems.push({
       field: `metadata.annotations[${key}]`,
-      message: `Service ${view.namespace}/${view.name} annotation ${key} is for the ${owner} provider, but this controller runs the ${providerName} provider: remove it, or use sluice.dev/${providerName}-* keys.`,
+      message: `Service ${view.namespace}/${view.name} annotation ${key} is for the ${owner} provider, but this controller runs the ${providerName} provider, which does not read it: remove it.`,
     });
   }
   return problems;
