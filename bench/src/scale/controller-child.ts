@@ -77,6 +77,7 @@ const writer: ClusterWriter = {
   patchPodStatus: (...args) => timed(() => kubeWriter.patchPodStatus(...args)),
   patchServiceIngress: (...args) => timed(() => kubeWriter.patchServiceIngress(...args)),
   setServiceFinalizers: (...args) => timed(() => kubeWriter.setServiceFinalizers(...args)),
+  setServiceAnnotation: (...args) => timed(() => kubeWriter.setServiceAnnotation(...args)),
   createEvent: (...args) => timed(() => kubeWriter.createEvent(...args)),
   patchEvent: (...args) => timed(() => kubeWriter.patchEvent(...args)),
 };
