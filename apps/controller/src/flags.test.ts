@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { parseFlags } from './flags.ts';
+import { PROVIDERS } from './flag-spec.ts';
+import { FLAGS } from './flag-table.ts';
+import { parseFlags, USAGE } from './flags.ts';
 
 describe('parseFlags', () => {
   const errors: [string[], string][] = [
@@ -20,8 +23,6 @@ describe('parseFlags', () => {
     [['--provider', 'aws', '--aws-region', 'mars'], '--aws-region "mars" is invalid: allowed is a region name like us-east-1.'],
     [['--provider', 'local', '--log-format', 'pretty'], '--log-format "pretty" is invalid: allowed are json, text.'],
     [['--provider', 'local', '--metrics-bind-address', 'localhost'], '--metrics-bind-address "localhost" is invalid: allowed is host:port (like 127.0.0.1:8080 or :8080, port 0-65535, 0 picks a free one) or 0 to disable.'],
-    [['--provider', 'local', '--leader-election-renew-deadline', '20'], '--leader-election-renew-deadline 20 is invalid: allowed is less than the lease duration (15).'],
-    [['--provider', 'local', '--leader-election-retry-period', '10'], '--leader-election-retry-period 10 is invalid: allowed is less than the renew deadline (10).'],
     [['--provider', 'local', '--leader-election-namespace', 'Kube_System'], "--leader-election-namespace \"Kube_System\" is invalid: allowed is a namespace name (1-63 lowercase letters, digits and '-')."],
     [['--provider', 'local', '--shutdown-timeout', '-1'], '--shutdown-timeout "-1" is invalid: allowed is a whole number from 0 to 3600.'],
     [['--provider', 'local', '--webhook-bind-address', ':9443', '--webhook-cert-file', '/tls.crt'], '--webhook-cert-file and --webhook-key-file go together: give both, or neither for a generated certificate.'],
@@ -29,16 +30,14 @@ describe('parseFlags', () => {
     [['--provider', 'local', '--output', 'json'], '--output is only for sluice plan.'],
     [['plan', '--provider', 'local', '--output', 'yaml'], '--output "yaml" is invalid: allowed are text, json.'],
     [['--provider', 'aws', '--aws-endpoint', 'localhost:4566'], '--aws-endpoint "localhost:4566" is invalid: allowed is an http(s) URL like https://elasticloadbalancing.us-east-1.amazonaws.com.'],
+    [['--provider', 'local', '--webhook-bind-address', ':9443', '--webhook-dns-names', 'a.svc,B_c'], '--webhook-dns-names "a.svc,B_c" is invalid: "B_c" is not a DNS name.'],
+    [['--provider', 'local', '--local-address', 'localhost'], '--local-address "localhost" is invalid: allowed is an IPv4 or IPv6 address.'],
+    [['--provider', 'local', '--no-drain=true'], '--no-drain takes no value; see --help.'],
+    [['--provider', 'local', '--local-health-interval-ms', '5'], '--local-health-interval-ms 5 is out of range: allowed is 20 to 60000.'],
   ];
   for (const [argv, message] of errors) {
     test(`error: ${argv.join(' ') || '(none)'}`, () => assert.deepEqual(parseFlags(argv), { kind: 'error', message }));
   }
-
-  test('unknown flag lists the allowed ones', () => {
-    const r = parseFlags(['--provider', 'local', '--colour']);
-    assert.equal(r.kind, 'error');
-    assert.match(r.kind === 'error' ? r.message : '', /^unknown flag --colour: allowed are --provider, --cluster-name, .* --no-leader-elect\.$/);
-  });
 
   test('defaults', () => {
     const r = parseFlags(['--provider', 'local']);
@@ -62,12 +61,7 @@ describe('parseFlags', () => {
       resyncSeconds: 300,
       healthPollMs: 1000,
       workers: 4,
-      localAddress: '127.0.0.1',
-      localHealthIntervalMs: 1000,
-      awsRegion: undefined,
-      awsEndpoint: undefined,
-      azure: { subscriptionId: undefined, resourceGroup: undefined, location: undefined, virtualNetworkId: undefined, endpoint: undefined },
-      gcp: { project: undefined, region: undefined, network: undefined, subnetwork: undefined, computeEndpoint: undefined },
+      providerOptions: { local: { address: '127.0.0.1', intervalMs: 1000 }, aws: {}, azure: {}, gcp: {} },
     });
   });
 
@@ -93,6 +87,18 @@ describe('parseFlags', () => {
       '--aws-region=eu-west-1',
       '--aws-endpoint',
       'http://127.0.0.1:5000',
+      '--local-backend-cidrs',
+      '10.244.0.0/16, fd00:10:244::/56',
+      '--azure-subscription-id=00000000-0000-0000-0000-000000000001',
+      '--azure-resource-group=rg',
+      '--azure-location=westeurope',
+      '--azure-vnet-id=/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet',
+      '--azure-endpoint=https://arm.example.com',
+      '--gcp-project=my-project',
+      '--gcp-region=europe-west1',
+      '--gcp-network=default',
+      '--gcp-subnetwork=pods',
+      '--gcp-compute-endpoint=http://127.0.0.1:9000',
     ]);
     assert.equal(r.kind, 'run');
     if (r.kind !== 'run') return;
@@ -106,10 +112,18 @@ describe('parseFlags', () => {
     assert.equal(r.config.resyncSeconds, 60);
     assert.equal(r.config.healthPollMs, 200);
     assert.equal(r.config.workers, 8);
-    assert.equal(r.config.localAddress, '127.0.0.2');
-    assert.equal(r.config.localHealthIntervalMs, 100);
-    assert.equal(r.config.awsRegion, 'eu-west-1');
-    assert.equal(r.config.awsEndpoint, 'http://127.0.0.1:5000');
+    assert.deepEqual(r.config.providerOptions, {
+      local: { address: '127.0.0.2', intervalMs: 100, backendCidrs: ['10.244.0.0/16', 'fd00:10:244::/56'] },
+      aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000' },
+      azure: {
+        subscriptionId: '00000000-0000-0000-0000-000000000001',
+        resourceGroup: 'rg',
+        location: 'westeurope',
+        virtualNetworkId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet',
+        endpoint: 'https://arm.example.com',
+      },
+      gcp: { project: 'my-project', region: 'europe-west1', network: 'default', subnetwork: 'pods', apiEndpoint: 'http://127.0.0.1:9000' },
+    });
   });
 
   test('operations flags', () => {
@@ -160,5 +174,64 @@ describe('parseFlags', () => {
   test('--help and --version win over other flags', () => {
     assert.deepEqual(parseFlags(['--provider', 'nope', '--help']), { kind: 'help' });
     assert.deepEqual(parseFlags(['--version']), { kind: 'version' });
+  });
+});
+
+describe('unknown flags: one short sentence, with a guess only when one flag is close', () => {
+  const cases: [string[], string][] = [
+    [['--provider', 'local', '--workrs', '3'], 'unknown flag --workrs; did you mean --workers?'],
+    [['--aws-regoin=us-east-1'], 'unknown flag --aws-regoin; did you mean --aws-region?'],
+    [['--cluster-nmae', 'x'], 'unknown flag --cluster-nmae; did you mean --cluster-name?'],
+    [['--metrics_bind_address=:1'], 'unknown flag --metrics_bind_address; did you mean --metrics-bind-address?'],
+    [['--Provider', 'local'], 'unknown flag --Provider; did you mean --provider?'],
+    [['--leader-elect-lease-duration', '5'], 'unknown flag --leader-elect-lease-duration; did you mean --leader-election-lease-duration?'],
+    [['--kube', '/kc'], 'unknown flag --kube; did you mean --kubeconfig?'],
+    [['--webhook-cert', '/tls.crt'], 'unknown flag --webhook-cert; did you mean --webhook-cert-file?'],
+    [['--no-leader-election'], 'unknown flag --no-leader-election; did you mean --no-leader-elect?'],
+    [['---workers', '3'], 'unknown flag ---workers; did you mean --workers?'],
+    [['--colour'], 'unknown flag --colour; see --help.'],
+    [['--replicas', '2'], 'unknown flag --replicas; see --help.'],
+    [['--verbose'], 'unknown flag --verbose; see --help.'],
+    [['--log', 'debug'], 'unknown flag --log; see --help.'],
+    [['--', 'x'], 'unknown flag --; see --help.'],
+    [['-workers', '3'], 'unexpected argument "-workers": flags start with --; did you mean --workers?'],
+    [['-h'], 'unexpected argument "-h": flags start with --; did you mean --help?'],
+  ];
+  for (const [argv, message] of cases) {
+    test(argv.join(' '), () => {
+      assert.deepEqual(parseFlags(argv), { kind: 'error', message });
+      assert.ok(!message.includes('\n') && message.length <= 100, 'one short sentence, no list of flags');
+    });
+  }
+});
+
+describe('the flag table', () => {
+  test('names are unique, and a provider flag is exactly a --<provider>-* flag with an option', () => {
+    assert.equal(new Set(FLAGS.map((f) => f.name)).size, FLAGS.length);
+    for (const f of FLAGS) {
+      const prefix = PROVIDERS.find((p) => f.name.startsWith(`${p}-`));
+      const provider = 'provider' in f ? f.provider : undefined;
+      assert.equal(provider, prefix, `--${f.name}: provider`);
+      assert.equal('option' in f, provider !== undefined, `--${f.name}: a provider flag fills an option, no other flag does`);
+    }
+  });
+
+  test('every flag fills exactly one place, but the actions and --output', () => {
+    for (const f of FLAGS) {
+      const places = ('field' in f ? 1 : 0) + ('option' in f ? 1 : 0);
+      assert.equal(places, ['help', 'version', 'output'].includes(f.name) ? 0 : 1, `--${f.name}`);
+    }
+  });
+
+  test('--help lists every flag once', () => {
+    for (const f of FLAGS) {
+      const lines = USAGE.split('\n').filter((l) => new RegExp(`^  --${f.name}( |$)`).test(l));
+      assert.equal(lines.length, 1, `--${f.name} in --help`);
+    }
+  });
+
+  test('the README shows the current --help', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    assert.ok(readme.includes(`\`\`\`text\n${USAGE}\n\`\`\``), 'paste the output of `sluice --help` into apps/controller/README.md');
   });
 });

@@ -1,5 +1,5 @@
 /** The Sluice controller app as a library: flag parsing and composition, for embedding and tests. */
-export { LOG_LEVELS, PROVIDERS, type LogLevel, type ParseResult, type ProviderName, type RunConfig, USAGE, parseFlags } from './flags.ts';
+export { LOG_LEVELS, type LogLevel, type ParseResult, PROVIDERS, type ProviderName, type ProviderOptions, parseFlags, type RunConfig, USAGE } from './flags.ts';
 export { createJsonLogger } from './logger.ts';
-export { ProviderLoadError, loadProvider } from './providers.ts';
-export { StartError, loadKubeConfig, run } from './run.ts';
+export { loadProvider, ProviderLoadError } from './providers.ts';
+export { loadKubeConfig, run, StartError } from './run.ts';

@@ -22,45 +22,47 @@ async function importPackage<T>(name: string, load: () => Promise<T>): Promise<T
   }
 }
 
+/**
+ * The flag options G, as a factory taking options A sees them: an option A lacks becomes
+ * `never`, so `options satisfies FactoryOptions<...>` fails to compile when flag-table.ts
+ * names an option the factory does not take, or gives it a value of the wrong type.
+ */
+type FactoryOptions<G, A> = { readonly [K in keyof G]: K extends keyof A ? A[K] : never };
+type OptionsOf<F extends (options: never) => unknown> = NonNullable<Parameters<F>[0]>;
+
+/**
+ * Creates the configured provider. Its options are the ones its flags set (flag-table.ts
+ * says which flag fills which option), plus the cluster name and the logger.
+ */
 export async function loadProvider(config: RunConfig, log: Logger): Promise<LoadBalancer> {
+  const options = config.providerOptions;
   switch (config.provider) {
     case 'local': {
       const m = await importPackage('@sluice/provider-local', () => import('@sluice/provider-local'));
-      return m.createLocalProvider({ address: config.localAddress, intervalMs: config.localHealthIntervalMs, log });
+      return m.createLocalProvider({ ...(options.local satisfies FactoryOptions<typeof options.local, OptionsOf<typeof m.createLocalProvider>>), log });
     }
     case 'aws': {
       const m = await importPackage('@sluice/provider-aws', () => import('@sluice/provider-aws'));
       return m.createAwsProvider({
+        ...(options.aws satisfies FactoryOptions<typeof options.aws, OptionsOf<typeof m.createAwsProvider>>),
         clusterName: config.clusterName,
         log,
-        ...(config.awsRegion ? { region: config.awsRegion } : {}),
-        ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
       });
     }
     case 'azure': {
       const m = await importPackage('@sluice/provider-azure', () => import('@sluice/provider-azure'));
-      const a = config.azure;
       return m.createAzureProvider({
+        ...(options.azure satisfies FactoryOptions<typeof options.azure, OptionsOf<typeof m.createAzureProvider>>),
         clusterName: config.clusterName,
         log,
-        ...(a.subscriptionId ? { subscriptionId: a.subscriptionId } : {}),
-        ...(a.resourceGroup ? { resourceGroup: a.resourceGroup } : {}),
-        ...(a.location ? { location: a.location } : {}),
-        ...(a.virtualNetworkId ? { virtualNetworkId: a.virtualNetworkId } : {}),
-        ...(a.endpoint ? { endpoint: a.endpoint } : {}),
       });
     }
     case 'gcp': {
       const m = await importPackage('@sluice/provider-gcp', () => import('@sluice/provider-gcp'));
-      const g = config.gcp;
       return m.createGcpProvider({
+        ...(options.gcp satisfies FactoryOptions<typeof options.gcp, OptionsOf<typeof m.createGcpProvider>>),
         clusterName: config.clusterName,
         log,
-        ...(g.project ? { project: g.project } : {}),
-        ...(g.region ? { region: g.region } : {}),
-        ...(g.network ? { network: g.network } : {}),
-        ...(g.subnetwork ? { subnetwork: g.subnetwork } : {}),
-        ...(g.computeEndpoint ? { apiEndpoint: g.computeEndpoint } : {}),
       });
     }
   }

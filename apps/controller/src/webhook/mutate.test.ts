@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
-import { AdmissionReviewError, type ServiceLookup, mutate } from './mutate.ts';
+import { selectorMatches } from '@sluice/core';
+import { AdmissionReviewError, mutate, type ServiceLookup } from './mutate.ts';
 
 const GATE = 'sluice.dev/load-balancer-ready';
 
@@ -83,6 +84,12 @@ const cases: {
   {
     name: 'a Service with an empty selector selects nothing',
     services: [svc('web', { selector: {} })],
+    request: { object: podObject({ app: 'web' }) },
+    decision: 'not-selected',
+  },
+  {
+    name: 'a Service without a selector (endpoints kept by hand) selects nothing',
+    services: [svc('web', { selector: undefined })],
     request: { object: podObject({ app: 'web' }) },
     decision: 'not-selected',
   },
@@ -180,6 +187,28 @@ for (const c of cases) {
     } else assert.equal(out.response.warnings, undefined);
   });
 }
+
+test('mutate: selects exactly the pods the shared selector matcher selects', () => {
+  // The controller's key mappers and the decision path ask selectorMatches too; the webhook
+  // must not drift from them, or a pod gets a gate no reconcile ever passes (or none at all).
+  const pairs: [Record<string, string> | undefined, Record<string, string> | undefined][] = [
+    [{ app: 'web' }, { app: 'web' }],
+    [{ app: 'web' }, { app: 'web', tier: 'x' }],
+    [{ app: 'web', tier: 'x' }, { app: 'web' }],
+    [{ app: 'web' }, { app: 'db' }],
+    [{ app: '' }, { app: '' }],
+    [{ app: '' }, {}],
+    [{}, { app: 'web' }],
+    [undefined, { app: 'web' }],
+    [{ app: 'web' }, undefined],
+  ];
+  for (const [selector, labels] of pairs) {
+    const { decision } = mutate(review({ object: podObject(labels) }), lookupOf([svc('web', { selector })]), { gateConditionType: GATE });
+    const expected = selectorMatches(selector, labels) ? 'injected' : 'not-selected';
+    assert.equal(decision.kind, expected, `selector ${JSON.stringify(selector)}, labels ${JSON.stringify(labels)}`);
+  }
+  assert.ok(selectorMatches({ app: 'web' }, { app: 'web' }) && !selectorMatches({}, { app: 'web' }), 'the pairs cover both outcomes');
+});
 
 test('mutate: the namespace of a pod without one comes from the request', () => {
   const services = [svc('web', {}, 'a'), svc('web', {}, 'b')];

@@ -5,7 +5,7 @@
  * warning, so a fault here can cost a gate but never a pod.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { SluiceError, errorMessage, isHandled } from '@sluice/core';
+import { errorMessage, isHandled, SluiceError, selectorMatches } from '@sluice/core';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -100,11 +100,6 @@ export function admissionRequest(review: unknown): AdmissionRequest {
   return request as unknown as AdmissionRequest;
 }
 
-function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (!selector || Object.keys(selector).length === 0) return false;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 function respond(uid: string, extra: Omit<AdmissionResponse, 'uid' | 'allowed'> = {}): AdmissionReviewResponse {
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response: { uid, allowed: true, ...extra } };
 }
@@ -159,7 +154,7 @@ export function mutate(review: unknown, lookup: ServiceLookup, options: MutateOp
     return fail(errorMessage(error), podName);
   }
   const selecting = services
-    .filter((s) => !s.metadata?.deletionTimestamp && isHandled(s, options.loadBalancerClass) && selects(s.spec?.selector, labels))
+    .filter((s) => !s.metadata?.deletionTimestamp && isHandled(s, options.loadBalancerClass) && selectorMatches(s.spec?.selector, labels))
     .map((s) => s.metadata?.name ?? '?');
   if (selecting.length === 0) return { review: respond(uid), decision: { kind: 'not-selected' }, pod: podName };
   const patch = Buffer.from(JSON.stringify(gatePatch(pod, options.gateConditionType))).toString('base64');
