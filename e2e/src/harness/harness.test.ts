@@ -10,6 +10,7 @@ import { apiStatus } from './api-errors.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type KubeletSimulator, startKubeletSimulator } from './kubelet-sim.ts';
 import { consoleLogger } from './logger.ts';
+import { POD_IP_ANNOTATION } from './pod-annotations.ts';
 import { createPodNetwork, type PodNetwork } from './pod-network.ts';
 import { waitFor } from './wait.ts';
 
@@ -203,4 +204,40 @@ test('a second simulated node in another zone takes its share of the pods', { ti
     await second.stop();
   }
   await assert.rejects(core.readNode({ name: 'sim-zone-b' }), (e) => apiStatus(e) === 404, 'a stopped simulator removes its node');
+});
+
+test('two pods may be given the same IP; the API server takes both, and the one left keeps the address', { timeout: 60_000 }, async () => {
+  const shared = network!.cidr.replace(/\.0\.0\/16$/, '.77.7');
+  const pod = (name: string, port: number): V1Pod => ({
+    metadata: { name, annotations: { [POD_IP_ANNOTATION]: shared, 'sim.sluice.dev/sigterm': 'close' } },
+    spec: { nodeName: simulator!.nodeName, terminationGracePeriodSeconds: 5, containers: [{ name: 'app', image: 'sim/app', ports: [{ containerPort: port }] }] },
+  });
+  await core.createNamespacedPod({ namespace: ns, body: pod('same-ip-old', 8080) });
+  await core.createNamespacedPod({ namespace: ns, body: pod('same-ip-new', 8081) });
+  const pods = await waitFor('both same-IP pods Ready', async () => {
+    const list = await Promise.all(['same-ip-old', 'same-ip-new'].map((name) => core.readNamespacedPod({ name, namespace: ns })));
+    return list.every((p) => condition(p, 'Ready') === 'True') ? list : undefined;
+  });
+  assert.deepEqual(
+    pods.map((p) => p.status?.podIP),
+    [shared, shared],
+    'the API server accepts two pods with the same status.podIP',
+  );
+  assert.equal(network!.holders(shared), 2);
+  assert.equal(await httpGet(shared, 8080), 'same-ip-old\n');
+  assert.equal(await httpGet(shared, 8081), 'same-ip-new\n');
+
+  await core.deleteNamespacedPod({ name: 'same-ip-old', namespace: ns });
+  await waitFor('the old same-IP pod to be removed', async () => {
+    try {
+      await core.readNamespacedPod({ name: 'same-ip-old', namespace: ns });
+      return false;
+    } catch (error) {
+      return apiStatus(error) === 404;
+    }
+  });
+  await waitFor('the simulator to release the old pod\'s hold', () => network!.holders(shared) === 1, { timeoutMs: 5000 });
+  assert.equal(await httpGet(shared, 8081), 'same-ip-new\n', 'the pod still holding the address keeps serving');
+  await core.deleteNamespacedPod({ name: 'same-ip-new', namespace: ns, gracePeriodSeconds: 0 });
+  await waitFor('the last hold of the shared address to be released', () => network!.holders(shared) === 0, { timeoutMs: 10_000 });
 });

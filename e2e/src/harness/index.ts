@@ -6,6 +6,8 @@ export { removeStaleNamespaces } from './netns-cleanup.ts';
 export { type ContainerProcess, type ContainerProcessOptions, POD_APP_PATH, startContainerProcess } from './container-process.ts';
 export { type KubeletSimulator, type KubeletSimulatorOptions, startKubeletSimulator } from './kubelet-sim.ts';
 export { SIGTERM_ANNOTATION } from './pod-runner.ts';
+export { POD_IP_ANNOTATION } from './pod-annotations.ts';
+export { AddressPool, type AddressPoolOptions } from './address-pool.ts';
 export { SIMULATED_NODE_LABEL } from './node-registration.ts';
 export {
   assignPods,

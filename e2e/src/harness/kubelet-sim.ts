@@ -2,7 +2,8 @@
  * A kubelet (and scheduler) stand-in for one node: it registers the Node, binds the pending
  * pods the scheduling policy gives it, runs each pod's containers as real processes in the pod
  * network, reports their status the way the kubelet does (Ready honours readiness gates), and
- * on deletion honours preStop and the grace period before removing the Pod.
+ * on deletion honours preStop and the grace period before removing the Pod. A pod annotated
+ * `sim.sluice.dev/pod-ip` gets that address of the pod network (even one another pod holds).
  *
  * Several simulators may share a cluster and a pod network; each owns only the pods bound to
  * its node. Watches: pods with `spec.nodeName=<node>` (to run) and pods with an empty nodeName

@@ -45,6 +45,40 @@ test('a server on a pod IP is reachable from the root namespace', async () => {
   assert.doesNotMatch(addresses, new RegExp(`${ip.replaceAll('.', '\\.')}/32`), 'released address is removed');
 });
 
+test('two pods may share a chosen address; it stays on the interface until the last one releases it', async () => {
+  const shared = network.allocate();
+  assert.equal(network.allocate(shared), shared, 'a second pod takes the same address');
+  assert.equal(network.holders(shared), 2);
+  const a = startContainerProcess({ network, env: { POD_NAME: 'old', POD_IP: shared, PORT: '8080' } });
+  const b = startContainerProcess({ network, env: { POD_NAME: 'new', POD_IP: shared, PORT: '8081' } });
+  const onInterface = (address = shared) => execFileSync('ip', ['-n', network.namespace, '-4', 'addr', 'show'], { encoding: 'utf8' }).includes(`${address}/32`);
+  try {
+    await Promise.all([a.started, b.started]);
+    assert.equal((await get(shared, 8080)).body, 'old\n');
+    assert.equal((await get(shared, 8081)).body, 'new\n');
+    a.signal('SIGKILL');
+    await a.exit;
+    network.release(shared);
+    assert.ok(onInterface(), 'the address stays while the other pod holds it');
+    assert.equal((await get(shared, 8081)).body, 'new\n', 'the pod still holding it keeps serving');
+  } finally {
+    b.signal('SIGKILL');
+    a.signal('SIGKILL');
+    await Promise.all([a.exit, b.exit]);
+  }
+  network.release(shared);
+  assert.equal(network.holders(shared), 0);
+  assert.ok(!onInterface(), 'the last release removes the address');
+  // A chosen address nobody held goes on the interface; addresses outside the /16 or reserved are refused.
+  const chosen = network.cidr.replace(/\.0\.0\/16$/, '.200.10');
+  assert.equal(network.allocate(chosen), chosen);
+  assert.ok(onInterface(chosen), 'a chosen address is added to the interface');
+  network.release(chosen);
+  assert.ok(!onInterface(chosen));
+  assert.throws(() => network.allocate('192.0.2.1'), /pod IP 192\.0\.2\.1 is outside the pod range 10\.\d+\.0\.0\/16/);
+  assert.throws(() => network.allocate(network.hostIp), /reserved/, 'the host end is never a pod IP');
+});
+
 test('the namespace routes nothing but the pod /16', () => {
   const routes = execFileSync('ip', ['-n', network.namespace, '-4', 'route', 'show', 'table', 'main'], { encoding: 'utf8' });
   assert.doesNotMatch(routes, /default/);

@@ -7,7 +7,8 @@
 import { type ChildProcess, type StdioOptions, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { killOnExit, underParentDeathSignal } from './child-registry.ts';
-import { formatIpv4, parseCidr, rangesOverlap } from './ipv4.ts';
+import { AddressPool } from './address-pool.ts';
+import { parseCidr, rangesOverlap } from './ipv4.ts';
 import { type HarnessLogger, silentLogger } from './logger.ts';
 import { deleteNamespace, namespaceName, removeStaleNamespaces } from './netns-cleanup.ts';
 
@@ -55,12 +56,21 @@ export interface PodNetwork {
   /** The root-namespace end of the veth (`10.x.0.1`), a fine node InternalIP. */
   readonly hostIp: string;
   /**
-   * Takes the next free pod IP (from `10.x.1.1` upwards; released addresses are reused only
-   * after the range wraps) and adds it to the namespace's interface.
+   * Without `address`: takes the next free pod IP (from `10.x.1.1` upwards; released
+   * addresses are reused only after the range wraps). With `address`: takes that one, even
+   * if another pod holds it (two pods then share it, as when a CNI hands a terminating pod's
+   * IP to a new pod). Adds the address to the namespace's interface when it gets its first
+   * holder. Throws, naming the address, when it is outside {@link cidr} or reserved.
    */
-  allocate(): string;
-  /** Removes an address handed out by {@link allocate} and frees it. Unknown addresses are ignored. */
+  allocate(address?: string): string;
+  /**
+   * Gives back one hold of an address from {@link allocate}; the address leaves the
+   * interface only when its last holder gives it back, so a pod sharing it keeps serving.
+   * Unknown addresses are ignored.
+   */
   release(ip: string): void;
+  /** How many pods hold `ip` (0 when none). */
+  holders(ip: string): number;
   /**
    * Spawns `argv` inside the namespace. The child is killed with SIGKILL if this process dies;
    * its pid is the program's own, so signals reach it directly.
@@ -146,40 +156,34 @@ export async function createPodNetwork(options: PodNetworkOptions = {}): Promise
   }
 
   const prefix = `10.${octet}`;
-  const base = parseCidr(`${prefix}.0.0/16`).start;
-  const first = base + 256 + 1; // x.x.1.1
-  const last = base + 65534; // x.x.255.254
-  const inUse = new Set<number>();
-  let cursor = first;
+  // x.x.0.1 is the host end, x.x.0.2 the namespace's own address carrying the /16 route.
+  const pool = new AddressPool(`${prefix}.0.0/16`, { firstOffset: 257, reserved: [`${prefix}.0.1`, `${prefix}.0.2`] });
   let destroyed: Promise<void> | undefined;
 
   const network: PodNetwork = {
     namespace,
     cidr: `${prefix}.0.0/16`,
     hostIp: `${prefix}.0.1`,
-    allocate() {
-      for (let tried = 0; tried <= last - first; tried++) {
-        const candidate = cursor;
-        cursor = cursor >= last ? first : cursor + 1;
-        // Skip .0 and .255 in every /24 so no address looks like a network or broadcast one.
-        const low = candidate & 255;
-        if (low === 0 || low === 255 || inUse.has(candidate)) continue;
-        const address = formatIpv4(candidate);
-        ip(['-n', namespace, 'addr', 'add', `${address}/32`, 'dev', POD_SIDE]);
-        inUse.add(candidate);
-        return address;
+    allocate(address) {
+      const taken = address === undefined ? { address: pool.next(), first: true } : pool.take(address);
+      if (!taken.first) return taken.address;
+      try {
+        ip(['-n', namespace, 'addr', 'add', `${taken.address}/32`, 'dev', POD_SIDE]);
+      } catch (error) {
+        pool.give(taken.address);
+        throw error;
       }
-      throw new Error(`pod network ${prefix}.0.0/16 has no free address left`);
+      return taken.address;
     },
     release(address) {
-      const value = parseCidr(address).start;
-      if (!inUse.delete(value)) return;
+      if (!pool.give(address)) return;
       try {
         ip(['-n', namespace, 'addr', 'del', `${address}/32`, 'dev', POD_SIDE]);
       } catch {
         // the namespace is already gone
       }
     },
+    holders: (address) => pool.holders(address),
     exec(argv, execOptions = {}) {
       const [command, ...args] = ['ip', 'netns', 'exec', namespace, ...underParentDeathSignal(argv)];
       const child = spawn(command!, args, {
@@ -197,7 +201,7 @@ export async function createPodNetwork(options: PodNetworkOptions = {}): Promise
         } catch {
           // went away with the namespace, as expected
         }
-        inUse.clear();
+        pool.clear();
         process.removeListener('exit', cleanupOnExit);
       })();
       return destroyed;

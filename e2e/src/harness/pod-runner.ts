@@ -13,6 +13,7 @@ import { request } from 'node:http';
 import { apiStatus, describeApiError } from './api-errors.ts';
 import { type ContainerProcess, startContainerProcess } from './container-process.ts';
 import { preStopAction } from './lifecycle-hooks.ts';
+import { POD_IP_ANNOTATION } from './pod-annotations.ts';
 import type { HarnessLogger } from './logger.ts';
 import type { ContainerRuntime, PodRuntime } from './pod-conditions.ts';
 import { statusPatch } from './pod-conditions.ts';
@@ -98,9 +99,9 @@ export class PodRunner {
     return `${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}`;
   }
 
-  /** Allocates the IP and starts the containers. */
+  /** Allocates the IP (the one {@link POD_IP_ANNOTATION} names, if any) and starts the containers. */
   start(): void {
-    const ip = this.#ctx.network.allocate();
+    const ip = this.#ctx.network.allocate(this.#pod.metadata?.annotations?.[POD_IP_ANNOTATION]);
     this.#runtime.podIp = ip;
     this.#runtime.sandboxReady = true;
     this.#runtime.startTime = new Date();

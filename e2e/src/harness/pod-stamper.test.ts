@@ -9,6 +9,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kuberne
 import { apiStatus, describeApiError } from './api-errors.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { parseCidr } from './ipv4.ts';
+import { POD_IP_ANNOTATION } from './pod-annotations.ts';
 import { createKubeRest, type KubeRest } from './kube-rest.ts';
 import { consoleLogger } from './logger.ts';
 import { type PodStamper, startPodStamper } from './pod-stamper.ts';
@@ -134,6 +135,25 @@ test('bound pods get IPs, Running and ready containers; Ready waits for the gate
   assert.equal(stats.pods, 2);
   assert.equal(stats.deletes, 1);
   assert.equal(stats.errors, 0);
+});
+
+test('a pod annotated with a pod IP gets it, even when another pod holds it', { timeout: 30_000 }, async () => {
+  const chosen = '10.77.50.5';
+  for (const name of ['chosen-a', 'chosen-b']) {
+    const body = podBody(name, 0);
+    body.metadata!.annotations = { [POD_IP_ANNOTATION]: chosen };
+    await core.createNamespacedPod({ namespace: ns, body });
+  }
+  const ips = await waitFor(
+    'both annotated pods stamped',
+    async () => {
+      const pods = await Promise.all(['chosen-a', 'chosen-b'].map((name) => core.readNamespacedPod({ name, namespace: ns })));
+      return pods.every((p) => condition(p, 'ContainersReady')?.status === 'True') ? pods.map((p) => p.status?.podIP) : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+  assert.deepEqual(ips, [chosen, chosen]);
+  for (const name of ['chosen-a', 'chosen-b']) await core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 });
 });
 
 test('the keep-alive REST client answers JSON and reports API errors with their status', { timeout: 30_000 }, async () => {

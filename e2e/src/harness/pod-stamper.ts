@@ -17,12 +17,14 @@
  */
 import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { apiStatus, describeApiError } from './api-errors.ts';
-import { formatIpv4, parseCidr } from './ipv4.ts';
+import { AddressPool } from './address-pool.ts';
+import { formatIpv4, type Ipv4Range, parseCidr, parseIpv4 } from './ipv4.ts';
 import { createKubeRest, type KubeRest, PATCH_TYPES } from './kube-rest.ts';
 import { preStopAction } from './lifecycle-hooks.ts';
 import { type HarnessLogger, silentLogger } from './logger.ts';
 import { registerNode, SIMULATED_NODE_LABEL } from './node-registration.ts';
 import { type ContainerRuntime, type PodRuntime, statusPatch } from './pod-conditions.ts';
+import { POD_IP_ANNOTATION } from './pod-annotations.ts';
 import { type PodWatch, startPodWatch } from './pod-watch.ts';
 
 /** Options for {@link startPodStamper}. */
@@ -40,7 +42,9 @@ export interface PodStamperOptions {
   zone?: string;
   /**
    * Pod IPs are taken from this range, from its 257th address (`x.x.1.1` in a /16) upwards,
-   * skipping `.0` and `.255`; released ones are reused only after the range wraps.
+   * skipping `.0` and `.255`; released ones are reused only after the range wraps. A pod
+   * annotated `sim.sluice.dev/pod-ip` gets that address of the range instead (even one
+   * another pod holds).
    * @default '10.213.0.0/16'
    */
   podCidr?: string;
@@ -163,21 +167,11 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
   );
   const rest: KubeRest = await createKubeRest(options.kubeConfig, { maxSockets: concurrency });
 
-  // Pod IPs.
-  const first = range.start + 257;
-  const last = range.start + range.size - 2;
-  const inUse = new Set<number>();
-  let cursor = first;
-  const allocate = (): string => {
-    for (let tried = 0; tried <= last - first; tried++) {
-      const candidate = cursor;
-      cursor = cursor >= last ? first : cursor + 1;
-      const low = candidate & 255;
-      if (low === 0 || low === 255 || inUse.has(candidate)) continue;
-      inUse.add(candidate);
-      return formatIpv4(candidate);
-    }
-    throw new Error(`pod range ${options.podCidr} has no free address left`);
+  // Pod IPs: the node's own address is never handed out; a pod may choose its IP (and share it).
+  const addresses = new AddressPool(options.podCidr ?? '10.213.0.0/16', { firstOffset: 257, reserved: rangeHolds(range, nodeIp) ? [nodeIp] : [] });
+  const allocate = (pod: V1Pod): string => {
+    const chosen = pod.metadata?.annotations?.[POD_IP_ANNOTATION];
+    return chosen === undefined ? addresses.next() : addresses.take(chosen).address;
   };
 
   const pods = new Map<string, Stamped>();
@@ -243,7 +237,7 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
     clearTimeout(state.exitTimer);
     pods.delete(uid);
     finished.add(uid);
-    inUse.delete(parseCidr(state.ip).start);
+    addresses.give(state.ip);
     stats.pods = pods.size;
   };
 
@@ -312,7 +306,15 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
         void forceDelete(pod);
         return;
       }
-      pods.set(uid, { pod, ip: allocate(), startTime: new Date(), exitAt: undefined, exitTimer: undefined, exited: undefined, readyReported: false });
+      let ip: string;
+      try {
+        ip = allocate(pod);
+      } catch (error) {
+        log.warn(`cannot stamp pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${(error as Error).message}`);
+        finished.add(uid);
+        return;
+      }
+      pods.set(uid, { pod, ip, startTime: new Date(), exitAt: undefined, exitTimer: undefined, exited: undefined, readyReported: false });
       stats.pods = pods.size;
       enqueue(uid);
       return;
@@ -379,4 +381,9 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+function rangeHolds(range: Ipv4Range, address: string): boolean {
+  const value = parseIpv4(address);
+  return value >= range.start && value < range.start + range.size;
 }

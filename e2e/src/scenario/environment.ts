@@ -4,15 +4,22 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane } from '../harness/control-plane.ts';
-import { startKubeletSimulator } from '../harness/kubelet-sim.ts';
+import { type KubeletSimulator, type KubeletSimulatorOptions, startKubeletSimulator } from '../harness/kubelet-sim.ts';
 import type { HarnessLogger } from '../harness/logger.ts';
 import { silentLogger } from '../harness/logger.ts';
-import { createPodNetwork } from '../harness/pod-network.ts';
+import { createPodNetwork, type PodNetwork } from '../harness/pod-network.ts';
 
 export interface Environment {
   readonly kubeConfig: KubeConfig;
   readonly kubeconfigPath: string;
   readonly server: string;
+  /** The pod network every node of the environment uses. */
+  readonly network: PodNetwork;
+  /**
+   * Starts one more simulated node on the environment's cluster and pod network (stopped by
+   * {@link stop} unless the test stopped it first), e.g. one to lose while its pods remain.
+   */
+  startNode(options: Omit<KubeletSimulatorOptions, 'kubeConfig' | 'network'>): Promise<KubeletSimulator>;
   /** Milliseconds each part took to start. */
   readonly timings: { readonly controlPlaneMs: number; readonly networkMs: number; readonly nodeMs: number };
   /** Restarts kube-apiserver (same port and certificate); resolves when it is ready again. */
@@ -45,8 +52,15 @@ export async function startEnvironment(log: HarnessLogger = silentLogger, option
       stops.push(() => node.stop());
     }
     const nodeMs = performance.now() - t;
+    const startNode = async (nodeOptions: Omit<KubeletSimulatorOptions, 'kubeConfig' | 'network'>) => {
+      const node = await startKubeletSimulator({ log, ...nodeOptions, kubeConfig: controlPlane.kubeConfig, network });
+      stops.push(() => node.stop());
+      return node;
+    };
     return {
       kubeConfig: controlPlane.kubeConfig,
+      network,
+      startNode,
       kubeconfigPath: controlPlane.kubeconfigPath,
       server: controlPlane.server,
       timings: { controlPlaneMs: Math.round(controlPlaneMs), networkMs: Math.round(networkMs), nodeMs: Math.round(nodeMs) },
