@@ -55,8 +55,11 @@ export interface ExecuteContext {
 export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promise<ReconcileResult> {
   const { provider, writer, signal, memory, log } = ctx;
   const { view } = plan;
+  // A pod whose backend the provider refused in this run is reported by the next decide; what
+  // this plan says about it assumed the registration would land.
+  const refusedPods = new Set<string>();
   const say = async (when: 'start' | 'end') => {
-    for (const e of plan.events.filter((x) => x.when === when)) {
+    for (const e of plan.events.filter((x) => x.when === when && !(x.object.kind === 'Pod' && refusedPods.has(x.object.uid)))) {
       await ctx.events.record(e.object, e.type, e.reason, e.message, signal, log);
       if (e.reportKey) memory.reported.add(e.reportKey);
       if (e.stuckMs !== undefined && e.object.kind === 'Pod') ctx.observer?.gateStuck?.({ ...e.object, kind: 'Pod' }, e.stuckMs);
@@ -122,7 +125,7 @@ export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promi
     if (!perService) memory.gates.set(uid, (perService = new Map()));
     perService.set(plan.key, decision);
   }
-  const refusedPods = new Set([...refused].map((id) => id.split('|')[3] ?? ''));
+  for (const id of refused) refusedPods.add(id.split('|')[3] ?? '');
   await eachBounded(
     plan.gates.filter((g) => !refusedPods.has(g.pod.uid)),
     ctx.podWriteConcurrency,

@@ -45,11 +45,28 @@ export function serviceKeyOfSlice(slice: k8s.V1EndpointSlice): string | undefine
 }
 
 
-/** The keys of the Services in the pod's namespace whose selector matches the pod. */
-export function serviceKeysOfPod(services: ReadCache<k8s.V1Service>, pod: k8s.V1Pod): string[] {
+/**
+ * The keys of the Services in the pod's namespace that the pod concerns: those whose selector
+ * matches it, and, given the slices, Services without a selector whose hand-written
+ * EndpointSlices reference it (their endpoints are the user's, so a drain must not wait for a
+ * slice change or the resync).
+ */
+export function serviceKeysOfPod(services: ReadCache<k8s.V1Service>, pod: k8s.V1Pod, endpointSlices?: ReadCache<k8s.V1EndpointSlice>): string[] {
   const ns = pod.metadata?.namespace ?? '';
-  return services
-    .list(ns)
-    .filter((s) => selectorMatches(s.spec?.selector, pod.metadata?.labels))
-    .map((s) => objectKey(s.metadata));
+  const uid = pod.metadata?.uid;
+  const inNamespace = services.list(ns);
+  const keys = inNamespace.filter((s) => selectorMatches(s.spec?.selector, pod.metadata?.labels)).map((s) => objectKey(s.metadata));
+  const unselected = inNamespace.filter((s) => !s.spec?.selector || Object.keys(s.spec.selector).length === 0);
+  if (endpointSlices && uid && unselected.length > 0) {
+    const names = new Set(unselected.map((s) => s.metadata?.name ?? ''));
+    for (const slice of endpointSlices.list(ns)) {
+      const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+      if (!name || !names.has(name)) continue;
+      if ((slice.endpoints ?? []).some((e) => e.targetRef?.uid === uid)) {
+        keys.push(`${ns}/${name}`);
+        names.delete(name);
+      }
+    }
+  }
+  return keys;
 }

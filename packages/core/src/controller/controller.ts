@@ -111,7 +111,7 @@ export class Controller {
     });
     const pods = watch<k8s.V1Pod>('pods', '/api/v1/pods', () => listInPages((cont) => core.listPodForAllNamespaces(page(cont))), (pod, verb) => {
       reconciler?.observePod(pod, verb);
-      for (const key of serviceKeysOfPod(services.cache, pod)) queue.add(key);
+      for (const key of serviceKeysOfPod(services.cache, pod, slices.cache)) queue.add(key);
     });
     const caches: Caches = { services: services.cache, endpointSlices: slices.cache, pods: pods.cache };
     const writer = o.writer ?? new KubeClusterWriter(kc);

@@ -99,7 +99,7 @@ export function readClusterState(caches: Caches, service: k8s.V1Service, loadBal
   for (const pod of [...pods, ...selectedPods]) {
     const uid = pod.metadata?.uid;
     if (!uid || otherServicesOfPod.has(uid)) continue;
-    const others = serviceKeysOfPod(caches.services, pod).filter((k) => {
+    const others = serviceKeysOfPod(caches.services, pod, caches.endpointSlices).filter((k) => {
       if (k === key) return false;
       const [ns = '', n = ''] = k.split('/');
       const other = caches.services.get(n, ns);

@@ -331,7 +331,7 @@ function decideGates(
     const wanted = combineGates([mine, ...others]);
     const patch = conditionToPatch(pod, gateType, wanted);
     if (patch) {
-      if (patch.status === 'False' && !podCondition(pod, gateType)) {
+      if (patch.status === 'False' && (patch.reason === GATE_REASON_REGISTERING || patch.reason === 'LBNotRegistered') && !podCondition(pod, gateType)) {
         events.push({ object: podRef(p), type: 'Normal', reason: 'WaitingForLoadBalancer', message: `Registered on the load balancer; ${patch.message}`, when: 'end' });
       }
       const since = readySince(input, pod, p.uid);
