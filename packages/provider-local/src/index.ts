@@ -5,10 +5,10 @@
 import { LocalLoadBalancer } from './local-load-balancer.ts';
 import type { LocalProviderOptions } from './options.ts';
 
+export { loadBalancerName, maxLoadBalancerNameLength } from './load-balancer-name.ts';
 export { LocalLoadBalancer } from './local-load-balancer.ts';
 export type { LocalProviderOptions, TimerHandle, Timers } from './options.ts';
 export type { ListenAddress } from './port-listener.ts';
-export { loadBalancerName, maxLoadBalancerNameLength } from './load-balancer-name.ts';
 
 /** Creates the local provider. Nothing is opened until the first ensureLoadBalancer. */
 export function createLocalProvider(options: LocalProviderOptions = {}): LocalLoadBalancer {

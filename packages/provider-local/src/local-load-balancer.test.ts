@@ -76,27 +76,44 @@ describe('LocalLoadBalancer lifecycle', () => {
     assert.ok(log.entries.some((e) => e.level === 'info' && e.message.includes(`listening on 127.0.0.1:${http.port}`)));
   });
 
-  test("uses the Service's own port when free, an ephemeral one when taken, and keeps it", async (t) => {
+  test("uses the Service's own port, refuses a taken one without a fallback, and keeps it", async (t) => {
     const lb = createLocalProvider();
     t.after(() => lb.close());
     const wanted = await freePort();
     const own = service({ name: 'own', ports: [{ name: 'http', port: wanted, protocol: 'TCP', targetPort: 80 }] });
-    await lb.ensureLoadBalancer(cluster, own, [], signal);
+    const ownStatus = await lb.ensureLoadBalancer(cluster, own, [], signal);
     assert.equal(lb.listenerAddress(own, 'http')?.port, wanted);
+    assert.deepEqual(ownStatus.ingress[0]?.ports, [{ port: wanted, protocol: 'TCP' }]);
 
     const blocker = createServer();
     blocker.listen(0, '127.0.0.1');
     await once(blocker, 'listening');
+    t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
     const taken = (blocker.address() as { port: number }).port;
     const busy = service({ name: 'busy', uid: 'uid-busy', ports: [{ name: 'http', port: taken, protocol: 'TCP', targetPort: 80 }] });
-    await lb.ensureLoadBalancer(cluster, busy, [], signal);
-    const fallback = lb.listenerAddress(busy, 'http')?.port;
-    assert.ok(fallback !== undefined && fallback !== taken && fallback > 0);
+    const error = await lb.ensureLoadBalancer(cluster, busy, [], signal).then(
+      () => assert.fail('ensure should reject'),
+      (e: unknown) => e,
+    );
+    assert.ok(isRetryableError(error));
+    assert.equal(error.reason, 'PortInUse');
+    assert.equal(error.field, 'spec.ports[0].port');
+    assert.equal(
+      error.message,
+      `The local load balancer cannot listen on 127.0.0.1:${taken} for Service default/busy port http: the port is in use by another listener (another Service or program); choose a free port.`,
+    );
+    assert.deepEqual(await lb.getLoadBalancer(cluster, busy, signal), { exists: false }, 'no load balancer advertises a port it does not hold');
+    assert.equal(lb.listenerAddress(busy, 'http'), undefined);
 
+    // Once the port is free, the retry binds exactly it; later ensures keep that listener.
     blocker.close();
     await once(blocker, 'close');
     await lb.ensureLoadBalancer(cluster, busy, [backend(live.port, 'pod-1')], signal);
-    assert.equal(lb.listenerAddress(busy, 'http')?.port, fallback, 'an existing listener is not rebound');
+    const bound = lb.listenerAddress(busy, 'http');
+    assert.equal(bound?.port, taken);
+    await lb.ensureLoadBalancer(cluster, busy, [backend(live.port, 'pod-1')], signal);
+    assert.equal(lb.listenerAddress(busy, 'http'), bound, 'an existing listener is not rebound');
+    assert.equal(await whoAnswers({ address: '127.0.0.1', port: taken }), 'live');
   });
 
   test('ensure closes the listener of a port the Service dropped', async (t) => {

@@ -3,36 +3,45 @@
  * core {@link LoadBalancer} contract.
  *
  * Each Service (keyed by namespace, name and UID, so a re-created Service is a new load
- * balancer) gets one listener per Service port; each listener balances over the backends
- * registered for that port. Calls for one Service run one at a time, in call order, so a
- * slow ensure cannot interleave with the update that follows it.
+ * balancer) gets one listener per Service port, bound to exactly that port number (0: an
+ * ephemeral port); each listener balances over the backends registered for that port.
+ * The status lists a port only once its listener holds that port, so a client sent to the
+ * advertised address always reaches this Service. Calls for one Service run one at a
+ * time, in call order, so a slow ensure cannot interleave with the update that follows it.
  */
 import {
   type Backend,
   type BackendStatus,
-  errorMessage,
   type LoadBalancer,
   type LoadBalancerLookup,
   type LoadBalancerStatus,
   type ProviderCapabilities,
   RetryableError,
   type ServicePortView,
+  type ServiceProblem,
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
 import { BackendPool } from './backend-pool.ts';
 import { HealthChecker } from './health-checker.ts';
+import { listenError } from './listen-error.ts';
 import { loadBalancerName } from './load-balancer-name.ts';
 import { type LocalProviderOptions, type ResolvedLocalProviderOptions, resolveOptions } from './options.ts';
 import { type ListenAddress, PortListener } from './port-listener.ts';
-import { validateBackends, validateServicePorts } from './validation.ts';
+import { rejectBackendAddresses, validateBackends, validateService, validateServicePorts } from './validation.ts';
+
+/** A Service port and the listener bound to its number. */
+interface PortEntry {
+  readonly port: ServicePortView;
+  readonly listener: PortListener;
+}
 
 interface ServiceLoadBalancer {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
-  /** By Service port name. */
-  readonly ports: Map<string, { readonly port: ServicePortView; readonly listener: PortListener }>;
+  /** By Service port name, in the Service's port order; only listeners bound to their port. */
+  readonly ports: Map<string, PortEntry>;
 }
 
 export class LocalLoadBalancer implements LoadBalancer {
@@ -61,6 +70,15 @@ export class LocalLoadBalancer implements LoadBalancer {
     return loadBalancerName(service);
   }
 
+  /**
+   * Pure: every `sluice.dev/local-*` annotation (the provider reads none) and every port
+   * number it cannot listen on, one sentence each. Protocols are the core's to report
+   * (from {@link capabilities}).
+   */
+  validate(service: ServiceSpecView): readonly ServiceProblem[] {
+    return validateService(service);
+  }
+
   async getLoadBalancer(_clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
     signal.throwIfAborted();
     const lb = this.#services.get(serviceKey(service));
@@ -68,10 +86,21 @@ export class LocalLoadBalancer implements LoadBalancer {
   }
 
   /**
-   * Opens a listener for every Service port that has none, closes those of ports the
-   * Service no longer has (or whose port number changed), then converges the backends as
-   * {@link updateLoadBalancer} does. Existing listeners keep their port. A non-TCP port
-   * rejects the whole call before anything changes.
+   * Converges the listeners to the Service's ports, then the backends as
+   * {@link updateLoadBalancer} does. All or nothing:
+   *
+   * 1. Input the provider cannot carry (a non-TCP or duplicate port, a malformed backend)
+   *    rejects with a TerminalError, and a backend address it will not proxy to with a
+   *    BackendRejectedError, before anything is touched.
+   * 2. Listeners that already hold a wanted port number are kept: same name first, then a
+   *    listener of a port being dropped or renamed hands its number over (re-binding it
+   *    would collide with itself while it is still open).
+   * 3. The missing listeners are opened, each on exactly its Service port. If one cannot
+   *    be bound, those opened in this call are closed and the call rejects: the previous
+   *    listeners, backends and status stay as they were, and a new Service leaves no load
+   *    balancer behind.
+   * 4. Only then is the new set of listeners committed, the listeners of dropped ports
+   *    closed (with their connections) and the backends assigned.
    */
   async ensureLoadBalancer(
     _clusterName: string,
@@ -83,30 +112,53 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#assertOpen();
     validateServicePorts(service);
     validateBackends(backends);
+    rejectBackendAddresses(service, backends, this.#options.backendRanges);
     const key = serviceKey(service);
     return this.#serialize(key, async () => {
       signal.throwIfAborted();
-      let lb = this.#services.get(key);
-      if (lb === undefined) {
-        lb = { namespace: service.namespace, name: service.name, uid: service.uid, ports: new Map() };
-        this.#services.set(key, lb);
-      }
-      const wanted = new Map(service.ports.map((port) => [port.name, port]));
-      for (const [name, current] of lb.ports) {
-        if (wanted.get(name)?.port === current.port.port) continue;
-        lb.ports.delete(name);
-        await current.listener.close();
-        this.#options.log.info('closed load balancer listener', { service: `${lb.namespace}/${lb.name}`, listener: label(lb, name), ...current.listener.address });
-      }
-      for (const port of service.ports) {
-        const current = lb.ports.get(port.name);
-        if (current !== undefined) {
-          lb.ports.set(port.name, { port, listener: current.listener });
-          continue;
+      const existing = this.#services.get(key);
+      const lb: ServiceLoadBalancer = existing ?? {
+        namespace: service.namespace,
+        name: service.name,
+        uid: service.uid,
+        ports: new Map(),
+      };
+      const kept = keptListeners(lb, service.ports);
+      const opened: PortListener[] = [];
+      try {
+        for (const [index, port] of service.ports.entries()) {
+          if (kept.has(port.name)) continue;
+          signal.throwIfAborted();
+          const listener = await this.#openListener(lb, port, index);
+          opened.push(listener);
+          kept.set(port.name, { port, listener });
         }
-        signal.throwIfAborted();
-        const listener = await this.#openListener(lb, port);
-        lb.ports.set(port.name, { port, listener });
+      } catch (error) {
+        await Promise.all(opened.map((listener) => listener.close()));
+        throw error;
+      }
+
+      // Commit: from here on nothing can fail, and the status lists only bound listeners.
+      const next = new Map(service.ports.map((port) => [port.name, kept.get(port.name)!]));
+      const stillUsed = new Set([...next.values()].map(({ listener }) => listener));
+      const dropped = [...lb.ports].filter(([, entry]) => !stillUsed.has(entry.listener));
+      for (const [name, { listener }] of next) {
+        const wanted = label(lb, name);
+        if (listener.label === wanted) continue;
+        this.#options.log.info('load balancer listener now serves a renamed Service port', {
+          service: `${lb.namespace}/${lb.name}`,
+          from: listener.label,
+          listener: wanted,
+          ...listener.address,
+        });
+        listener.label = wanted;
+      }
+      lb.ports.clear();
+      for (const [name, entry] of next) lb.ports.set(name, entry);
+      this.#services.set(key, lb);
+      for (const [name, { listener }] of dropped) {
+        await listener.close();
+        this.#options.log.info('closed load balancer listener', { service: `${lb.namespace}/${lb.name}`, listener: label(lb, name), ...listener.address });
       }
       this.#assignBackends(lb, backends);
       return this.#status(lb);
@@ -117,7 +169,9 @@ export class LocalLoadBalancer implements LoadBalancer {
    * Converges the backends of every Service port to `backends`: new registrations start at
    * `initial` and are checked at once, weight changes apply in place (weight 0 drains:
    * no new connections, open ones continue), missing ones stop receiving connections.
-   * Rejects with a RetryableError when the load balancer has not been ensured yet.
+   * Rejects with a RetryableError when the load balancer has not been ensured yet, and
+   * with a BackendRejectedError, changing nothing, when a backend's address is one it
+   * does not proxy to (see the `backendCidrs` option).
    */
   async updateLoadBalancer(
     _clusterName: string,
@@ -128,6 +182,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     signal.throwIfAborted();
     this.#assertOpen();
     validateBackends(backends);
+    rejectBackendAddresses(service, backends, this.#options.backendRanges);
     const key = serviceKey(service);
     await this.#serialize(key, async () => {
       signal.throwIfAborted();
@@ -169,9 +224,9 @@ export class LocalLoadBalancer implements LoadBalancer {
   }
 
   /**
-   * Where the listener of a Service port actually accepts connections (its port may
-   * differ from the Service port). Without `uid`, the most recently created load balancer
-   * of that namespace and name is used.
+   * Where the listener of a Service port accepts connections: the Service port itself, or
+   * the ephemeral port the kernel chose for a Service port 0. Without `uid`, the most
+   * recently created load balancer of that namespace and name is used.
    */
   listenerAddress(
     service: { readonly namespace: string; readonly name: string; readonly uid?: string },
@@ -198,9 +253,12 @@ export class LocalLoadBalancer implements LoadBalancer {
     await Promise.all(all.map(closeAll));
   }
 
-  async #openListener(lb: ServiceLoadBalancer, port: ServicePortView): Promise<PortListener> {
+  /** Opens a listener on exactly `port.port`; rejects with a classified error, having opened nothing. */
+  async #openListener(lb: ServiceLoadBalancer, port: ServicePortView, index: number): Promise<PortListener> {
     const { log, timers } = this.#options;
-    const listenerLabel = label(lb, port.name);
+    let listener: PortListener | undefined;
+    // Read at each transition: the listener may since serve a renamed Service port.
+    const listenerLabel = (): string => listener?.label ?? label(lb, port.name);
     const pool = new BackendPool(
       (backend) =>
         new HealthChecker({
@@ -214,7 +272,7 @@ export class LocalLoadBalancer implements LoadBalancer {
           onTransition: (from, to, reason) =>
             log.info('backend health changed', {
               service: `${lb.namespace}/${lb.name}`,
-              listener: listenerLabel,
+              listener: listenerLabel(),
               backend: `${backend.ip}:${backend.port}`,
               podUid: backend.podUid,
               from,
@@ -223,25 +281,25 @@ export class LocalLoadBalancer implements LoadBalancer {
             }),
         }),
     );
-    let listener: PortListener;
+    const { address: host } = this.#options;
     try {
       listener = await PortListener.open({
-        host: this.#options.address,
-        preferredPort: port.port,
+        host,
+        port: port.port,
         pool,
         connectRetries: this.#options.connectRetries,
         connectTimeoutMs: this.#options.connectTimeoutMs,
         timers,
         log,
-        label: listenerLabel,
+        label: listenerLabel(),
       });
     } catch (error) {
-      throw listenError(listenerLabel, this.#options.address, error);
+      throw listenError({ service: `${lb.namespace}/${lb.name}`, portName: port.name, port: port.port, index, address: host }, error);
     }
     const { address, port: actualPort } = listener.address;
-    log.info(`load balancer ${listenerLabel} listening on ${address}:${actualPort}`, {
+    log.info(`load balancer ${listener.label} listening on ${address}:${actualPort}`, {
       service: `${lb.namespace}/${lb.name}`,
-      listener: listenerLabel,
+      listener: listener.label,
       address,
       port: actualPort,
       servicePort: port.port,
@@ -266,6 +324,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     }
   }
 
+  /** Lists exactly the ports whose listener is bound: `lb.ports` holds no other. */
   #status(lb: ServiceLoadBalancer): LoadBalancerStatus {
     const ports = [...lb.ports.values()].map(({ port }) => ({ port: port.port, protocol: port.protocol }));
     return { ingress: [{ ip: this.#options.advertiseAddress, ports }] };
@@ -295,19 +354,28 @@ export class LocalLoadBalancer implements LoadBalancer {
   }
 }
 
-/** A bad listen address will not fix itself; anything else (EMFILE, ...) may. */
-function listenError(listenerLabel: string, address: string, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRNOTAVAIL' || code === 'EINVAL' || code === 'ENOTFOUND') {
-    return new TerminalError(
-      `The local provider cannot listen for ${listenerLabel} on address ${address} (${code}); set the address option to an address of this host.`,
-      { cause: error, field: 'address', reason: 'InvalidListenAddress' },
-    );
+/**
+ * The current listeners that keep serving `ports`, by the name of the Service port they
+ * will serve: the one of the same name when its number is unchanged, otherwise one of a
+ * port being dropped or renamed that holds the same (non-zero) number.
+ */
+function keptListeners(lb: ServiceLoadBalancer, ports: readonly ServicePortView[]): Map<string, PortEntry> {
+  const kept = new Map<string, PortEntry>();
+  const claimed = new Set<PortListener>();
+  for (const port of ports) {
+    const current = lb.ports.get(port.name);
+    if (current === undefined || current.port.port !== port.port) continue;
+    kept.set(port.name, { port, listener: current.listener });
+    claimed.add(current.listener);
   }
-  return new RetryableError(`The local provider could not open a listener for ${listenerLabel}: ${errorMessage(error)}.`, {
-    cause: error,
-    reason: 'ListenFailed',
-  });
+  for (const port of ports) {
+    if (kept.has(port.name) || port.port === 0) continue;
+    const holder = [...lb.ports.values()].find((entry) => entry.port.port === port.port && !claimed.has(entry.listener));
+    if (holder === undefined) continue;
+    kept.set(port.name, { port, listener: holder.listener });
+    claimed.add(holder.listener);
+  }
+  return kept;
 }
 
 function serviceKey(service: { readonly namespace: string; readonly name: string; readonly uid: string }): string {

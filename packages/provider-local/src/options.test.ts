@@ -29,3 +29,54 @@ test('an unusable value is a TerminalError naming the option', () => {
   );
   assert.doesNotThrow(() => resolveOptions({ connectRetries: 0 }));
 });
+
+test('backendCidrs: unset allows any unicast address; a list is parsed in its order, canonical', () => {
+  assert.equal(resolveOptions().backendRanges, undefined);
+  const resolved = resolveOptions({ backendCidrs: ['10.244.0.0/16', 'FD00:10:244::/56'] });
+  assert.deepEqual(
+    resolved.backendRanges?.map((r) => r.text),
+    ['10.244.0.0/16', 'fd00:10:244::/56'],
+  );
+});
+
+test('backendCidrs: a value that is not a list of CIDRs is a TerminalError naming the option, the value and what is allowed', () => {
+  const allowed = 'allowed are IPv4 and IPv6 CIDRs such as 10.244.0.0/16 or fd00:10:244::/56';
+  const cases: [readonly string[], string, string][] = [
+    [
+      [],
+      'backendCidrs',
+      `Local provider option backendCidrs is [], but it must list at least one CIDR (${allowed}); leave it unset to allow any unicast address.`,
+    ],
+    [
+      ['10.0.0.0/8', '10.244.0.0'],
+      'backendCidrs[1]',
+      `Local provider option backendCidrs[1] is "10.244.0.0", which is invalid because it has no /prefix length: ${allowed}.`,
+    ],
+    [
+      ['10.244.1.0/16'],
+      'backendCidrs[0]',
+      `Local provider option backendCidrs[0] is "10.244.1.0/16", which is invalid because it has address bits set past /16 (did you mean 10.244.0.0/16?): ${allowed}.`,
+    ],
+    [
+      [' 10.0.0.0/8'],
+      'backendCidrs[0]',
+      `Local provider option backendCidrs[0] is " 10.0.0.0/8", which is invalid because " 10.0.0.0" is not an IPv4 or IPv6 address: ${allowed}.`,
+    ],
+    [
+      [42 as unknown as string],
+      'backendCidrs[0]',
+      `Local provider option backendCidrs[0] is 42, which is invalid because it is not a string: ${allowed}.`,
+    ],
+  ];
+  for (const [backendCidrs, field, message] of cases) {
+    assert.throws(
+      () => resolveOptions({ backendCidrs }),
+      (error: unknown) => {
+        assert.ok(isTerminalError(error));
+        assert.equal(error.field, field);
+        assert.equal(error.message, message);
+        return true;
+      },
+    );
+  }
+});

@@ -2,6 +2,7 @@
  * Options of the local provider and the one place their defaults are filled in.
  */
 import { type Logger, TerminalError } from '@sluice/core';
+import { type AddressRange, parseRange } from './address-range.ts';
 
 /** An opaque handle returned by {@link Timers.setTimeout}. */
 export type TimerHandle = unknown;
@@ -60,6 +61,16 @@ export interface LocalProviderOptions {
    */
   readonly connectTimeoutMs?: number;
   /**
+   * The address ranges backends may be in, as IPv4 or IPv6 CIDRs (`10.244.0.0/16`,
+   * `fd00:10:244::/56`): typically the pod network. A backend outside every range is
+   * refused with a BackendRejectedError and the call changes nothing, as a cloud refuses a
+   * target outside its VPC; an EndpointSlice can be written by hand with any address, and
+   * without a list the load balancer proxies to wherever it says (the node's loopback, a
+   * metadata service). Unspecified, multicast and broadcast addresses are refused either way.
+   * @default undefined: any unicast address
+   */
+  readonly backendCidrs?: readonly string[];
+  /**
    * Where the provider logs listener addresses, health transitions and retries.
    * @default a logger that discards everything
    */
@@ -71,8 +82,11 @@ export interface LocalProviderOptions {
   readonly timers?: Timers;
 }
 
-/** {@link LocalProviderOptions} with every default filled in. */
-export type ResolvedLocalProviderOptions = Required<LocalProviderOptions>;
+/** {@link LocalProviderOptions} with every default filled in and `backendCidrs` parsed. */
+export type ResolvedLocalProviderOptions = Required<Omit<LocalProviderOptions, 'backendCidrs'>> & {
+  /** The ranges of `backendCidrs`, in its order; undefined allows any unicast address. */
+  readonly backendRanges: readonly AddressRange[] | undefined;
+};
 
 const silentLogger: Logger = {
   debug() {},
@@ -107,6 +121,7 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedLoca
     connectTimeoutMs: options.connectTimeoutMs ?? timeoutMs,
     log: options.log ?? silentLogger,
     timers: options.timers ?? unrefTimers,
+    backendRanges: options.backendCidrs === undefined ? undefined : parseBackendCidrs(options.backendCidrs),
   };
   requireInteger('intervalMs', resolved.intervalMs, 1);
   requireInteger('timeoutMs', resolved.timeoutMs, 1);
@@ -123,4 +138,23 @@ function requireInteger(name: string, value: number, min: number): void {
       field: name,
     });
   }
+}
+
+const CIDR_ALLOWED = 'allowed are IPv4 and IPv6 CIDRs such as 10.244.0.0/16 or fd00:10:244::/56';
+
+function parseBackendCidrs(cidrs: readonly string[]): AddressRange[] {
+  if (!Array.isArray(cidrs) || cidrs.length === 0) {
+    throw new TerminalError(
+      `Local provider option backendCidrs is ${JSON.stringify(cidrs)}, but it must list at least one CIDR (${CIDR_ALLOWED}); leave it unset to allow any unicast address.`,
+      { field: 'backendCidrs' },
+    );
+  }
+  return cidrs.map((text, index) => {
+    const parsed = typeof text === 'string' ? parseRange(text) : { problem: 'it is not a string' };
+    if ('range' in parsed) return parsed.range;
+    throw new TerminalError(
+      `Local provider option backendCidrs[${index}] is ${JSON.stringify(text)}, which is invalid because ${parsed.problem}: ${CIDR_ALLOWED}.`,
+      { field: `backendCidrs[${index}]` },
+    );
+  });
 }

@@ -1,10 +1,12 @@
 /**
  * One TCP listener for one Service port, with its backend pool.
  *
- * Port choice: the Service's own port number when it is free on the listen address,
- * otherwise (in use, or privileged and we are not root) an ephemeral port chosen by the
- * kernel. The listener keeps its port for its whole life; the owner decides when to
- * replace it.
+ * Port choice: exactly the Service's port number, or nothing: opening rejects with the
+ * bind error (EADDRINUSE, EACCES, ...) and never falls back to another port, because the
+ * Service status advertises the Service's port and a client sent there must reach this
+ * Service, not whatever else holds the port. Port 0 alone means an ephemeral port chosen by
+ * the kernel (for tests and embedding; a Kubernetes Service port is never 0). The listener
+ * keeps its port for its whole life; the owner decides when to replace it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@sluice/core';
@@ -14,12 +16,14 @@ import { proxyConnection } from './proxy.ts';
 
 export interface PortListenerOptions {
   readonly host: string;
-  readonly preferredPort: number;
+  /** The port to bind, exactly; 0 binds an ephemeral port. */
+  readonly port: number;
   readonly pool: BackendPool;
   readonly connectRetries: number;
   readonly connectTimeoutMs: number;
   readonly timers: Timers;
   readonly log: Logger;
+  /** Names the listener in log lines, e.g. `default/web:http`. */
   readonly label: string;
 }
 
@@ -30,7 +34,11 @@ export interface ListenAddress {
 
 export class PortListener {
   readonly pool: BackendPool;
-  readonly preferredPort: number;
+  /**
+   * Names the listener in log lines. The owner changes it when the listener is handed
+   * to a renamed Service port with the same number; lines written afterwards use the new one.
+   */
+  label: string;
   readonly #server: Server;
   /** Every open client and backend socket of this listener. */
   readonly #sockets: Set<Socket>;
@@ -41,11 +49,16 @@ export class PortListener {
     this.#address = address;
     this.#sockets = sockets;
     this.pool = options.pool;
-    this.preferredPort = options.preferredPort;
+    this.label = options.label;
   }
 
-  /** Binds the listener; resolves once it accepts connections. */
+  /**
+   * Binds exactly `options.port` (0: an ephemeral port) and resolves once the listener
+   * accepts connections; rejects with the bind error, having opened nothing, when the port
+   * cannot be bound.
+   */
   static async open(options: PortListenerOptions): Promise<PortListener> {
+    let self: PortListener | undefined;
     const sockets = new Set<Socket>();
     const track = (socket: Socket): void => {
       sockets.add(socket);
@@ -61,13 +74,14 @@ export class PortListener {
         connectTimeoutMs: options.connectTimeoutMs,
         timers: options.timers,
         log: options.log,
-        label: options.label,
+        label: self?.label ?? options.label,
       });
     });
-    const port = await listenPreferred(server, options.host, options.preferredPort);
+    const port = await listenOnce(server, options.host, options.port);
     // Errors after listening (EMFILE on accept and the like) must not crash the process.
-    server.on('error', (error) => options.log.error('listener error', { listener: options.label, error: error.message }));
-    return new PortListener(server, { address: options.host, port }, sockets, options);
+    server.on('error', (error) => options.log.error('listener error', { listener: self?.label ?? options.label, error: error.message }));
+    self = new PortListener(server, { address: options.host, port }, sockets, options);
+    return self;
   }
 
   get address(): ListenAddress {
@@ -83,17 +97,6 @@ export class PortListener {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
-  }
-}
-
-/** Listens on `preferredPort`, or on an ephemeral port when that one cannot be bound. */
-async function listenPreferred(server: Server, host: string, preferredPort: number): Promise<number> {
-  try {
-    return await listenOnce(server, host, preferredPort);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
-    return await listenOnce(server, host, 0);
   }
 }
 
