@@ -3,7 +3,8 @@
  * Azure SDK. Each provider package is an optional dependency of the app; a missing one is
  * reported in one sentence naming the package to install.
  */
-import type { LoadBalancer, Logger } from '@sluice/core';
+import { isTerminalError, type LoadBalancer, type Logger, TerminalError } from '@sluice/core';
+import { FLAGS } from './flag-table.ts';
 import type { RunConfig } from './flags.ts';
 
 export class ProviderLoadError extends Error {
@@ -35,6 +36,26 @@ type OptionsOf<F extends (options: never) => unknown> = NonNullable<Parameters<F
  * says which flag fills which option), plus the cluster name and the logger.
  */
 export async function loadProvider(config: RunConfig, log: Logger): Promise<LoadBalancer> {
+  try {
+    return await createProvider(config, log);
+  } catch (error) {
+    throw namingTheFlag(error, config.provider);
+  }
+}
+
+/**
+ * A provider refuses a bad option naming its option (`backendCidrs[1]`); the user typed a flag.
+ * The message is prefixed with the flag that set the option, so the sentence names what to fix.
+ */
+function namingTheFlag(error: unknown, provider: RunConfig['provider']): unknown {
+  if (!isTerminalError(error) || !error.field) return error;
+  const field = error.field;
+  const flag = FLAGS.find((f) => 'provider' in f && f.provider === provider && 'option' in f && (field === f.option || field.startsWith(`${f.option}[`) || field.startsWith(`${f.option}.`)));
+  if (!flag) return error;
+  return new TerminalError(`--${flag.name}: ${error.message}`, { cause: error, field: `--${flag.name}`, reason: error.reason });
+}
+
+async function createProvider(config: RunConfig, log: Logger): Promise<LoadBalancer> {
   const options = config.providerOptions;
   switch (config.provider) {
     case 'local': {
