@@ -185,7 +185,7 @@ export function decide(input: DecideInput): ServicePlan {
   const after = healthAfter(health, desired.backends, [...drains, ...(loadBalancerOp?.kind === 'create' ? loadBalancerOp.registers : []), ...rest]);
   const gates = decideGates(input, desired, after, held, svcRef, events);
   const settings = parseServiceSettings(meta).settings;
-  const waiting = stuckReports(input, desired, gates.waiting, settings.gateTimeoutSeconds, svcRef, events);
+  const waiting = stuckReports(input, gates.waiting, settings.gateTimeoutSeconds, svcRef, events);
   podReports(input, desired, held, svcRef, events);
 
   const retryIn = held.retryAt.length > 0 ? Math.max(0, Math.min(...held.retryAt) - now) : undefined;
@@ -227,8 +227,8 @@ interface Held {
   readonly backends: DesiredBackend[];
   /** Pod UIDs whose invalid weight keeps them off the LB. */
   readonly offForWeight: Set<string>;
-  /** Pod UID -> messages of its refused backends still waiting for a retry. */
-  readonly rejected: Map<string, string[]>;
+  /** Pod UID -> its refused backends still waiting for a retry. */
+  readonly rejected: Map<string, { readonly id: string; readonly message: string; readonly at: number }[]>;
   readonly retryAt: number[];
 }
 
@@ -241,7 +241,7 @@ function holdBackends(input: DecideInput, desired: DesiredState, health: readonl
   const actual = healthByKey(health);
   const retryMs = input.options.rejectedRetryMs ?? DEFAULTS.rejectedRetryMs;
   const offForWeight = new Set<string>();
-  const rejected = new Map<string, string[]>();
+  const rejected: Held['rejected'] = new Map();
   const retryAt: number[] = [];
   const backends: DesiredBackend[] = [];
   for (const d of desired.backends) {
@@ -252,7 +252,7 @@ function holdBackends(input: DecideInput, desired: DesiredState, health: readonl
     const refusal = input.memory.rejected?.get(d.id);
     const refused = refusal !== undefined && input.now - refusal.at < retryMs;
     if (refused) {
-      rejected.set(d.podUid, [...(rejected.get(d.podUid) ?? []), refusal.message]);
+      rejected.set(d.podUid, [...(rejected.get(d.podUid) ?? []), { id: d.id, ...refusal }]);
       retryAt.push(refusal.at + retryMs);
     }
     if (!d.invalidWeight && !refused) {
@@ -297,7 +297,7 @@ function myGate(input: DecideInput, p: DesiredPod, after: ReadonlyMap<string, Ba
     return { status: 'False', reason: GATE_REASON_INVALID_WEIGHT, message: `${p.invalidWeight.message} The pod is kept off the load balancer until the annotation is fixed.` };
   }
   const refused = held.rejected.get(p.uid);
-  if (refused) return { status: 'False', reason: GATE_REASON_REJECTED, message: `The load balancer refused this pod: ${refused.join(' ')}` };
+  if (refused) return { status: 'False', reason: GATE_REASON_REJECTED, message: `The load balancer refused this pod: ${refused.map((r) => r.message).join(' ')}` };
   if (p.backendKeys.length === 0 && p.lostAddresses?.length) {
     const c = p.lostAddresses[0]!;
     return { status: 'False', reason: GATE_REASON_ADDRESS_CONFLICT, message: `Address ${address(c.key)} is held on the load balancer by pod ${c.winnerName}, which claims the same IP and port.` };
@@ -356,7 +356,7 @@ function decideGates(
 }
 
 /** A Warning once per pod whose gate has waited past the Service's limit; returns how many gates wait. */
-function stuckReports(input: DecideInput, desired: DesiredState, waiting: readonly DesiredPod[], timeoutSeconds: number, svcRef: PlanObjectRef, events: PlannedEvent[]): number {
+function stuckReports(input: DecideInput, waiting: readonly DesiredPod[], timeoutSeconds: number, svcRef: PlanObjectRef, events: PlannedEvent[]): number {
   const gateType = input.options.gateConditionType;
   const podsByUid = new Map(input.pods.map((p) => [p.metadata?.uid ?? '', p]));
   for (const p of waiting) {
@@ -370,7 +370,6 @@ function stuckReports(input: DecideInput, desired: DesiredState, waiting: readon
     events.push({ object: podRef(p), type: 'Warning', reason: 'ReadinessGateStuck', message, when: 'end', reportKey, stuckMs: waited });
     events.push({ object: svcRef, type: 'Warning', reason: 'ReadinessGateStuck', message: `Pod ${p.name}: ${message}`, when: 'end' });
   }
-  void desired;
   return waiting.length;
 }
 
@@ -387,11 +386,10 @@ function podReports(input: DecideInput, desired: DesiredState, held: Held, svcRe
         events.push({ object: svcRef, type: 'Warning', reason: 'InvalidPodWeight', message: `${p.invalidWeight.message} Only this pod is affected: ${fate}.`, when: 'end' });
       }
     }
-    for (const message of held.rejected.get(p.uid) ?? []) {
-      const refusal = [...(input.memory.rejected ?? [])].find(([, r]) => r.message === message);
-      const reportKey = `rejected|${refusal?.[0] ?? p.uid}|${refusal?.[1].at ?? 0}`;
+    for (const refusal of held.rejected.get(p.uid) ?? []) {
+      const reportKey = `rejected|${refusal.id}|${refusal.at}`;
       if (!reported?.has(reportKey)) {
-        events.push({ object: ref, type: 'Warning', reason: 'BackendRejected', message: `The load balancer refused this pod: ${message} Sluice offers it again in ${Math.round((input.options.rejectedRetryMs ?? DEFAULTS.rejectedRetryMs) / 1000)}s; the Service's other pods are not affected.`, when: 'end', reportKey });
+        events.push({ object: ref, type: 'Warning', reason: 'BackendRejected', message: `The load balancer refused this pod: ${refusal.message} Sluice offers it again in ${Math.round((input.options.rejectedRetryMs ?? DEFAULTS.rejectedRetryMs) / 1000)}s; the Service's other pods are not affected.`, when: 'end', reportKey });
       }
     }
     if (p.backendKeys.length === 0 && p.lostAddresses?.length) {
