@@ -31,7 +31,9 @@ export {
   shouldReadLoadBalancer,
 } from './decide/decide.ts';
 export { type PlanRow, planEvents, planRows } from './decide/describe.ts';
-export { sameIngress, serviceProblems } from './decide/service-checks.ts';
+export { type FeatureFindings, featureChecks, isCidr } from './decide/feature-checks.ts';
+export { type ForeignAnnotation, foreignAnnotation } from './decide/foreign-annotations.ts';
+export { DEFAULT_LOAD_BALANCER_CLASS, sameIngress, serviceProblems, withIpMode } from './decide/service-checks.ts';
 export type {
   DecideInput,
   DecideMemory,
@@ -87,7 +89,7 @@ export {
 export type { EndpointSliceLike, ObjectMetaLike, PodConditionLike, PodLike, ServiceLike } from './model/kube-types.ts';
 export { containersReady, hasExited, hasReadinessGate, isTerminating } from './model/pod-state.ts';
 export { selectorMatches } from './model/selector.ts';
-export { type Protocol, type ServicePortView, type ServiceSpecView, servicePortName } from './model/service.ts';
+export { type Protocol, type ServicePortView, type ServiceSpecView, SOURCE_RANGES_ANNOTATION, servicePortName } from './model/service.ts';
 export { toServiceView, unsupportedProtocolProblems } from './model/service-view.ts';
 export { applyToSet, type BackendAction, batchActions, effectiveWeight, plan, stripKey } from './plan/plan.ts';
 export type {
@@ -96,6 +98,7 @@ export type {
   BackendState,
   BackendStatus,
   DrainMode,
+  IpFamily,
   LoadBalancer,
   LoadBalancerIngress,
   LoadBalancerLookup,
@@ -103,6 +106,7 @@ export type {
   Logger,
   ProviderCapabilities,
   ProviderFactory,
+  ServiceFeatures,
   ServiceProblem,
 } from './provider.ts';
 export { backendAddressKey, backendKey } from './provider.ts';

@@ -65,6 +65,8 @@ export interface LoadBalancerStatus {
 export interface LoadBalancerIngress {
   readonly ip?: string;
   readonly hostname?: string;
+  /** Set by the core from the provider's capabilities, for ingress points with an `ip`. */
+  readonly ipMode?: 'VIP' | 'Proxy';
   readonly ports?: readonly { readonly port: number; readonly protocol: Protocol }[];
 }
 
@@ -89,7 +91,34 @@ export interface ProviderCapabilities {
   readonly protocols: readonly Protocol[];
   /** Whether getBackendHealth reports the pod UID of each registration. */
   readonly tracksPodUid: boolean;
+  /**
+   * What the provider enforces of what a Service may ask. The core refuses a Service whose
+   * security setting is not enforced (no LB until it is fixed) and warns about the rest.
+   */
+  readonly honours: ServiceFeatures;
+  /**
+   * How clients reach the backends (Kubernetes `LoadBalancerIngress.ipMode`): `VIP` when the LB
+   * keeps the destination address (kube-proxy may short-circuit in-cluster traffic to it),
+   * `Proxy` when the LB terminates the connection and opens its own to the pod.
+   */
+  readonly ipMode: 'VIP' | 'Proxy';
+  /** The LB's own health-check interval: the core reads health no more often while gates wait. */
+  readonly healthCheckIntervalMs: number;
 }
+
+/** Service features a provider may or may not enforce. */
+export interface ServiceFeatures {
+  /** `spec.loadBalancerSourceRanges` (and the `service.beta.kubernetes.io/load-balancer-source-ranges` annotation): clients outside are refused. */
+  readonly sourceRanges: boolean;
+  /** `spec.loadBalancerIP`: the LB gets the address asked for. */
+  readonly loadBalancerIP: boolean;
+  /** `spec.sessionAffinity: ClientIP`: a client keeps reaching one backend. */
+  readonly sessionAffinity: boolean;
+  /** The IP families the LB can serve (frontend and backends). */
+  readonly ipFamilies: readonly IpFamily[];
+}
+
+export type IpFamily = 'IPv4' | 'IPv6';
 
 /** What getLoadBalancer returns. */
 export interface LoadBalancerLookup {

@@ -21,7 +21,7 @@ import type { ClusterWriter } from '../controller/cluster.ts';
 import type { EventRecorder } from '../controller/events.ts';
 import type { ReconcileMemory } from '../controller/memory.ts';
 import type { ReconcileResult } from '../controller/result.ts';
-import { sameIngress } from '../decide/service-checks.ts';
+import { sameIngress, withIpMode } from '../decide/service-checks.ts';
 import type { ServicePlan } from '../decide/types.ts';
 import { errorMessage, isBackendRejectedError, isTerminalError, TerminalError } from '../errors.ts';
 import { APPLIED_SPEC_ANNOTATION } from '../model/annotations.ts';
@@ -110,8 +110,8 @@ export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promi
   }
   const ingress = plan.ingress;
   if (ingress?.kind === 'set') await writer.patchServiceIngress(view.namespace, view.name, ingress.ingress, signal);
-  else if (ingress?.kind === 'from-ensure' && ensured && !sameIngress(ensured.ingress, plan.currentIngress)) {
-    await writer.patchServiceIngress(view.namespace, view.name, ensured.ingress, signal);
+  else if (ingress?.kind === 'from-ensure' && ensured && !sameIngress(withIpMode(ensured.ingress, ingress.ipMode), plan.currentIngress)) {
+    await writer.patchServiceIngress(view.namespace, view.name, withIpMode(ensured.ingress, ingress.ipMode), signal);
   } else if (ingress?.kind === 'clear') await writer.patchServiceIngress(view.namespace, view.name, [], signal);
   if (plan.mode === 'sync' && (op === undefined || ensured)) memory.verifiedAt.set(plan.key, memory.verifiedAt.get(plan.key) ?? ctx.now());
 

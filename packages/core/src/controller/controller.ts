@@ -28,8 +28,10 @@ export interface ControllerOptions {
   readonly log: Logger;
   /** Names this cluster in LB names and ownership tags. @default 'kubernetes' */
   readonly clusterName?: string;
-  /** Handle Services with this loadBalancerClass (plus unclassed ones). @default undefined */
+  /** Sluice's loadBalancerClass: Services with it are handled. @default 'sluice.dev/load-balancer' */
   readonly loadBalancerClass?: string;
+  /** Also handle Services with no class (only where no cloud controller takes them). @default false */
+  readonly handleUnclassed?: boolean;
   /** @default 'sluice.dev/load-balancer-ready' */
   readonly gateConditionType?: string;
   /** Wait for LB health before passing the gate. @default true */
@@ -124,6 +126,7 @@ export class Controller {
       log,
       clusterName: o.clusterName ?? 'kubernetes',
       ...(loadBalancerClass ? { loadBalancerClass } : {}),
+      handleUnclassed: o.handleUnclassed ?? false,
       gateConditionType: o.gateConditionType ?? 'sluice.dev/load-balancer-ready',
       gate: o.gate ?? true,
       drain: o.drain ?? true,
@@ -152,7 +155,7 @@ export class Controller {
     let cancelResync: () => void = () => {};
     const resync = () => {
       for (const svc of services.cache.list()) {
-        const handled = isHandled(svc, loadBalancerClass) || (svc.metadata?.finalizers ?? []).includes(FINALIZER);
+        const handled = isHandled(svc, loadBalancerClass, o.handleUnclassed ?? false) || (svc.metadata?.finalizers ?? []).includes(FINALIZER);
         if (handled) queue.addAfter(objectKey(svc.metadata), Math.random() * resyncMs * 0.2);
       }
       cancelResync = clock.setTimer(resync, resyncMs);

@@ -49,6 +49,7 @@ describe('Reconciler', () => {
       clusterName: 'test',
       gateConditionType: GATE,
       healthPollMs: 250,
+      handleUnclassed: true,
       ...options,
     });
     return {
@@ -220,6 +221,16 @@ describe('Reconciler', () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
     assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'done' });
     assert.equal(provider.calls.length, 0);
+  });
+
+  test("by default only Sluice's own class is handled: an unclassed Service is the cloud controller's", async () => {
+    const byDefault = makeReconciler({ handleUnclassed: false });
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    assert.deepEqual(await byDefault.reconcile(key, signal), { kind: 'done' });
+    assert.deepEqual([provider.calls.length, cluster.writes.length], [0, 0]);
+    caches.services.put(service(undefined, { loadBalancerClass: 'sluice.dev/load-balancer' }) as k8s.V1Service);
+    await byDefault.reconcile(key, signal);
+    assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
   });
 
   test('a pod without the gate is registered but never patched', async () => {

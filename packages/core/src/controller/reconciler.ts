@@ -33,8 +33,10 @@ export interface ReconcilerOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly clusterName: string;
-  /** Services with this `spec.loadBalancerClass` are handled, as are Services with none. @default undefined (only unclassed) */
+  /** Sluice's `spec.loadBalancerClass`. @default 'sluice.dev/load-balancer' */
   readonly loadBalancerClass?: string;
+  /** Also handle Services with no class (where no cloud controller takes them). @default false */
+  readonly handleUnclassed?: boolean;
   /** The readiness gate condition type. */
   readonly gateConditionType: string;
   /** Wait for LB health before passing the gate. false: pass it as soon as containers are ready (no protection). @default true */
@@ -87,7 +89,7 @@ function withFields(log: Logger, fields: Record<string, unknown>): Logger {
 }
 
 /** Everything a reconcile reads from the caches for one Service (no provider call). */
-export function readClusterState(caches: Caches, service: k8s.V1Service, loadBalancerClass: string | undefined) {
+export function readClusterState(caches: Caches, service: k8s.V1Service, loadBalancerClass: string | undefined, handleUnclassed = false) {
   const namespace = service.metadata?.namespace ?? '';
   const name = service.metadata?.name ?? '';
   const key = `${namespace}/${name}`;
@@ -103,7 +105,7 @@ export function readClusterState(caches: Caches, service: k8s.V1Service, loadBal
       if (k === key) return false;
       const [ns = '', n = ''] = k.split('/');
       const other = caches.services.get(n, ns);
-      return other !== undefined && !other.metadata?.deletionTimestamp && isHandled(other, loadBalancerClass);
+      return other !== undefined && !other.metadata?.deletionTimestamp && isHandled(other, loadBalancerClass, handleUnclassed);
     });
     if (others.length > 0) otherServicesOfPod.set(uid, others);
   }
@@ -172,12 +174,13 @@ export class Reconciler {
   /** Reads what decide needs: caches, then the provider (getLoadBalancer unless trusted, backend health). */
   async #read(key: string, service: k8s.V1Service, signal: AbortSignal): Promise<DecideInput> {
     const { provider, clusterName } = this.#o;
-    const state = readClusterState(this.#o.caches, service, this.#o.loadBalancerClass);
+    const state = readClusterState(this.#o.caches, service, this.#o.loadBalancerClass, this.#o.handleUnclassed ?? false);
     const now = this.#o.clock.now();
     const memory = this.#memory.view(key, [...state.pods, ...state.selectedPods].map((p) => p.metadata?.uid ?? ''));
     const options = {
       clusterName,
       ...(this.#o.loadBalancerClass ? { loadBalancerClass: this.#o.loadBalancerClass } : {}),
+      handleUnclassed: this.#o.handleUnclassed ?? false,
       gateConditionType: this.#o.gateConditionType,
       gate: this.#o.gate ?? true,
       drain: this.#o.drain ?? true,
@@ -186,7 +189,7 @@ export class Reconciler {
       ...(this.#o.rejectedRetryMs !== undefined ? { rejectedRetryMs: this.#o.rejectedRetryMs } : {}),
     };
     const base = { service, ...state, provider, memory, now, options };
-    const leaving = Boolean(service.metadata?.deletionTimestamp) || !isHandled(service, this.#o.loadBalancerClass);
+    const leaving = Boolean(service.metadata?.deletionTimestamp) || !isHandled(service, this.#o.loadBalancerClass, this.#o.handleUnclassed ?? false);
     if (leaving) return { ...base, health: [] }; // ensureLoadBalancerDeleted is idempotent: nothing to read
     // First sight of this Service in this process: the drift check counts from now (see ReconcileMemory.ensuredAt).
     if (!this.#memory.ensuredAt.has(key)) this.#memory.ensuredAt.set(key, now);

@@ -41,7 +41,8 @@ import {
   healthByKey,
 } from '../readiness/gate.ts';
 import { appliedSpecDigest, recordedSpecDigest } from './applied-spec.ts';
-import { isHandled, sameIngress, serviceProblems } from './service-checks.ts';
+import { featureChecks } from './feature-checks.ts';
+import { isHandled, sameIngress, serviceProblems, withIpMode } from './service-checks.ts';
 import type { DecideInput, GatePatch, LoadBalancerOperation, PlannedEvent, PlanObjectRef, ServicePlan } from './types.ts';
 
 export const FINALIZER = 'sluice.dev/load-balancer-cleanup';
@@ -99,7 +100,7 @@ export function decide(input: DecideInput): ServicePlan {
     events: [] as PlannedEvent[],
   };
 
-  if (deleting || !isHandled(service, options.loadBalancerClass)) {
+  if (deleting || !isHandled(service, options.loadBalancerClass, options.handleUnclassed)) {
     if (!hasFinalizer) return { ...base, mode: 'ignore', next: { kind: 'done' } };
     const type = service.spec?.type ?? '';
     const reason = deleting
@@ -125,7 +126,8 @@ export function decide(input: DecideInput): ServicePlan {
   const desired = buildDesired(service, input.slices, input.pods, { gateConditionType: options.gateConditionType, drain: options.drain ?? true });
   const health = withRegistrations(input);
   const lbExists = input.lb?.kind === 'trusted' || (input.lb?.kind === 'read' && input.lb.lookup.exists);
-  const problems = serviceProblems(service, view, viewProblems, input.selectedPods, provider);
+  const features = featureChecks(view, (service.spec?.loadBalancerSourceRanges?.length ?? 0) > 0, provider.capabilities, provider.providerName, input.pods);
+  const problems = [...serviceProblems(service, view, viewProblems, input.selectedPods, provider), ...features.problems];
 
   if (problems.length > 0) {
     const message = problems.map((p) => p.message).join(' ');
@@ -142,11 +144,15 @@ export function decide(input: DecideInput): ServicePlan {
     };
   }
 
+  const events: PlannedEvent[] = [];
+  for (const w of features.warnings) {
+    const reportKey = `feature|${view.uid}|${w.field}|${w.message}`;
+    if (!input.memory.reported?.has(reportKey)) events.push({ object: svcRef, type: 'Warning', reason: 'NotHonoured', message: w.message, when: 'start', reportKey });
+  }
   const held = holdBackends(input, desired, health);
   const actions = plan(held.backends, health, provider.capabilities);
   const drains = actions.filter((a) => a.kind === 'drain');
   let rest = actions.filter((a) => a.kind !== 'drain');
-  const events: PlannedEvent[] = [];
 
   // The LB itself.
   const digest = appliedSpecDigest(view);
@@ -176,9 +182,11 @@ export function decide(input: DecideInput): ServicePlan {
   }
 
   let ingress: ServicePlan['ingress'];
-  if (loadBalancerOp) ingress = { kind: 'from-ensure' };
-  else if (input.lb?.kind === 'read' && input.lb.lookup.status && !sameIngress(input.lb.lookup.status.ingress, service.status?.loadBalancer?.ingress)) {
-    ingress = { kind: 'set', ingress: input.lb.lookup.status.ingress };
+  const ipMode = provider.capabilities.ipMode;
+  if (loadBalancerOp) ingress = { kind: 'from-ensure', ipMode };
+  else if (input.lb?.kind === 'read' && input.lb.lookup.status) {
+    const wanted = withIpMode(input.lb.lookup.status.ingress, ipMode);
+    if (!sameIngress(wanted, service.status?.loadBalancer?.ingress)) ingress = { kind: 'set', ingress: wanted };
   }
 
   // Gates, on the health the LB will report once the plan is applied.

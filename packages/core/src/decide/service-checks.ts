@@ -12,11 +12,20 @@ import type { ServiceSpecView } from '../model/service.ts';
 import { unsupportedProtocolProblems } from '../model/service-view.ts';
 import type { LoadBalancer, LoadBalancerIngress, ServiceProblem } from '../provider.ts';
 
-/** Is this Service Sluice's to handle? Type LoadBalancer, and unclassed or of Sluice's class. */
-export function isHandled(service: ServiceLike, loadBalancerClass: string | undefined): boolean {
+/** Sluice's own `spec.loadBalancerClass`, the one it handles by default. */
+export const DEFAULT_LOAD_BALANCER_CLASS = 'sluice.dev/load-balancer';
+
+/**
+ * Is this Service Sluice's to handle? Type LoadBalancer and Sluice's class. Unclassed Services
+ * belong to the cloud's own service controller (k8s.io/cloud-provider handles class == nil),
+ * so Sluice takes them only when told to: two controllers would otherwise both make an LB and
+ * both write the Service's status.
+ */
+export function isHandled(service: ServiceLike, loadBalancerClass: string | undefined, handleUnclassed = false): boolean {
   if (service.spec?.type !== 'LoadBalancer') return false;
   const cls = service.spec.loadBalancerClass;
-  return cls === undefined || cls === null || cls === '' || cls === loadBalancerClass;
+  if (cls === undefined || cls === null || cls === '') return handleUnclassed;
+  return cls === (loadBalancerClass ?? DEFAULT_LOAD_BALANCER_CLASS);
 }
 
 /** `sluice.dev/<provider>-*` keys of a provider other than the one running. */
@@ -68,13 +77,26 @@ export function serviceProblems(
   ];
 }
 
-type IngressLike = readonly { readonly ip?: string; readonly hostname?: string; readonly ports?: readonly { readonly port: number; readonly protocol?: string }[] }[];
+type IngressLike = readonly {
+  readonly ip?: string;
+  readonly hostname?: string;
+  readonly ipMode?: string;
+  readonly ports?: readonly { readonly port: number; readonly protocol?: string }[];
+}[];
 
 /** Whether two ingress lists say the same thing. */
 export function sameIngress(a: IngressLike | undefined, b: IngressLike | undefined): boolean {
   const norm = (x: IngressLike | undefined) =>
-    JSON.stringify((x ?? []).map((i) => ({ ip: i.ip ?? '', hostname: i.hostname ?? '', ports: (i.ports ?? []).map((p) => `${p.port}/${p.protocol}`) })));
+    JSON.stringify((x ?? []).map((i) => ({ ip: i.ip ?? '', hostname: i.hostname ?? '', ipMode: i.ipMode ?? '', ports: (i.ports ?? []).map((p) => `${p.port}/${p.protocol}`) })));
   return norm(a) === norm(b);
+}
+
+/**
+ * The ingress as written to the Service: `ipMode` on every point with an IP (the API accepts
+ * it only there), from the provider's capabilities unless the provider set it.
+ */
+export function withIpMode(ingress: readonly LoadBalancerIngress[], ipMode: 'VIP' | 'Proxy'): LoadBalancerIngress[] {
+  return ingress.map((i) => (i.ip ? { ...i, ipMode: i.ipMode ?? ipMode } : i));
 }
 
 export type { LoadBalancerIngress };

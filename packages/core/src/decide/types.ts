@@ -49,8 +49,10 @@ export interface DecideMemory {
 
 export interface DecideOptions {
   readonly clusterName: string;
-  /** Services with this class are handled, as are unclassed ones. */
+  /** Sluice's class: Services with it are handled. @default 'sluice.dev/load-balancer' */
   readonly loadBalancerClass?: string;
+  /** Handle Services with no class too (only where no cloud controller takes them). @default false */
+  readonly handleUnclassed?: boolean;
   readonly gateConditionType: string;
   /** false: the gate passes as soon as containers are ready (no protection). @default true */
   readonly gate?: boolean;
@@ -99,8 +101,8 @@ export type LoadBalancerOperation =
 export type IngressChange =
   /** Write this ingress (it differs from the Service's status). */
   | { readonly kind: 'set'; readonly ingress: readonly LoadBalancerIngress[] }
-  /** Write what ensureLoadBalancer returns, when it differs from the Service's status. */
-  | { readonly kind: 'from-ensure' }
+  /** Write what ensureLoadBalancer returns (with `ipMode` on points with an IP), when it differs from the Service's status. */
+  | { readonly kind: 'from-ensure'; readonly ipMode: 'VIP' | 'Proxy' }
   | { readonly kind: 'clear' };
 
 export interface GatePatch {

@@ -22,7 +22,10 @@ export interface ServiceLike {
     readonly type?: string;
     readonly loadBalancerClass?: string;
     readonly selector?: Readonly<Record<string, string>> | null;
-    readonly loadBalancerSourceRanges?: readonly string[];
+    readonly loadBalancerSourceRanges?: readonly string[] | null;
+    readonly loadBalancerIP?: string | null;
+    readonly sessionAffinity?: string | null;
+    readonly ipFamilies?: readonly string[] | null;
     readonly ports?: readonly {
       readonly name?: string;
       readonly port: number;
@@ -32,7 +35,7 @@ export interface ServiceLike {
   };
   readonly status?: {
     readonly loadBalancer?: {
-      readonly ingress?: readonly { readonly ip?: string; readonly hostname?: string }[];
+      readonly ingress?: readonly { readonly ip?: string; readonly hostname?: string; readonly ipMode?: string }[];
     };
   };
 }

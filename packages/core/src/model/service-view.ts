@@ -5,7 +5,7 @@
 
 import type { AnnotationProblem } from './annotations.ts';
 import type { ServiceLike } from './kube-types.ts';
-import { type Protocol, type ServicePortView, type ServiceSpecView, servicePortName } from './service.ts';
+import { type Protocol, type ServicePortView, type ServiceSpecView, SOURCE_RANGES_ANNOTATION, servicePortName } from './service.ts';
 
 const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -31,9 +31,21 @@ export function toServiceView(service: ServiceLike): { view: ServiceSpecView; pr
     ports,
     annotations: { ...(meta.annotations ?? {}) },
     ...(service.spec?.loadBalancerClass ? { loadBalancerClass: service.spec.loadBalancerClass } : {}),
-    ...(service.spec?.loadBalancerSourceRanges ? { sourceRanges: [...service.spec.loadBalancerSourceRanges] } : {}),
+    ...sourceRangesOf(service),
+    ...(service.spec?.loadBalancerIP ? { loadBalancerIP: service.spec.loadBalancerIP } : {}),
+    ...(service.spec?.sessionAffinity && service.spec.sessionAffinity !== 'None' ? { sessionAffinity: service.spec.sessionAffinity } : {}),
+    ipFamilies: (service.spec?.ipFamilies?.length ? service.spec.ipFamilies : ['IPv4']).filter((f): f is 'IPv4' | 'IPv6' => f === 'IPv4' || f === 'IPv6'),
   };
   return { view, problems };
+}
+
+/** The source ranges as Kubernetes reads them: the spec field, else the annotation. */
+function sourceRangesOf(service: ServiceLike): { sourceRanges?: string[] } {
+  const spec = service.spec?.loadBalancerSourceRanges;
+  if (spec && spec.length > 0) return { sourceRanges: spec.map((r) => r.trim()) };
+  const annotation = service.metadata?.annotations?.[SOURCE_RANGES_ANNOTATION];
+  if (annotation === undefined) return {};
+  return { sourceRanges: annotation.split(',').map((r) => r.trim()).filter(Boolean) };
 }
 
 /**

@@ -22,9 +22,22 @@ export interface ServiceSpecView {
   readonly ports: readonly ServicePortView[];
   readonly annotations: Readonly<Record<string, string>>;
   readonly loadBalancerClass?: string;
-  /** `spec.loadBalancerSourceRanges`, when set. */
+  /**
+   * The client ranges allowed: `spec.loadBalancerSourceRanges`, else the
+   * `service.beta.kubernetes.io/load-balancer-source-ranges` annotation (comma-separated), as
+   * Kubernetes reads them; unset when neither is.
+   */
   readonly sourceRanges?: readonly string[];
+  /** `spec.loadBalancerIP`, when set. */
+  readonly loadBalancerIP?: string;
+  /** `spec.sessionAffinity`, when not `None`. */
+  readonly sessionAffinity?: string;
+  /** `spec.ipFamilies` (the first is the primary family). @default ['IPv4'] when unset */
+  readonly ipFamilies?: readonly ('IPv4' | 'IPv6')[];
 }
+
+/** The annotation older clusters use for source ranges; `spec.loadBalancerSourceRanges` wins when both are set. */
+export const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
 
 /** The name Sluice uses for a Service port: its name, or `port-<number>` when unnamed. */
 export function servicePortName(port: { readonly name?: string; readonly port: number }): string {

@@ -51,6 +51,9 @@ export class RecordingProvider implements LoadBalancer {
       maxBatch: Number.POSITIVE_INFINITY,
       protocols: ['TCP', 'UDP'],
       tracksPodUid: true,
+      honours: { sourceRanges: true, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
+      ipMode: 'VIP',
+      healthCheckIntervalMs: 1000,
       ...options.capabilities,
     };
     this.#initialHealth = options.initialHealth ?? 'initial';
