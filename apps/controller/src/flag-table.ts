@@ -57,9 +57,16 @@ export const FLAGS = [
     name: 'load-balancer-class',
     kind: 'text',
     arg: '<class>',
-    help: 'also handle Services with this spec.loadBalancerClass',
+    default: 'sluice.dev/load-balancer',
+    help: "Sluice's spec.loadBalancerClass: Services with it are handled",
     check: matching(QUALIFIED_NAME, 'allowed is a qualified name like example.com/sluice'),
     field: 'loadBalancerClass',
+  },
+  {
+    name: 'handle-unclassed',
+    kind: 'switch',
+    help: "also handle Services with no loadBalancerClass (only where no cloud controller does: on EKS, AKS or GKE the cloud's own controller takes them)",
+    field: 'handleUnclassed',
   },
   {
     name: 'readiness-gate-type',

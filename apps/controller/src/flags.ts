@@ -51,7 +51,10 @@ export interface RunConfig {
   readonly clusterName: string;
   /** Path to a kubeconfig; unset means $KUBECONFIG, then in-cluster, then ~/.kube/config. */
   readonly kubeconfig: string | undefined;
-  readonly loadBalancerClass: string | undefined;
+  /** Sluice's class. @default 'sluice.dev/load-balancer' */
+  readonly loadBalancerClass: string;
+  /** Also handle unclassed Services. @default false */
+  readonly handleUnclassed: boolean;
   /** @default 'sluice.dev/load-balancer-ready' */
   readonly readinessGateType: string;
   /** @default 'info' */
@@ -270,7 +273,8 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
     if (spec.provider !== undefined && spec.option !== undefined) {
       if (value !== undefined) setField(out, `providerOptions.${spec.provider}.${spec.option}`, value);
     } else if (spec.field !== undefined) {
-      setField(out, spec.field, spec.kind === 'switch' ? !value : value);
+      // A `--no-*` switch turns its field off; any other switch turns it on.
+      setField(out, spec.field, spec.kind === 'switch' && spec.name.startsWith('no-') ? !value : value);
     }
   }
   // The webhook fields are all filled; without an address there is no webhook.

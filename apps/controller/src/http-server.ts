@@ -3,7 +3,7 @@
  * /readyz (caches synced when leading; campaigning when standing by; never while stopping).
  * Metrics and probes may share one address or use two.
  */
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from './flags.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { REDACTED, createJsonLogger, createLogger, isSecretKey } from './logger.ts';
 import type { LogFormat } from './flags.ts';
+import { createJsonLogger, createLogger, isSecretKey, REDACTED } from './logger.ts';
 
 const NOW = () => new Date('2026-11-25T10:00:00.000Z');
 const FORMATS: readonly LogFormat[] = ['json', 'text'];

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { USAGE, parseFlags } from './flags.ts';
+import { parseFlags, USAGE } from './flags.ts';
 import { createLogger } from './logger.ts';
 import { runPlan } from './plan/index.ts';
 import { ProviderLoadError } from './providers.ts';
-import { StartError, run } from './run.ts';
+import { run, StartError } from './run.ts';
 
 const parsed = parseFlags(process.argv.slice(2), process.env);
 if (parsed.kind === 'help') {

@@ -8,14 +8,14 @@
 import * as k8s from '@kubernetes/client-node';
 import {
   Controller,
+  errorMessage,
+  fenceWriter,
+  instrumentProvider,
   KubeClusterWriter,
   KubeLeaseStore,
   LeaderElector,
   type LoadBalancer,
   type Logger,
-  errorMessage,
-  fenceWriter,
-  instrumentProvider,
   shareApiConnections,
 } from '@sluice/core';
 import type { RunConfig } from './flags.ts';
@@ -133,7 +133,8 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
           dnsNames: config.webhook.dnsNames,
           kubeConfig: kc,
           gateConditionType: config.readinessGateType,
-          ...(config.loadBalancerClass ? { loadBalancerClass: config.loadBalancerClass } : {}),
+          loadBalancerClass: config.loadBalancerClass,
+          handleUnclassed: config.handleUnclassed,
           log,
           signal,
         });
@@ -152,7 +153,8 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
         writer: fenceWriter(new KubeClusterWriter(kc), () => leading),
         log,
         clusterName: config.clusterName,
-        ...(config.loadBalancerClass ? { loadBalancerClass: config.loadBalancerClass } : {}),
+        loadBalancerClass: config.loadBalancerClass,
+        handleUnclassed: config.handleUnclassed,
         gateConditionType: config.readinessGateType,
         gate: config.gate,
         drain: config.drain,

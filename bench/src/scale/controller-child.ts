@@ -91,6 +91,8 @@ const controller = new Controller({
   provider: counted.provider,
   writer,
   log,
+  // The bench's Services carry no class and no cloud controller runs beside it.
+  handleUnclassed: true,
   workers: config.workers,
   resyncMs: config.resyncMs,
   healthPollMs: config.healthPollMs,

@@ -19,9 +19,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { consoleLogger, silentLogger, waitFor } from '../../../e2e/src/harness/index.ts';
 import { printTable, type Table } from '../table.ts';
 import { type BenchCluster, CONTROLLER_MANAGER_ARGS, createNamespace, populate, removeNamespace, startBenchCluster, waitForEndpoints } from './cluster.ts';
+import { forkController, waitUntilQuiet } from './controller-host.ts';
 import type { ChildConfig, ProviderCounts } from './controller-protocol.ts';
 import { nowMs } from './controller-protocol.ts';
-import { forkController, waitUntilQuiet } from './controller-host.ts';
 import { type ClusterMachine, describeClusterMachine, machineLine } from './machine.ts';
 
 export interface ScaleBenchOptions {

@@ -16,6 +16,11 @@ export interface ControllerProcessOptions {
   readonly args?: readonly string[];
   /** Extra environment for the controller (e.g. AWS credentials and endpoint). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Pass `--handle-unclassed`: the test clusters have no cloud controller, and the workloads'
+   * Services carry no class. @default true
+   */
+  readonly handleUnclassed?: boolean;
   /** Echo every log line to stderr. @default false (SLUICE_E2E_DEBUG turns it on) */
   readonly echo?: boolean;
 }
@@ -53,6 +58,7 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
   // Ephemeral loopback ports unless the test chose: several controllers may run at once.
   const has = (flag: string) => extra.some((a) => a === flag || a.startsWith(`${flag}=`));
   const defaults = [
+    ...((options.handleUnclassed ?? true) ? ['--handle-unclassed'] : []),
     ...(has('--metrics-bind-address') ? [] : ['--metrics-bind-address', '127.0.0.1:0']),
     ...(has('--health-probe-bind-address') ? [] : ['--health-probe-bind-address', '127.0.0.1:0']),
   ];

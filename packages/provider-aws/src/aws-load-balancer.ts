@@ -20,6 +20,7 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
+import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 import { AwsApi } from './aws-api.ts';
 import { isNotFound } from './errors.ts';
 import { toBackendStatus } from './health-map.ts';
@@ -44,6 +45,11 @@ export class AwsLoadBalancer implements LoadBalancer {
     maxBatch: MAX_TARGETS_PER_CALL,
     protocols: ['TCP', 'UDP'],
     tracksPodUid: false,
+    // Not yet enforced on AWS: an NLB without security groups cannot filter clients (see the AWS issue).
+    honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
+    // The status carries the NLB's DNS name, not an IP, so no ipMode is written; VIP is the NLB's model.
+    ipMode: 'VIP',
+    healthCheckIntervalMs: DEFAULT_HEALTHCHECK_INTERVAL * 1000,
   };
   readonly options: ResolvedAwsProviderOptions;
   readonly #ctx: AwsContext;

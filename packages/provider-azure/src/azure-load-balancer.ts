@@ -29,7 +29,7 @@ import { frontendPublicIpId, privateFrontendIp } from './lb-spec.ts';
 import { deleteStack } from './load-balancer-delete.ts';
 import { ensureStack, statusOf } from './load-balancer-sync.ts';
 import { type AzureContext, RulePortCache, parseResourceId, readLoadBalancer, requireOwned } from './lookup.ts';
-import { parseAzureAnnotations } from './annotations.ts';
+import { DEFAULT_PROBE_INTERVAL, parseAzureAnnotations } from './annotations.ts';
 import { type SharedPlacement, deleteShared, ensureShared, moveError, sharedPlacement } from './shared-sync.ts';
 import { hasShareTag } from './shared-lb-spec.ts';
 import { isSluiceAddress, loadBalancerName } from './names.ts';
@@ -51,6 +51,10 @@ export class AzureLoadBalancer implements LoadBalancer {
     maxBatch: MAX_BATCH,
     protocols: ['TCP', 'UDP'],
     tracksPodUid: false,
+    honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
+    // A Standard LB is a pass-through L4 VIP.
+    ipMode: 'VIP',
+    healthCheckIntervalMs: DEFAULT_PROBE_INTERVAL * 1000,
   };
   readonly options: ResolvedAzureProviderOptions;
   readonly #ctx: AzureContext;

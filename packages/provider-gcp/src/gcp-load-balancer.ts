@@ -21,7 +21,7 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { parseGcpAnnotations } from './annotations.ts';
+import { DEFAULT_HEALTHCHECK_INTERVAL, parseGcpAnnotations } from './annotations.ts';
 import { GcpApi } from './gcp-api.ts';
 import { toBackendStatuses } from './health-map.ts';
 import { ResourceNames, serviceHash } from './names.ts';
@@ -60,6 +60,10 @@ export class GcpLoadBalancer implements LoadBalancer {
     maxBatch: MAX_BATCH,
     protocols: ['TCP'],
     tracksPodUid: false,
+    honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
+    // A regional proxy Network Load Balancer: Envoy proxies end the client's connection.
+    ipMode: 'Proxy',
+    healthCheckIntervalMs: DEFAULT_HEALTHCHECK_INTERVAL * 1000,
   };
   readonly options: ResolvedGcpProviderOptions;
   readonly #api: GcpApi;

@@ -46,14 +46,7 @@ interface ServiceLoadBalancer {
 
 export class LocalLoadBalancer implements LoadBalancer {
   readonly providerName = 'local';
-  readonly capabilities: ProviderCapabilities = {
-    weights: true,
-    drainInPlace: true,
-    drainMode: 'weight',
-    maxBatch: Number.POSITIVE_INFINITY,
-    protocols: ['TCP'],
-    tracksPodUid: true,
-  };
+  readonly capabilities: ProviderCapabilities;
 
   readonly #options: ResolvedLocalProviderOptions;
   readonly #services = new Map<string, ServiceLoadBalancer>();
@@ -64,6 +57,18 @@ export class LocalLoadBalancer implements LoadBalancer {
   /** Validates and stores the options; opens nothing until {@link ensureLoadBalancer}. */
   constructor(options: LocalProviderOptions = {}) {
     this.#options = resolveOptions(options);
+    this.capabilities = {
+      weights: true,
+      drainInPlace: true,
+      drainMode: 'weight',
+      maxBatch: Number.POSITIVE_INFINITY,
+      protocols: ['TCP'],
+      tracksPodUid: true,
+      honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
+      // The embedded LB ends the client's connection and opens its own to the pod.
+      ipMode: 'Proxy',
+      healthCheckIntervalMs: this.#options.intervalMs,
+    };
   }
 
   getLoadBalancerName(_clusterName: string, service: ServiceSpecView): string {

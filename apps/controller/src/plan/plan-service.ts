@@ -25,8 +25,10 @@ import type { PlanReport } from './plan-types.ts';
 
 export interface PlanOptions {
   readonly clusterName: string;
-  /** Services with this class are handled too. @default undefined (only unclassed) */
+  /** Sluice's class. @default 'sluice.dev/load-balancer' */
   readonly loadBalancerClass?: string;
+  /** Unclassed Services are handled too. @default false */
+  readonly handleUnclassed?: boolean;
   readonly gateConditionType: string;
   /** As the controller's --no-readiness-gate. @default true */
   readonly gate?: boolean;
@@ -36,7 +38,7 @@ export interface PlanOptions {
 
 /** Reads what a reconcile reads and returns the core's plan for the Service. */
 export async function decideService(service: k8s.V1Service, caches: Caches, provider: LoadBalancer, options: PlanOptions, signal: AbortSignal, now = Date.now()): Promise<ServicePlan> {
-  const state = readClusterState(caches, service, options.loadBalancerClass);
+  const state = readClusterState(caches, service, options.loadBalancerClass, options.handleUnclassed ?? false);
   const view = toServiceView(service).view;
   const base: Omit<DecideInput, 'health'> = {
     service,
@@ -47,13 +49,14 @@ export async function decideService(service: k8s.V1Service, caches: Caches, prov
     options: {
       clusterName: options.clusterName,
       ...(options.loadBalancerClass ? { loadBalancerClass: options.loadBalancerClass } : {}),
+      handleUnclassed: options.handleUnclassed ?? false,
       gateConditionType: options.gateConditionType,
       gate: options.gate ?? true,
       drain: options.drain ?? true,
     },
   };
   const lookup = await provider.getLoadBalancer(options.clusterName, view, signal);
-  const leaving = Boolean(service.metadata?.deletionTimestamp) || !isHandled(service, options.loadBalancerClass);
+  const leaving = Boolean(service.metadata?.deletionTimestamp) || !isHandled(service, options.loadBalancerClass, options.handleUnclassed ?? false);
   const health = lookup.exists && !leaving ? await provider.getBackendHealth(options.clusterName, view, signal) : [];
   return decide({ ...base, lb: { kind: 'read', lookup }, health });
 }

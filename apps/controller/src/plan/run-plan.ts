@@ -49,7 +49,8 @@ export async function planCluster(snapshot: ClusterSnapshot, provider: LoadBalan
 export function planOptionsOf(config: RunConfig): PlanOptions {
   return {
     clusterName: config.clusterName,
-    ...(config.loadBalancerClass ? { loadBalancerClass: config.loadBalancerClass } : {}),
+    loadBalancerClass: config.loadBalancerClass,
+    handleUnclassed: config.handleUnclassed,
     gateConditionType: config.readinessGateType,
     gate: config.gate,
     drain: config.drain,

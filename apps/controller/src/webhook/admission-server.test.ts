@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
+import type { TLSSocket } from 'node:tls';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '@sluice/core';
 import { AdmissionServer, MUTATE_POD_PATH } from './admission-server.ts';

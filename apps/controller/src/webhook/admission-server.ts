@@ -5,9 +5,9 @@
  * well-formed call is answered at once, well within the API server's webhook timeout.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Server, createServer } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type Logger, TerminalError, errorMessage } from '@sluice/core';
+import { errorMessage, type Logger, TerminalError } from '@sluice/core';
 import { AdmissionReviewError } from './mutate.ts';
 import type { TlsMaterial } from './tls-source.ts';
 

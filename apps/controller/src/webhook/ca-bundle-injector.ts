@@ -6,7 +6,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { type Clock, type Logger, errorMessage, systemClock } from '@sluice/core';
+import { type Clock, errorMessage, type Logger, systemClock } from '@sluice/core';
 import { caBundlePatch, patchedWebhooks } from './ca-bundle.ts';
 
 export interface CaBundleInjectorOptions {

@@ -3,7 +3,7 @@
  * certificate authority, and serving certificates it signs for the webhook's DNS names and
  * IP addresses. Only what a TLS server trusted through a caBundle needs, nothing more.
  */
-import { type KeyObject, X509Certificate, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as der from './der.ts';
 

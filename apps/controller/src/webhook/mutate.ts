@@ -49,8 +49,10 @@ export interface ServiceLookup {
 export interface MutateOptions {
   /** The readiness gate condition type to add. */
   readonly gateConditionType: string;
-  /** Sluice's loadBalancerClass; Services with no class are Sluice's too. @default undefined */
+  /** Sluice's loadBalancerClass. @default 'sluice.dev/load-balancer' */
   readonly loadBalancerClass?: string | undefined;
+  /** Services with no class are Sluice's too. @default false */
+  readonly handleUnclassed?: boolean;
 }
 
 /** What the webhook decided, for logs: the review says it to the API server. */
@@ -154,7 +156,7 @@ export function mutate(review: unknown, lookup: ServiceLookup, options: MutateOp
     return fail(errorMessage(error), podName);
   }
   const selecting = services
-    .filter((s) => !s.metadata?.deletionTimestamp && isHandled(s, options.loadBalancerClass) && selectorMatches(s.spec?.selector, labels))
+    .filter((s) => !s.metadata?.deletionTimestamp && isHandled(s, options.loadBalancerClass, options.handleUnclassed ?? false) && selectorMatches(s.spec?.selector, labels))
     .map((s) => s.metadata?.name ?? '?');
   if (selecting.length === 0) return { review: respond(uid), decision: { kind: 'not-selected' }, pod: podName };
   const patch = Buffer.from(JSON.stringify(gatePatch(pod, options.gateConditionType))).toString('base64');

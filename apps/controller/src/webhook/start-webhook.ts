@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
-import { type Clock, type Logger, RetryableError, TerminalError, errorMessage, systemClock } from '@sluice/core';
+import { type Clock, errorMessage, type Logger, RetryableError, systemClock, TerminalError } from '@sluice/core';
 import { AdmissionServer } from './admission-server.ts';
 import { CaBundleInjector } from './ca-bundle-injector.ts';
 import { mutate } from './mutate.ts';
@@ -25,8 +25,10 @@ export interface WebhookOptions {
   readonly kubeConfig: k8s.KubeConfig;
   /** The readiness gate condition type to inject. */
   readonly gateConditionType: string;
-  /** Sluice's loadBalancerClass; Services without a class are Sluice's too. @default undefined */
+  /** Sluice's loadBalancerClass. @default 'sluice.dev/load-balancer' */
   readonly loadBalancerClass?: string | undefined;
+  /** Services without a class are Sluice's too. @default false */
+  readonly handleUnclassed?: boolean;
   readonly log: Logger;
   /** Aborting it closes the webhook. */
   readonly signal: AbortSignal;
@@ -98,7 +100,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     tls: material,
     log,
     handle: (body) => {
-      const result = mutate(body, lookup, { gateConditionType: options.gateConditionType, loadBalancerClass: options.loadBalancerClass });
+      const result = mutate(body, lookup, { gateConditionType: options.gateConditionType, loadBalancerClass: options.loadBalancerClass, handleUnclassed: options.handleUnclassed ?? false });
       const d = result.decision;
       if (d.kind === 'error') log.warn('readiness gate not injected', { pod: result.pod, reason: d.reason });
       else log.debug(`webhook: ${d.kind}`, { pod: result.pod, ...(d.kind === 'injected' ? { services: d.services } : {}) });

@@ -3,11 +3,12 @@
  * when they change, as a mounted Secret does on rotation), or a self-signed authority this
  * process generates with a serving certificate it renews before expiry.
  */
-import { createSecureContext } from 'node:tls';
-import { readFile } from 'node:fs/promises';
+
 import type { X509Certificate } from 'node:crypto';
-import { TerminalError, errorMessage } from '@sluice/core';
-import { type IssuedCertificate, createCertificateAuthority, issueServingCertificate } from './certificates.ts';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
+import { errorMessage, TerminalError } from '@sluice/core';
+import { createCertificateAuthority, type IssuedCertificate, issueServingCertificate } from './certificates.ts';
 
 /** A serving certificate chain and its key, PEM. */
 export interface TlsMaterial {

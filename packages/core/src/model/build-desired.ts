@@ -144,7 +144,11 @@ export function buildDesired(
   const claims = new Map<string, Claim>();
   const podProblems = new Map<string, AnnotationProblem>();
   const candidates = new Map<string, PodLike>();
+  // EndpointSlices come one per address family; FQDN slices carry no pod address. Only the
+  // families the Service has are balanced to (a dual-stack Service gets both).
+  const families = new Set<string>(view.ipFamilies ?? ['IPv4']);
   for (const slice of endpointSlices) {
+    if (!families.has(slice.addressType ?? 'IPv4')) continue;
     for (const endpoint of slice.endpoints ?? []) {
       const ref = endpoint.targetRef;
       if (ref?.kind !== 'Pod' || !ref.uid) continue;

@@ -267,3 +267,18 @@ describe('batchActions', () => {
     });
   }
 });
+
+test('buildDesired reads EndpointSlices by addressType: the Service families only, FQDN never', () => {
+  const p = pod({ name: 'a', ip: '10.0.0.1' });
+  const v4 = slice([p]);
+  const v6 = { ...slice([p], undefined, 'web-v6'), addressType: 'IPv6', endpoints: v4.endpoints?.map((e) => ({ ...e, addresses: ['fd00::1'] })) };
+  const fqdn = { ...slice([p], undefined, 'web-fqdn'), addressType: 'FQDN', endpoints: v4.endpoints?.map((e) => ({ ...e, addresses: ['a.example.com'] })) };
+  const svc = (families?: string[]) => {
+    const s = service();
+    return { ...s, spec: { ...s.spec, ...(families ? { ipFamilies: families } : {}) } };
+  };
+  const keys = (families?: string[]) => buildDesired(svc(families), [v4, v6, fqdn], [p]).backends.map((b) => b.key);
+  assert.deepEqual(keys(), ['http|10.0.0.1|8080'], 'unset families mean IPv4');
+  assert.deepEqual(keys(['IPv6']), ['http|fd00::1|8080']);
+  assert.deepEqual(keys(['IPv6', 'IPv4']), ['http|10.0.0.1|8080', 'http|fd00::1|8080'], 'dual-stack: both');
+});
