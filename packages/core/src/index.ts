@@ -19,7 +19,7 @@ export {
   WRITE_OPERATIONS,
 } from './controller/instrumented-provider.ts';
 export { ReconcileMemory } from './controller/memory.ts';
-export { FINALIZER, isHandled, type ReconcileObserver, Reconciler, type ReconcilerOptions, readClusterState } from './controller/reconciler.ts';
+export { FINALIZER, isHandled, POD_KEY_PREFIX, type ReconcileObserver, Reconciler, type ReconcilerOptions, readClusterState } from './controller/reconciler.ts';
 export { ResilientInformer, type ResilientInformerOptions } from './controller/resilient-informer.ts';
 export { handleResult, type ReconcileResult, resultFromError } from './controller/result.ts';
 export { appliedSpecDigest, recordedSpecDigest } from './decide/applied-spec.ts';
@@ -33,6 +33,7 @@ export {
 export { type PlanRow, planEvents, planRows } from './decide/describe.ts';
 export { type FeatureFindings, featureChecks, isCidr } from './decide/feature-checks.ts';
 export { type ForeignAnnotation, foreignAnnotation } from './decide/foreign-annotations.ts';
+export { decidePodGate, GATE_REASON_NO_LOAD_BALANCER, type PodGateInput, type PodGatePlan } from './decide/pod-gate.ts';
 export { DEFAULT_LOAD_BALANCER_CLASS, sameIngress, serviceProblems, withIpMode } from './decide/service-checks.ts';
 export type {
   DecideInput,

@@ -11,14 +11,16 @@ import { errorMessage } from '../errors.ts';
 import { LIST_PAGE_SIZE, listInPages } from '../kube/paged-list.ts';
 import { shareApiConnections } from '../kube/shared-connections.ts';
 import { isLeadershipLost } from '../leader/leader-elector.ts';
-import { objectKey } from '../model/kube-types.ts';
+import { objectKey, podCondition } from '../model/kube-types.ts';
+import { hasReadinessGate, isTerminating } from '../model/pod-state.ts';
+import { selectorMatches } from '../model/selector.ts';
 import type { LoadBalancer, Logger } from '../provider.ts';
 import { type Clock, systemClock } from '../queue/clock.ts';
 import { WorkQueue } from '../queue/work-queue.ts';
 import { type Caches, serviceKeyOfSlice, serviceKeysOfPod } from './caches.ts';
 import { type ClusterWriter, KubeClusterWriter } from './cluster.ts';
 import { EventRecorder } from './events.ts';
-import { FINALIZER, isHandled, type ReconcileObserver, Reconciler } from './reconciler.ts';
+import { FINALIZER, isHandled, POD_KEY_PREFIX, type ReconcileObserver, Reconciler } from './reconciler.ts';
 import { ResilientInformer } from './resilient-informer.ts';
 import { handleResult } from './result.ts';
 
@@ -106,15 +108,29 @@ export class Controller {
 
     const watch = <T extends k8s.KubernetesObject>(name: string, path: string, list: k8s.ListPromise<T>, onChange: (obj: T, verb: 'add' | 'update' | 'delete') => void) =>
       new ResilientInformer<T>({ name, informer: k8s.makeInformer(kc, path, list), clock, log, ...(o.watchStallMs ? { stallMs: o.watchStallMs } : {}), onChange });
-    const services = watch<k8s.V1Service>('services', '/api/v1/services', () => listInPages((cont) => core.listServiceForAllNamespaces(page(cont))), (svc) => queue.add(objectKey(svc.metadata)));
+    // A Service that appears, changes or goes may take a pod's gate over or leave it to itself.
+    let checkGatesOf: (svc: k8s.V1Service) => void = () => {};
+    const services = watch<k8s.V1Service>('services', '/api/v1/services', () => listInPages((cont) => core.listServiceForAllNamespaces(page(cont))), (svc) => {
+      queue.add(objectKey(svc.metadata));
+      checkGatesOf(svc);
+    });
     const slices = watch<k8s.V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => listInPages((cont) => discovery.listEndpointSliceForAllNamespaces(page(cont))), (slice) => {
       const key = serviceKeyOfSlice(slice);
       if (key) queue.add(key);
     });
+    const gateType = o.gateConditionType ?? 'sluice.dev/load-balancer-ready';
+    // A gated pod is also looked at on its own, so one that no Sluice Service selects is told.
+    const checkGate = (pod: k8s.V1Pod) => {
+      if (hasReadinessGate(pod, gateType) && !isTerminating(pod) && podCondition(pod, gateType)?.status !== 'True') queue.add(`${POD_KEY_PREFIX}${objectKey(pod.metadata)}`);
+    };
     const pods = watch<k8s.V1Pod>('pods', '/api/v1/pods', () => listInPages((cont) => core.listPodForAllNamespaces(page(cont))), (pod, verb) => {
       reconciler?.observePod(pod, verb);
+      if (verb !== 'delete') checkGate(pod);
       for (const key of serviceKeysOfPod(services.cache, pod, slices.cache)) queue.add(key);
     });
+    checkGatesOf = (svc) => {
+      for (const pod of pods.cache.list(svc.metadata?.namespace ?? '')) if (selectorMatches(svc.spec?.selector, pod.metadata?.labels)) checkGate(pod);
+    };
     const caches: Caches = { services: services.cache, endpointSlices: slices.cache, pods: pods.cache };
     const writer = o.writer ?? new KubeClusterWriter(kc);
     reconciler = new Reconciler({
@@ -158,6 +174,7 @@ export class Controller {
         const handled = isHandled(svc, loadBalancerClass, o.handleUnclassed ?? false) || (svc.metadata?.finalizers ?? []).includes(FINALIZER);
         if (handled) queue.addAfter(objectKey(svc.metadata), Math.random() * resyncMs * 0.2);
       }
+      for (const pod of pods.cache.list()) checkGate(pod);
       cancelResync = clock.setTimer(resync, resyncMs);
     };
     cancelResync = clock.setTimer(resync, resyncMs);

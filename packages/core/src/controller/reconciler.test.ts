@@ -510,6 +510,26 @@ describe('Reconciler', () => {
     assert.equal(gateOf('a')?.status, 'True');
   });
 
+  test('a gated pod no Sluice Service selects is told; once one does, its reconcile gates the pod on its LB', async () => {
+    caches.services.remove('default', 'web');
+    const p = pod({ name: 'lonely', ip: '10.0.0.7' });
+    caches.pods.put(p as k8s.V1Pod);
+    assert.deepEqual(await reconciler.reconcile('pod:default/lonely', signal), { kind: 'done' });
+    assert.deepEqual([gateOf('lonely')?.status, gateOf('lonely')?.reason], ['False', 'NoLoadBalancer']);
+    assert.deepEqual(cluster.events.map((e) => `${e.reason} ${e.object}`), ['NoLoadBalancer Pod/lonely']);
+    await reconciler.reconcile('pod:default/lonely', signal);
+    assert.equal(cluster.events.length, 1, 'told once');
+    caches.services.put(service() as k8s.V1Service);
+    caches.endpointSlices.put(slice([caches.pods.get('lonely', 'default')!]) as k8s.V1EndpointSlice);
+    await reconciler.reconcile('pod:default/lonely', signal);
+    assert.equal(gateOf('lonely')?.reason, 'NoLoadBalancer', 'the Service owns it now; the pod check writes nothing');
+    await reconciler.reconcile(key, signal);
+    assert.deepEqual([gateOf('lonely')?.status, gateOf('lonely')?.reason], ['False', 'LBRegistering']);
+    provider.setHealth(key, 'healthy');
+    await reconciler.reconcile(key, signal);
+    assert.equal(gateOf('lonely')?.status, 'True');
+  });
+
   test('every scenario above held its writes against its plan', () => {
     assert.ok(planChecks >= 40, `plan checks: ${planChecks}`);
   });

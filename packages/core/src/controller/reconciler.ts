@@ -9,7 +9,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import { type ExecuteObserver, executePlan } from '../apply/execute.ts';
 import { decide, FINALIZER, shouldReadLoadBalancer } from '../decide/decide.ts';
-import { isHandled } from '../decide/service-checks.ts';
+import { decidePodGate } from '../decide/pod-gate.ts';
+import { DEFAULT_LOAD_BALANCER_CLASS, isHandled } from '../decide/service-checks.ts';
 import type { DecideInput, ObservedLoadBalancer, ServicePlan } from '../decide/types.ts';
 import { errorMessage, isTerminalError } from '../errors.ts';
 import { containersReady, isTerminating } from '../model/pod-state.ts';
@@ -24,6 +25,9 @@ import { ReconcileMemory } from './memory.ts';
 import { done, type ReconcileResult, resultFromError } from './result.ts';
 
 export { FINALIZER, isHandled };
+
+/** Work-queue keys of pods (whose gate no Sluice Service may own) start with this; Service keys are `namespace/name`. */
+export const POD_KEY_PREFIX = 'pod:';
 
 export interface ReconcilerOptions {
   readonly provider: LoadBalancer;
@@ -137,6 +141,7 @@ export class Reconciler {
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    if (key.startsWith(POD_KEY_PREFIX)) return this.#reconcilePodGate(key.slice(POD_KEY_PREFIX.length), signal);
     const [namespace = '', name = ''] = key.split('/');
     const service = this.#o.caches.services.get(name, namespace);
     if (!service) {
@@ -167,6 +172,39 @@ export class Reconciler {
       if (signal.aborted) throw error;
       const message = isTerminalError(error) ? error.message : `Error syncing load balancer: ${errorMessage(error)}`;
       await this.#o.events.record(ref('Service', service.metadata), 'Warning', 'SyncLoadBalancerFailed', message, signal, log);
+      return resultFromError(error);
+    }
+  }
+
+  /**
+   * A gated pod no Sluice Service selects gets told (see decidePodGate). Pods that a Sluice
+   * Service selects are that Service's reconcile's business.
+   */
+  async #reconcilePodGate(podKey: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const [namespace = '', name = ''] = podKey.split('/');
+    const pod = this.#o.caches.pods.get(name, namespace);
+    if (!pod) return done;
+    const handleUnclassed = this.#o.handleUnclassed ?? false;
+    const servedBy = serviceKeysOfPod(this.#o.caches.services, pod, this.#o.caches.endpointSlices).filter((k) => {
+      const [ns = '', n = ''] = k.split('/');
+      const svc = this.#o.caches.services.get(n, ns);
+      return svc !== undefined && !svc.metadata?.deletionTimestamp && isHandled(svc, this.#o.loadBalancerClass, handleUnclassed);
+    });
+    const plan = decidePodGate({
+      pod,
+      servedBy,
+      gateConditionType: this.#o.gateConditionType,
+      loadBalancerClass: this.#o.loadBalancerClass ?? DEFAULT_LOAD_BALANCER_CLASS,
+      handleUnclassed,
+      now: this.#o.clock.now(),
+    });
+    const log = withFields(this.#o.log, { pod: podKey });
+    try {
+      if (plan.patch) await this.#o.writer.patchPodStatus(namespace, name, plan.patch.body, signal);
+      for (const e of plan.events) await this.#o.events.record(e.object, e.type, e.reason, e.message, signal, log);
+      return done;
+    } catch (error) {
+      if (signal.aborted) throw error;
       return resultFromError(error);
     }
   }
