@@ -104,6 +104,7 @@ export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promi
     await applyBatch(batch, () => set, update, refused, plan, ctx);
   }
   if (plan.mode === 'sync') rememberRegistrations(plan.key, set, ctx);
+  if (plan.mode === 'sync' || plan.mode === 'invalid') rememberHealth(plan.key, set, ctx);
 
   if (plan.appliedSpec !== undefined) {
     await writer.setServiceAnnotation(view.namespace, view.name, APPLIED_SPEC_ANNOTATION, plan.appliedSpec, signal);
@@ -210,6 +211,20 @@ function reportDrains(batch: readonly BackendAction[], plan: ServicePlan, ctx: E
     ctx.observer?.drainApplied?.(pod, latency);
     ctx.log.info('drain applied', { pod: `${pod.namespace}/${pod.name}`, podUid: pod.uid, latencyMs: Math.round(latency), wallMs: now });
   }
+}
+
+/** The shared health read, brought up to what the LB holds after our writes: new registrations start `initial`. */
+function rememberHealth(key: string, set: readonly Backend[], ctx: ExecuteContext): void {
+  const cached = ctx.memory.health.get(key);
+  if (!cached) return;
+  const before = new Map(cached.statuses.map((s) => [backendAddressKey(s), s]));
+  const statuses = set.map((b) => {
+    const prior = before.get(backendAddressKey(b));
+    const same = prior !== undefined && (prior.podUid === undefined || prior.podUid === b.podUid);
+    const health = b.weight === 0 ? 'draining' : same ? prior.health : 'initial';
+    return { servicePort: b.servicePort, ip: b.ip, port: b.port, podUid: b.podUid, weight: b.weight, health } as const;
+  });
+  ctx.memory.health.set(key, { ...cached, statuses });
 }
 
 function rememberRegistrations(key: string, set: readonly Backend[], ctx: ExecuteContext): void {

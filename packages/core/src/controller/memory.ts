@@ -5,6 +5,7 @@
  * LB was last ensured with) lives on the Service instead (see decide/applied-spec.ts).
  */
 import type { DecideMemory } from '../decide/types.ts';
+import type { BackendStatus } from '../provider.ts';
 import type { GateCondition } from '../readiness/gate.ts';
 
 export class ReconcileMemory {
@@ -24,6 +25,12 @@ export class ReconcileMemory {
   readonly reported = new Set<string>();
   /** Service key -> backend id -> refusal. Lost: a refused backend is offered again at once. */
   readonly rejected = new Map<string, Map<string, { message: string; at: number }>>();
+  /**
+   * Service key -> the last health read: when, what it said, and how many reads in a row found
+   * nothing changed. Reconciles within one poll share it; writes update it to what the LB
+   * holds after them (new registrations `initial`). Lost: one more read.
+   */
+  readonly health = new Map<string, { at: number; statuses: BackendStatus[]; unchanged: number }>();
   /** Pod UIDs whose drain was reported (metric and log line once per pod). */
   readonly drained = new Set<string>();
 
@@ -37,7 +44,9 @@ export class ReconcileMemory {
     const ensuredAt = this.ensuredAt.get(key);
     const registrations = this.registrations.get(key);
     const rejected = this.rejected.get(key);
+    const unchangedHealthReads = this.health.get(key)?.unchanged;
     return {
+      ...(unchangedHealthReads ? { unchangedHealthReads } : {}),
       ...(ensuredAt !== undefined ? { ensuredAt } : {}),
       ...(registrations ? { registrations } : {}),
       readySince: this.readySince,
@@ -52,6 +61,7 @@ export class ReconcileMemory {
     this.verifiedAt.delete(key);
     this.registrations.delete(key);
     this.rejected.delete(key);
+    this.health.delete(key);
     for (const perService of this.gates.values()) perService.delete(key);
   }
 

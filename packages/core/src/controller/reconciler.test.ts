@@ -84,7 +84,7 @@ describe('Reconciler', () => {
   test('first sync: finalizer, LB created with the ready pods, status written, gates False until healthy, then True', async () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2', state: 'starting' })]);
     const r1 = await reconciler.reconcile(key, signal);
-    assert.deepEqual(r1, { kind: 'requeue', afterMs: 250 });
+    assert.deepEqual(r1, { kind: 'requeue', afterMs: 1000 }, "the LB's own health-check interval (1 s) beats the 250 ms poll floor");
     assert.deepEqual(caches.services.get('web', 'default')?.metadata?.finalizers, [FINALIZER]);
     assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
     assert.equal(caches.services.get('web', 'default')?.status?.loadBalancer?.ingress?.[0]?.ip, '192.0.2.10');
@@ -93,6 +93,8 @@ describe('Reconciler', () => {
     assert.ok(cluster.events.some((e) => e.reason === 'WaitingForLoadBalancer' && e.object === 'Pod/a'));
 
     provider.setHealth(key, 'healthy');
+
+    clock.advance(1_000); // the next health read is due
     const r2 = await reconciler.reconcile(key, signal);
     assert.deepEqual(r2, { kind: 'done' });
     const gate = caches.pods.get('a', 'default')?.status?.conditions?.find((c) => c.type === GATE);
@@ -104,6 +106,7 @@ describe('Reconciler', () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
     await reconciler.reconcile(key, signal);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     await reconciler.reconcile(key, signal);
     const providerWrites = provider.writes.length;
     const clusterWrites = cluster.writes.length;
@@ -141,6 +144,7 @@ describe('Reconciler', () => {
     const concurrent = makeReconciler({ writer: slow, podWriteConcurrency: 3 });
     await concurrent.reconcile(key, signal);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     failOnce = 'p5';
     peak = 0;
     const r = await concurrent.reconcile(key, signal);
@@ -156,6 +160,7 @@ describe('Reconciler', () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
     await reconciler.reconcile(key, signal);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     await reconciler.reconcile(key, signal);
     setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2', state: 'terminating' })]);
     await reconciler.reconcile(key, signal);
@@ -261,6 +266,7 @@ describe('Reconciler', () => {
       { ...provider.backends(key)[0]!, weight: 7 },
       { servicePort: 'http', ip: '10.9.9.9', port: 8080, podUid: 'stranger', podName: '', weight: 1 },
     ], signal);
+    clock.advance(300_000); // the resync comes long after the last health read
     await reconciler.reconcile(key, signal);
     assert.deepEqual(provider.backends(key).map((b) => `${b.podName}@${b.ip}=${b.weight}`), ['a@10.0.0.1=1', 'b@10.0.0.2=1']);
   });
@@ -282,6 +288,7 @@ describe('Reconciler', () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
     await reconciler.reconcile(key, signal);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     const lookups = () => provider.calls.filter((c) => c.method === 'getLoadBalancer').length;
     const before = lookups();
     await reconciler.reconcile(key, signal);
@@ -320,6 +327,7 @@ describe('Reconciler', () => {
   async function converge(r = reconciler): Promise<void> {
     await r.reconcile(key, signal);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     await r.reconcile(key, signal);
   }
 
@@ -433,6 +441,7 @@ describe('Reconciler', () => {
     assert.match(gateOf('x')?.message ?? '', /10\.0\.0\.66:8080/);
     assert.deepEqual(cluster.events.filter((e) => e.reason === 'BackendRejected').map((e) => e.object), ['Pod/x']);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     await reconciler.reconcile(key, signal);
     assert.equal(gateOf('c')?.status, 'True');
     const attempts = () => provider.calls.filter((c) => c.backends?.some((b) => b.ip === '10.0.0.66')).length;
@@ -502,10 +511,12 @@ describe('Reconciler', () => {
     caches.endpointSlices.put({ ...slice([p], undefined, 'web2-abc'), metadata: { name: 'web2-abc', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web2' } } } as k8s.V1EndpointSlice);
     await reconciler.reconcile(key, signal);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     await reconciler.reconcile(key, signal);
     assert.equal(gateOf('a')?.status, 'False', 'web2 has not said yes');
     await reconciler.reconcile('default/web2', signal);
     provider.setHealth('default/web2', 'healthy');
+    clock.advance(1_000); // the next health read is due
     await reconciler.reconcile('default/web2', signal);
     assert.equal(gateOf('a')?.status, 'True');
   });
@@ -526,8 +537,34 @@ describe('Reconciler', () => {
     await reconciler.reconcile(key, signal);
     assert.deepEqual([gateOf('lonely')?.status, gateOf('lonely')?.reason], ['False', 'LBRegistering']);
     provider.setHealth(key, 'healthy');
+    clock.advance(1_000); // the next health read is due
     await reconciler.reconcile(key, signal);
     assert.equal(gateOf('lonely')?.status, 'True');
+  });
+
+  test('a health read is shared by every reconcile within one poll; our writes keep it current; a poll that finds nothing new stretches', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    const reads = () => provider.calls.filter((c) => c.method === 'getBackendHealth').length;
+    await reconciler.reconcile(key, signal);
+    const first = reads();
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
+    await reconciler.reconcile(key, signal);
+    await reconciler.reconcile(key, signal);
+    assert.equal(reads(), first, 'no new read within the poll');
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=1', 'b@10.0.0.2:8080=1'], 'b registered from the shared read, once');
+    assert.equal(provider.writes.filter((w) => w.method === 'updateLoadBalancer').length, 1, 'our own write was remembered: not repeated');
+    const polls: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      clock.advance(2_000);
+      const r = await reconciler.reconcile(key, signal);
+      if (r.kind === 'requeue') polls.push(r.afterMs);
+    }
+    assert.equal(reads(), first + 4);
+    assert.deepEqual(polls, [1500, 2000, 2000, 2000], 'unchanged reads stretch the poll by half, up to twice the interval');
+    provider.setHealth(key, 'healthy');
+    clock.advance(2_000);
+    assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'done' });
+    assert.equal(gateOf('b')?.status, 'True');
   });
 
   test('every scenario above held its writes against its plan', () => {

@@ -8,7 +8,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { type ExecuteObserver, executePlan } from '../apply/execute.ts';
-import { decide, FINALIZER, shouldReadLoadBalancer } from '../decide/decide.ts';
+import { decide, FINALIZER, healthPollMs, shouldReadLoadBalancer } from '../decide/decide.ts';
 import { decidePodGate } from '../decide/pod-gate.ts';
 import { DEFAULT_LOAD_BALANCER_CLASS, isHandled } from '../decide/service-checks.ts';
 import type { DecideInput, ObservedLoadBalancer, ServicePlan } from '../decide/types.ts';
@@ -16,7 +16,7 @@ import { errorMessage, isTerminalError } from '../errors.ts';
 import { containersReady, isTerminating } from '../model/pod-state.ts';
 import { selectorMatches } from '../model/selector.ts';
 import { toServiceView } from '../model/service-view.ts';
-import type { LoadBalancer, Logger } from '../provider.ts';
+import { type BackendStatus, backendAddressKey, type LoadBalancer, type Logger } from '../provider.ts';
 import type { Clock } from '../queue/clock.ts';
 import { type Caches, podsFor, serviceKeysOfPod, slicesFor } from './caches.ts';
 import type { ClusterWriter, ObjectRef } from './cluster.ts';
@@ -116,6 +116,14 @@ export function readClusterState(caches: Caches, service: k8s.V1Service, loadBal
   return { slices, pods, selectedPods, otherServicesOfPod };
 }
 
+/** Whether two health reads say the same of every registration. */
+function sameHealth(a: readonly BackendStatus[], b: readonly BackendStatus[]): boolean {
+  const line = (s: BackendStatus) => `${backendAddressKey(s)}|${s.podUid ?? ''}|${s.weight}|${s.health}`;
+  const x = a.map(line).sort();
+  const y = b.map(line).sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 export class Reconciler {
   readonly #o: ReconcilerOptions;
   readonly #lbVerifyMs: number;
@@ -169,6 +177,7 @@ export class Reconciler {
       return result;
     } catch (error) {
       this.#memory.verifiedAt.delete(key);
+      this.#memory.health.delete(key);
       if (signal.aborted) throw error;
       const message = isTerminalError(error) ? error.message : `Error syncing load balancer: ${errorMessage(error)}`;
       await this.#o.events.record(ref('Service', service.metadata), 'Warning', 'SyncLoadBalancerFailed', message, signal, log);
@@ -214,7 +223,8 @@ export class Reconciler {
     const { provider, clusterName } = this.#o;
     const state = readClusterState(this.#o.caches, service, this.#o.loadBalancerClass, this.#o.handleUnclassed ?? false);
     const now = this.#o.clock.now();
-    const memory = this.#memory.view(key, [...state.pods, ...state.selectedPods].map((p) => p.metadata?.uid ?? ''));
+    // Read after the provider reads below, so it includes what they changed (the health-read streak).
+    const memory = () => this.#memory.view(key, [...state.pods, ...state.selectedPods].map((p) => p.metadata?.uid ?? ''));
     const options = {
       clusterName,
       ...(this.#o.loadBalancerClass ? { loadBalancerClass: this.#o.loadBalancerClass } : {}),
@@ -226,9 +236,9 @@ export class Reconciler {
       ...(this.#o.reensureMs !== undefined ? { reensureMs: this.#o.reensureMs } : {}),
       ...(this.#o.rejectedRetryMs !== undefined ? { rejectedRetryMs: this.#o.rejectedRetryMs } : {}),
     };
-    const base = { service, ...state, provider, memory, now, options };
+    const base = { service, ...state, provider, now, options };
     const leaving = Boolean(service.metadata?.deletionTimestamp) || !isHandled(service, this.#o.loadBalancerClass, this.#o.handleUnclassed ?? false);
-    if (leaving) return { ...base, health: [] }; // ensureLoadBalancerDeleted is idempotent: nothing to read
+    if (leaving) return { ...base, memory: memory(), health: [] }; // ensureLoadBalancerDeleted is idempotent: nothing to read
     // First sight of this Service in this process: the drift check counts from now (see ReconcileMemory.ensuredAt).
     if (!this.#memory.ensuredAt.has(key)) this.#memory.ensuredAt.set(key, now);
     const read = shouldReadLoadBalancer({
@@ -245,9 +255,29 @@ export class Reconciler {
       const lookup = await provider.getLoadBalancer(clusterName, specView, signal);
       lb = { kind: 'read', lookup };
       if (lookup.exists) this.#memory.verifiedAt.set(key, now);
-      if (!lookup.exists) return { ...base, lb, health: [] };
+      if (!lookup.exists) {
+        // No LB, no backends: that is this poll's health read (the create keeps it current).
+        this.#memory.health.set(key, { at: now, statuses: [], unchanged: 0 });
+        return { ...base, lb, memory: memory(), health: [] };
+      }
     }
-    const health = await provider.getBackendHealth(clusterName, specView, signal);
-    return { ...base, lb, health };
+    const health = await this.#readHealth(key, specView, now, signal);
+    return { ...base, lb, memory: memory(), health };
+  }
+
+  /**
+   * One shared health read per poll: a read younger than the poll (the LB's own health-check
+   * interval, see healthPollMs) stands for every reconcile of the Service within it. Our own
+   * writes keep it current (executePlan updates it); anything else waits for the next read.
+   */
+  async #readHealth(key: string, view: ReturnType<typeof toServiceView>['view'], now: number, signal: AbortSignal) {
+    const { provider, clusterName } = this.#o;
+    const cached = this.#memory.health.get(key);
+    const ttl = healthPollMs({ ...(this.#o.healthPollMs !== undefined ? { healthPollMs: this.#o.healthPollMs } : {}) }, provider.capabilities.healthCheckIntervalMs);
+    if (cached && now - cached.at < ttl) return cached.statuses;
+    const statuses = [...(await provider.getBackendHealth(clusterName, view, signal))];
+    const same = cached !== undefined && sameHealth(cached.statuses, statuses);
+    this.#memory.health.set(key, { at: now, statuses, unchanged: same ? cached.unchanged + 1 : 0 });
+    return statuses;
   }
 }

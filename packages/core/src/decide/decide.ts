@@ -52,6 +52,17 @@ export const GATE_REASON_ADDRESS_CONFLICT = 'AddressConflict';
 
 const DEFAULTS = { healthPollMs: 1000, reensureMs: 300_000, rejectedRetryMs: 30_000 };
 
+/**
+ * How long one health read stands for the LB, and so how often a waiting gate looks again: the
+ * LB's own health-check interval (health cannot change faster than the LB checks), never below
+ * the configured poll, stretched by half for each read in a row that changed nothing, up to
+ * twice the base.
+ */
+export function healthPollMs(options: Pick<DecideInput['options'], 'healthPollMs'>, healthCheckIntervalMs: number, unchangedReads = 0): number {
+  const base = Math.max(options.healthPollMs ?? DEFAULTS.healthPollMs, healthCheckIntervalMs);
+  return Math.round(base * Math.min(2, 1.5 ** Math.max(0, unchangedReads)));
+}
+
 const address = (key: string) => {
   const [port = '', ip = '', target = ''] = key.split('|');
   return `${ip.includes(':') ? `[${ip}]` : ip}:${target} (Service port ${port})`;
@@ -199,7 +210,11 @@ export function decide(input: DecideInput): ServicePlan {
   const retryIn = held.retryAt.length > 0 ? Math.max(0, Math.min(...held.retryAt) - now) : undefined;
   const next: ServicePlan['next'] =
     waiting > 0
-      ? { kind: 'requeue', afterMs: Math.min(options.healthPollMs ?? DEFAULTS.healthPollMs, retryIn ?? Number.POSITIVE_INFINITY), why: `${waiting} gate${waiting === 1 ? '' : 's'} waiting` }
+      ? {
+          kind: 'requeue',
+          afterMs: Math.min(healthPollMs(options, provider.capabilities.healthCheckIntervalMs, input.memory.unchangedHealthReads), retryIn ?? Number.POSITIVE_INFINITY),
+          why: `${waiting} gate${waiting === 1 ? '' : 's'} waiting`,
+        }
       : retryIn !== undefined
         ? { kind: 'requeue', afterMs: retryIn, why: 'a refused backend is offered again' }
         : { kind: 'done' };

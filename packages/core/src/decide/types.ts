@@ -43,6 +43,8 @@ export interface DecideMemory {
   readonly otherGates?: ReadonlyMap<string, ReadonlyMap<string, GateCondition>>;
   /** Reports already made (event keys): a restart repeats each once. */
   readonly reported?: ReadonlySet<string>;
+  /** Health reads in a row that found nothing changed: the poll stretches (see healthPollMs). Lost: the poll starts at its base. */
+  readonly unchangedHealthReads?: number;
   /** Backends the provider refused (backend id -> message and when); retried after `rejectedRetryMs`. */
   readonly rejected?: ReadonlyMap<string, { readonly message: string; readonly at: number }>;
 }
@@ -58,7 +60,7 @@ export interface DecideOptions {
   readonly gate?: boolean;
   /** false: terminating pods keep their weight until they exit (no protection). @default true */
   readonly drain?: boolean;
-  /** How often to look again while a gate waits. @default 1000 */
+  /** The shortest interval between health reads while a gate waits; the LB's own health-check interval wins when longer. @default 1000 */
   readonly healthPollMs?: number;
   /** How often an unchanged LB is ensured again to repair drift made by hand. @default 300_000 */
   readonly reensureMs?: number;
