@@ -8,7 +8,7 @@
  * interval 5-300 s (30), timeout 2-120 s (HTTP 6, TCP and HTTPS 10), thresholds 2-10
  * (healthy 5, unhealthy 2), port `traffic-port`, path `/`.
  */
-import { type ServiceProblem, type ServiceSpecView, createAnnotationReader } from '@sluice/core';
+import { createAnnotationReader, type ServiceProblem, type ServiceSpecView } from '@sluice/core';
 
 export const AWS_ANNOTATION_PREFIX = 'sluice.dev/aws-';
 export const SCHEME_ANNOTATION = 'sluice.dev/aws-scheme';

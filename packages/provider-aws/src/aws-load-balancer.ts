@@ -24,13 +24,13 @@ import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 import { AwsApi } from './aws-api.ts';
 import { isNotFound } from './errors.ts';
 import { toBackendStatus } from './health-map.ts';
-import { type AwsContext, findLoadBalancer, requireOwned, targetGroupsOf } from './lookup.ts';
 import { deleteStack } from './load-balancer-delete.ts';
 import { ensureStack, statusOf } from './load-balancer-sync.ts';
+import { type AwsContext, findLoadBalancer, requireOwned, targetGroupsOf } from './lookup.ts';
 import { loadBalancerName, targetGroupName } from './names.ts';
 import { type AwsProviderOptions, type ResolvedAwsProviderOptions, resolveOptions } from './options.ts';
 import { ResourceCache } from './resource-cache.ts';
-import { MAX_TARGETS_PER_CALL, describeTargets, syncTargets } from './target-sync.ts';
+import { describeTargets, MAX_TARGETS_PER_CALL, syncTargets } from './target-sync.ts';
 import { checkService, validateService } from './validation.ts';
 
 /** Service port name -> target group ARN, for the ports whose group exists. */

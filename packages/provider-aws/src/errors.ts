@@ -11,7 +11,7 @@
  *   region.
  * An abort is not an error of AWS: the caller's signal reason is rethrown as is.
  */
-import { RetryableError, SluiceError, TerminalError, errorMessage } from '@sluice/core';
+import { errorMessage, RetryableError, SluiceError, TerminalError } from '@sluice/core';
 
 const THROTTLING = new Set([
   'Throttling',

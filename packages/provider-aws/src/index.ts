@@ -6,11 +6,9 @@
 import { AwsLoadBalancer } from './aws-load-balancer.ts';
 import type { AwsProviderOptions } from './options.ts';
 
-export { AwsLoadBalancer } from './aws-load-balancer.ts';
-export type { AwsProviderOptions, RateLimits } from './options.ts';
 export {
-  AWS_ANNOTATIONS,
   AWS_ANNOTATION_PREFIX,
+  AWS_ANNOTATIONS,
   DEREGISTRATION_DELAY_ANNOTATION,
   HEALTHCHECK_HEALTHY_THRESHOLD_ANNOTATION,
   HEALTHCHECK_INTERVAL_ANNOTATION,
@@ -24,6 +22,9 @@ export {
   TLS_CERTIFICATE_ARN_ANNOTATION,
   TLS_PORTS_ANNOTATION,
 } from './annotations.ts';
+export { AwsLoadBalancer } from './aws-load-balancer.ts';
+export { loadBalancerName, MAX_NAME_LENGTH, targetGroupName } from './names.ts';
+export type { AwsProviderOptions, RateLimits } from './options.ts';
 export {
   MANAGED_BY,
   TAG_CLUSTER,
@@ -33,7 +34,6 @@ export {
   TAG_SERVICE_PORT,
   TAG_SERVICE_UID,
 } from './tags.ts';
-export { MAX_NAME_LENGTH, loadBalancerName, targetGroupName } from './names.ts';
 
 /** Creates the aws provider. Builds its SDK clients; sends nothing until the first call. */
 export function createAwsProvider(options: AwsProviderOptions): AwsLoadBalancer {

@@ -32,8 +32,8 @@ import { loadBalancerName, targetGroupNamePrefix } from './names.ts';
 import type { KnownLoadBalancer } from './resource-cache.ts';
 import { discoverSubnets, subnetIdsFromAnnotation } from './subnets.ts';
 import { isOwnedBy, portTags, serviceTags } from './tags.ts';
-import { ensureTargetGroup } from './target-group-sync.ts';
 import { type PortSpec, portSpecs } from './target-group-spec.ts';
+import { ensureTargetGroup } from './target-group-sync.ts';
 import { syncTargets } from './target-sync.ts';
 
 export interface EnsureInput {

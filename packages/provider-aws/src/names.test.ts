@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ServiceSpecView } from '@sluice/core';
-import { MAX_NAME_LENGTH, loadBalancerName, targetGroupName, targetGroupNamePrefix } from './names.ts';
+import { loadBalancerName, MAX_NAME_LENGTH, targetGroupName, targetGroupNamePrefix } from './names.ts';
 
 const svc = (namespace: string, name: string, uid = '6f1c1a5e-0b7e-4c33-9d0e-1d2b3c4d5e6f'): ServiceSpecView => ({ namespace, name, uid, ports: [], annotations: {} });
 const VALID = /^[a-zA-Z0-9](?:[a-zA-Z0-9]|-(?!-))*[a-zA-Z0-9]$/;

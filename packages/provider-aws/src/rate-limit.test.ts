@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type LimiterClock, RateLimiter, TokenBucket, callClass } from './rate-limit.ts';
+import { callClass, type LimiterClock, RateLimiter, TokenBucket } from './rate-limit.ts';
 
 /** A clock whose sleeps complete when the test advances time. */
 class ManualClock implements LimiterClock {

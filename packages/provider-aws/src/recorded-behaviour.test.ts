@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { isRetryableError, isTerminalError } from '@sluice/core';
-import { CLUSTER, type Harness, WRITE, backend, manyBackends, service, signal, startHarness } from './test-support/harness.ts';
+import { backend, CLUSTER, type Harness, manyBackends, service, signal, startHarness, WRITE } from './test-support/harness.ts';
 
 let h: Harness;
 beforeEach(async () => {

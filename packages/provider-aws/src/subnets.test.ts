@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type SubnetCandidate, pickSubnets } from './subnets.ts';
+import { pickSubnets, type SubnetCandidate } from './subnets.ts';
 
 const s = (id: string, zone: string, tags: Record<string, string> = {}, vpcId = 'vpc-1'): SubnetCandidate => ({ id, zone, vpcId, tags });
 

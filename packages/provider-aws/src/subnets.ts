@@ -13,7 +13,7 @@
  */
 import { DescribeSubnetsCommand, type Filter } from '@aws-sdk/client-ec2';
 import { type ServiceSpecView, TerminalError } from '@sluice/core';
-import { SUBNETS_ANNOTATION, type Scheme } from './annotations.ts';
+import { type Scheme, SUBNETS_ANNOTATION } from './annotations.ts';
 import type { AwsApi } from './aws-api.ts';
 
 export interface SubnetCandidate {

@@ -2,7 +2,7 @@
  * What each Service port's target group and listener should look like, and what differs
  * from what AWS has. Pure, so "nothing differs, so no write" is decided in one place.
  */
-import type { ModifyTargetGroupInput, TargetGroup, TargetGroupAttribute as Attribute } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { TargetGroupAttribute as Attribute, ModifyTargetGroupInput, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Backend, ServicePortView, ServiceSpecView } from '@sluice/core';
 import type { AwsServiceSettings, HealthCheckSettings } from './annotations.ts';
 import { targetGroupName } from './names.ts';

@@ -17,7 +17,7 @@ import type { EnsureInput } from './load-balancer-sync.ts';
 import { type AwsContext, describeTags, targetGroupByName } from './lookup.ts';
 import type { KnownLoadBalancer } from './resource-cache.ts';
 import { isOwnedBy, portTags } from './tags.ts';
-import { type PortSpec, attributeChanges, healthCheckChanges, healthCheckFields, isCompatible } from './target-group-spec.ts';
+import { attributeChanges, healthCheckChanges, healthCheckFields, isCompatible, type PortSpec } from './target-group-spec.ts';
 
 export async function ensureTargetGroup(
   ctx: AwsContext,

@@ -17,7 +17,7 @@
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Backend } from '@sluice/core';
 import type { AwsApi } from './aws-api.ts';
-import { type TargetHealthLike, isDrainingState } from './health-map.ts';
+import { isDrainingState, type TargetHealthLike } from './health-map.ts';
 
 /** The AWS Load Balancer Controller's batch; ELBv2 documents no per-call maximum. */
 export const MAX_TARGETS_PER_CALL = 200;

@@ -7,7 +7,7 @@
  * Limits are Azure Load Balancer's own: probe interval 5 s minimum (Sluice caps it at
  * 300), probe threshold 1 or more (capped at 10), TCP idle timeout 4-100 minutes.
  */
-import { type ServiceProblem, type ServiceSpecView, createAnnotationReader } from '@sluice/core';
+import { createAnnotationReader, type ServiceProblem, type ServiceSpecView } from '@sluice/core';
 
 export const AZURE_ANNOTATION_PREFIX = 'sluice.dev/azure-';
 export const PUBLIC_IP_NAME_ANNOTATION = 'sluice.dev/azure-public-ip-name';

@@ -13,7 +13,7 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Logger } from '@sluice/core';
 import { classifyAzureError, httpStatus } from './errors.ts';
 import type { ResourceScope } from './names.ts';
-import { DEFAULT_ENDPOINT, type ResolvedAzureProviderOptions, isLoopback } from './options.ts';
+import { DEFAULT_ENDPOINT, isLoopback, type ResolvedAzureProviderOptions } from './options.ts';
 
 type Pipeline = NetworkManagementClient['pipeline'];
 type PipelinePolicy = Parameters<Pipeline['addPolicy']>[0];

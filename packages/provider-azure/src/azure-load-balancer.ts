@@ -12,6 +12,7 @@ import type { LoadBalancer as AzureLb, LoadBalancerHealthPerRule } from '@azure/
 import {
   type Backend,
   type BackendStatus,
+  errorMessage,
   type LoadBalancer,
   type LoadBalancerLookup,
   type LoadBalancerStatus,
@@ -20,23 +21,22 @@ import {
   type ServiceProblem,
   type ServiceSpecView,
   TerminalError,
-  errorMessage,
 } from '@sluice/core';
+import { DEFAULT_PROBE_INTERVAL, parseAzureAnnotations } from './annotations.ts';
 import { AzureApi } from './azure-api.ts';
 import { azureErrorCode, httpStatus, isNotFound } from './errors.ts';
 import { toBackendStatuses } from './health-map.ts';
 import { frontendPublicIpId, privateFrontendIp } from './lb-spec.ts';
 import { deleteStack } from './load-balancer-delete.ts';
 import { ensureStack, statusOf } from './load-balancer-sync.ts';
-import { type AzureContext, RulePortCache, parseResourceId, readLoadBalancer, requireOwned } from './lookup.ts';
-import { DEFAULT_PROBE_INTERVAL, parseAzureAnnotations } from './annotations.ts';
-import { type SharedPlacement, deleteShared, ensureShared, moveError, sharedPlacement } from './shared-sync.ts';
-import { hasShareTag } from './shared-lb-spec.ts';
+import { type AzureContext, parseResourceId, RulePortCache, readLoadBalancer, requireOwned } from './lookup.ts';
 import { isSluiceAddress, loadBalancerName } from './names.ts';
 import { type AzureProviderOptions, type ResolvedAzureProviderOptions, resolveOptions } from './options.ts';
+import { adminStateOf, backendPortsOf, DRAINING_ADMIN_STATE, wantedAddresses } from './pool-spec.ts';
 import { syncPool } from './pool-sync.ts';
-import { DRAINING_ADMIN_STATE, adminStateOf, backendPortsOf, wantedAddresses } from './pool-spec.ts';
 import { readPublicIp } from './public-ip.ts';
+import { hasShareTag } from './shared-lb-spec.ts';
+import { deleteShared, ensureShared, moveError, type SharedPlacement, sharedPlacement } from './shared-sync.ts';
 import { checkService, validateService } from './validation.ts';
 
 /** The most addresses one update may carry; Azure allows 1000 IP addresses per IP-based pool. */

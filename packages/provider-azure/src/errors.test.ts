@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RestError } from '@azure/arm-network';
-import { RetryableError, isRetryableError, isTerminalError } from '@sluice/core';
+import { isRetryableError, isTerminalError, RetryableError } from '@sluice/core';
 import { classifyAzureError, httpStatus, isNotFound, retryAfterMs } from './errors.ts';
 
 /** What the SDK throws when ARM answers with a CloudError. */

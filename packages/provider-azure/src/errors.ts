@@ -11,7 +11,7 @@
  *   the role the identity needs, and a missing resource group or subscription.
  * An abort is not an error of Azure: the caller's signal reason is rethrown as is.
  */
-import { RetryableError, SluiceError, TerminalError, errorMessage } from '@sluice/core';
+import { errorMessage, RetryableError, SluiceError, TerminalError } from '@sluice/core';
 
 interface RestErrorShape {
   name?: string;

@@ -12,7 +12,7 @@
  */
 import type { LoadBalancerBackendAddress, LoadBalancerHealthPerRule } from '@azure/arm-network';
 import type { BackendStatus } from '@sluice/core';
-import { DRAINING_ADMIN_STATE, adminStateOf } from './pool-spec.ts';
+import { adminStateOf, DRAINING_ADMIN_STATE } from './pool-spec.ts';
 
 const APPROACHING_HEALTHY = 'Down_Probe_ApproachingHealthyThreshold';
 

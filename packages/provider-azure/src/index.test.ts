@@ -10,7 +10,7 @@ const ENV = { AZURE_SUBSCRIPTION_ID: 'sub-1', AZURE_RESOURCE_GROUP: 'rg-1', AZUR
 test('the provider: name, capabilities, annotation and tag constants', () => {
   const provider = new azure.AzureLoadBalancer({ clusterName: 'c1' }, ENV);
   assert.equal(provider.providerName, 'azure');
-  assert.deepEqual(provider.capabilities, { weights: false, drainInPlace: true, drainMode: 'native', maxBatch: 1000, protocols: ['TCP', 'UDP'], tracksPodUid: false });
+  assert.deepEqual(provider.capabilities, { weights: false, drainInPlace: true, drainMode: 'native', maxBatch: 1000, protocols: ['TCP', 'UDP'], tracksPodUid: false, honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] }, ipMode: 'VIP', healthCheckIntervalMs: 5_000 });
   assert.equal(azure.PUBLIC_IP_NAME_ANNOTATION, 'sluice.dev/azure-public-ip-name');
   assert.equal(azure.INTERNAL_ANNOTATION, 'sluice.dev/azure-internal');
   assert.equal(azure.INTERNAL_SUBNET_ID_ANNOTATION, 'sluice.dev/azure-internal-subnet-id');

@@ -6,11 +6,9 @@
 import { AzureLoadBalancer } from './azure-load-balancer.ts';
 import type { AzureProviderOptions } from './options.ts';
 
-export { AzureLoadBalancer, MAX_BATCH } from './azure-load-balancer.ts';
-export { DEFAULT_ENDPOINT, DEFAULT_MAX_RETRIES, ENV, FLAG, type AzureProviderOptions, type ResolvedAzureProviderOptions } from './options.ts';
 export {
-  AZURE_ANNOTATIONS,
   AZURE_ANNOTATION_PREFIX,
+  AZURE_ANNOTATIONS,
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_PROBE_INTERVAL,
   DEFAULT_PROBE_THRESHOLD,
@@ -22,9 +20,11 @@ export {
   PROBE_THRESHOLD_ANNOTATION,
   PUBLIC_IP_NAME_ANNOTATION,
 } from './annotations.ts';
-export { MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_NAME, TAG_SERVICE_NAMESPACE, TAG_SERVICE_UID, TAG_SHARED, TAG_SHARED_SERVICE_PREFIX } from './tags.ts';
-export { BACKEND_ADDRESS_PREFIX, FRONTEND_NAME, MAX_LOAD_BALANCER_NAME_LENGTH, backendAddressName, isSluiceAddress, loadBalancerName, ownedPublicIpName, sharedServiceId } from './names.ts';
+export { AzureLoadBalancer, MAX_BATCH } from './azure-load-balancer.ts';
+export { BACKEND_ADDRESS_PREFIX, backendAddressName, FRONTEND_NAME, isSluiceAddress, loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH, ownedPublicIpName, sharedServiceId } from './names.ts';
+export { type AzureProviderOptions, DEFAULT_ENDPOINT, DEFAULT_MAX_RETRIES, ENV, FLAG, type ResolvedAzureProviderOptions } from './options.ts';
 export { DRAINING_ADMIN_STATE, SERVING_ADMIN_STATE } from './pool-spec.ts';
+export { MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_NAME, TAG_SERVICE_NAMESPACE, TAG_SERVICE_UID, TAG_SHARED, TAG_SHARED_SERVICE_PREFIX } from './tags.ts';
 
 /**
  * Creates the azure provider. Options not given fall back to AZURE_SUBSCRIPTION_ID,

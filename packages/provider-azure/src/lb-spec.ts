@@ -8,10 +8,10 @@
  * separately (pool PUTs with If-Match), and a load balancer PUT carries each existing
  * pool's addresses as they are, so it never changes them.
  */
-import type { BackendAddressPool, FrontendIPConfiguration, LoadBalancer as AzureLb, LoadBalancingRule, Probe } from '@azure/arm-network';
+import type { LoadBalancer as AzureLb, BackendAddressPool, FrontendIPConfiguration, LoadBalancingRule, Probe } from '@azure/arm-network';
 import type { ServicePortView } from '@sluice/core';
 import type { AzureServiceSettings } from './annotations.ts';
-import { FRONTEND_NAME, childId } from './names.ts';
+import { childId, FRONTEND_NAME } from './names.ts';
 import { writableAddress } from './pool-spec.ts';
 import { hasTags } from './tags.ts';
 

@@ -19,11 +19,11 @@ import type { LoadBalancer as AzureLb, PublicIPAddress } from '@azure/arm-networ
 import { type Backend, type LoadBalancerStatus, RetryableError, type ServiceSpecView } from '@sluice/core';
 import type { AzureServiceSettings } from './annotations.ts';
 import { httpStatus } from './errors.ts';
-import { type FrontendTarget, type PortSpec, desiredLoadBalancer, frontendPublicIpId, loadBalancerMatches, portSpecs, privateFrontendIp } from './lb-spec.ts';
+import { desiredLoadBalancer, type FrontendTarget, frontendPublicIpId, loadBalancerMatches, type PortSpec, portSpecs, privateFrontendIp } from './lb-spec.ts';
 import { type AzureContext, readLoadBalancer, requireOwned } from './lookup.ts';
 import { loadBalancerId, loadBalancerName, ownedPublicIpName, publicIpId, sameId } from './names.ts';
-import { MAX_CONFLICT_RETRIES, syncPool } from './pool-sync.ts';
 import { backendPortsOf, sameAddresses, wantedAddresses } from './pool-spec.ts';
+import { MAX_CONFLICT_RETRIES, syncPool } from './pool-sync.ts';
 import { deleteOwnedPublicIp, ensureOwnedPublicIp, namedPublicIp } from './public-ip.ts';
 import { serviceTags } from './tags.ts';
 

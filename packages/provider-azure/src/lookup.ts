@@ -8,7 +8,7 @@ import { type Logger, type ServiceSpecView, TerminalError } from '@sluice/core';
 import type { AzureApi } from './azure-api.ts';
 import { isNotFound } from './errors.ts';
 import { loadBalancerName } from './names.ts';
-import { TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_UID, MANAGED_BY, describeOwner, isOwnedBy } from './tags.ts';
+import { describeOwner, isOwnedBy, MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_UID } from './tags.ts';
 
 /**
  * Per load balancer name, the backend port of each Service port's rule as last read or

@@ -11,7 +11,7 @@
  * - not in the backend list: not in the pool.
  */
 import type { LoadBalancerBackendAddress } from '@azure/arm-network';
-import { type Backend, TerminalError, type ServiceSpecView } from '@sluice/core';
+import { type Backend, type ServiceSpecView, TerminalError } from '@sluice/core';
 import { backendAddressName, sameId } from './names.ts';
 
 export const SERVING_ADMIN_STATE = 'None';

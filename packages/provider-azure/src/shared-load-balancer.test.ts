@@ -7,7 +7,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { isTerminalError } from '@sluice/core';
 import { AzureLoadBalancer } from './azure-load-balancer.ts';
 import { sharedServiceId } from './names.ts';
-import { CLUSTER, type Harness, WRITE, backend, service, signal, startHarness } from './test-support/harness.ts';
+import { backend, CLUSTER, type Harness, service, signal, startHarness, WRITE } from './test-support/harness.ts';
 
 const SHARED = 'lb-shared';
 const ann = { 'sluice.dev/azure-load-balancer-name': SHARED };

@@ -21,15 +21,15 @@ import type { LoadBalancer as AzureLb, PublicIPAddress } from '@azure/arm-networ
 import { type LoadBalancerStatus, RetryableError, type ServiceSpecView, TerminalError } from '@sluice/core';
 import { LOAD_BALANCER_NAME_ANNOTATION } from './annotations.ts';
 import { httpStatus, isNotFound } from './errors.ts';
-import { type FrontendTarget, type PortSpec, desiredLoadBalancer, frontendPublicIpId, portSpecs, privateFrontendIp } from './lb-spec.ts';
+import { desiredLoadBalancer, type FrontendTarget, frontendPublicIpId, type PortSpec, portSpecs, privateFrontendIp } from './lb-spec.ts';
 import { type EnsureInput, statusOf, syncPools } from './load-balancer-sync.ts';
 import { type AzureContext, readLoadBalancer } from './lookup.ts';
-import { MAX_NAME_LENGTH, loadBalancerId, loadBalancerName, ownedPublicIpName, publicIpId, sameId, sharedServiceId } from './names.ts';
-import { MAX_CONFLICT_RETRIES } from './pool-sync.ts';
+import { loadBalancerId, loadBalancerName, MAX_NAME_LENGTH, ownedPublicIpName, publicIpId, sameId, sharedServiceId } from './names.ts';
 import { backendPortsOf } from './pool-spec.ts';
+import { MAX_CONFLICT_RETRIES } from './pool-sync.ts';
 import { deleteOwnedPublicIp, ensureOwnedPublicIp, namedPublicIp } from './public-ip.ts';
-import { type SharedShare, hasShareChildren, hasShareTag, isAbandonedSluiceShared, shareMatches, tooManyTags, withShare, withoutShare } from './shared-lb-spec.ts';
-import { MAX_TAGS, isOwnedBy, sharedLoadBalancerTags, sharedServiceTag } from './tags.ts';
+import { hasShareChildren, hasShareTag, isAbandonedSluiceShared, type SharedShare, shareMatches, tooManyTags, withoutShare, withShare } from './shared-lb-spec.ts';
+import { isOwnedBy, MAX_TAGS, sharedLoadBalancerTags, sharedServiceTag } from './tags.ts';
 
 /** Where a Service's parts live in its shared load balancer. */
 export interface SharedPlacement extends SharedShare {

@@ -7,7 +7,7 @@
  * Limits are Compute Engine's: health check interval and timeout 1-300 s with the timeout
  * not above the interval, thresholds 1-10, connection draining 0-3600 s.
  */
-import { type ServiceProblem, type ServiceSpecView, createAnnotationReader } from '@sluice/core';
+import { createAnnotationReader, type ServiceProblem, type ServiceSpecView } from '@sluice/core';
 
 export const GCP_ANNOTATION_PREFIX = 'sluice.dev/gcp-';
 export const INTERNAL_ANNOTATION = 'sluice.dev/gcp-internal';

@@ -9,7 +9,7 @@
  *   hint at IAM for 401/403.
  * An abort is not an error of Google's: the caller's signal reason is rethrown as is.
  */
-import { RetryableError, SluiceError, TerminalError, errorMessage } from '@sluice/core';
+import { errorMessage, RetryableError, SluiceError, TerminalError } from '@sluice/core';
 
 /** Where google-gax keeps the undecoded body of an HTTP error (Compute's `errors[].reason` lives there). */
 const RAW_PAYLOAD = Symbol.for('google-gax.rawHttpResponsePayload');

@@ -11,12 +11,12 @@
 import {
   ForwardingRulesClient,
   NetworkEndpointGroupsClient,
+  type protos,
   RegionBackendServicesClient,
   RegionHealthChecksClient,
   RegionOperationsClient,
   RegionTargetTcpProxiesClient,
   ZoneOperationsClient,
-  type protos,
 } from '@google-cloud/compute';
 import { type Logger, RetryableError } from '@sluice/core';
 import { classifyGcpError, operationError } from './errors.ts';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { isRetryableError, isTerminalError } from '@sluice/core';
 import { ResourceNames } from './names.ts';
 import { ownerDescription } from './ownership.ts';
-import { PROJECT, REGION, type Harness, backend, service, startHarness } from './test-support/harness.ts';
+import { backend, type Harness, PROJECT, REGION, service, startHarness } from './test-support/harness.ts';
 
 const signal = () => new AbortController().signal;
 const names = (uid = 'uid-1') => new ResourceNames('c1', { uid }, REGION);

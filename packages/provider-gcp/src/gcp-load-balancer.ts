@@ -25,11 +25,10 @@ import { DEFAULT_HEALTHCHECK_INTERVAL, parseGcpAnnotations } from './annotations
 import { GcpApi } from './gcp-api.ts';
 import { toBackendStatuses } from './health-map.ts';
 import { ResourceNames, serviceHash } from './names.ts';
-import { MAX_ENDPOINTS_PER_CALL, listEndpoints, syncNeg, wantedByZone } from './neg-sync.ts';
+import { listEndpoints, MAX_ENDPOINTS_PER_CALL, syncNeg, wantedByZone } from './neg-sync.ts';
 import { type GcpProviderOptions, type ResolvedGcpProviderOptions, resolveOptions } from './options.ts';
 import { describeOwner, isOwned, ownerLabels } from './ownership.ts';
 import {
-  type StackContext,
   deleteRegional,
   deleteZonal,
   ensureBackendService,
@@ -42,6 +41,7 @@ import {
   readBackendService,
   readHealthCheck,
   requireOwned,
+  type StackContext,
   statusOf,
 } from './stack.ts';
 import { checkService, validateService } from './validation.ts';

@@ -7,16 +7,6 @@
 import { GcpLoadBalancer } from './gcp-load-balancer.ts';
 import type { GcpProviderOptions } from './options.ts';
 
-export { GcpLoadBalancer, MAX_BATCH } from './gcp-load-balancer.ts';
-export {
-  DEFAULT_API_ENDPOINT,
-  DEFAULT_OPERATION_TIMEOUT_MS,
-  ENV,
-  FLAG,
-  type GcpProviderOptions,
-  type ResolvedGcpProviderOptions,
-} from './options.ts';
-export type { GcpClients } from './gcp-api.ts';
 export {
   DEFAULT_DRAINING_TIMEOUT,
   DEFAULT_HEALTHCHECK_INTERVAL,
@@ -25,8 +15,8 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_UNHEALTHY_THRESHOLD,
   DRAINING_TIMEOUT_ANNOTATION,
-  GCP_ANNOTATIONS,
   GCP_ANNOTATION_PREFIX,
+  GCP_ANNOTATIONS,
   HEALTHCHECK_INTERVAL_ANNOTATION,
   HEALTHCHECK_TIMEOUT_ANNOTATION,
   HEALTHY_THRESHOLD_ANNOTATION,
@@ -34,8 +24,18 @@ export {
   MAX_CONNECTIONS_ANNOTATION,
   UNHEALTHY_THRESHOLD_ANNOTATION,
 } from './annotations.ts';
-export { LABEL_MANAGED_BY, LABEL_SERVICE_HASH, MANAGED_BY, ownerDescription, parseOwner } from './ownership.ts';
+export type { GcpClients } from './gcp-api.ts';
+export { GcpLoadBalancer, MAX_BATCH } from './gcp-load-balancer.ts';
 export { NAME_PREFIX, ResourceNames, serviceHash, zoneSuffix } from './names.ts';
+export {
+  DEFAULT_API_ENDPOINT,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  ENV,
+  FLAG,
+  type GcpProviderOptions,
+  type ResolvedGcpProviderOptions,
+} from './options.ts';
+export { LABEL_MANAGED_BY, LABEL_SERVICE_HASH, MANAGED_BY, ownerDescription, parseOwner } from './ownership.ts';
 
 /**
  * Creates the gcp provider. Options not given fall back to GOOGLE_CLOUD_PROJECT, GCP_REGION,

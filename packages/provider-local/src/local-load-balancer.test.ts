@@ -34,6 +34,9 @@ describe('LocalLoadBalancer lifecycle', () => {
       maxBatch: Number.POSITIVE_INFINITY,
       protocols: ['TCP'],
       tracksPodUid: true,
+      honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
+      ipMode: 'Proxy',
+      healthCheckIntervalMs: 1_000,
     });
     assert.equal(lb.getLoadBalancerName(cluster, service()), 'sluice-default-web');
   });

@@ -75,7 +75,7 @@ function synced(s: ServiceLike = service(), extra: { deleting?: boolean; type?: 
       ...(extra.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
     },
     spec: { ...s.spec, ...(extra.type ? { type: extra.type } : {}) },
-    ...(extra.ingress === false ? {} : { status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } }),
+    ...(extra.ingress === false ? {} : { status: { loadBalancer: { ingress: [{ ip: '192.0.2.10', ipMode: 'VIP' }] } } }),
   };
 }
 
@@ -181,7 +181,7 @@ const scenarios: Scenario[] = [
 ];
 
 function options(s: Scenario): PlanOptions {
-  return { clusterName: 'test', gateConditionType: GATE, ...s.options };
+  return { clusterName: 'test', gateConditionType: GATE, handleUnclassed: true, ...s.options };
 }
 
 async function setUp(s: Scenario): Promise<RecordingProvider> {
@@ -241,6 +241,7 @@ describe('a fresh reconcile does exactly what the plan printed', () => {
         clusterName: 'test',
         gateConditionType: GATE,
         observer: { planned: (p) => (executed = p) },
+        handleUnclassed: true,
         ...(s.options?.loadBalancerClass ? { loadBalancerClass: s.options.loadBalancerClass } : {}),
         ...(s.options?.drain !== undefined ? { drain: s.options.drain } : {}),
       });

@@ -34,7 +34,7 @@ function capture() {
 }
 
 function config(path: string, extra: string[] = []) {
-  const parsed = parseFlags(['plan', '--provider', 'local', '--kubeconfig', path, ...extra]);
+  const parsed = parseFlags(['plan', '--provider', 'local', '--kubeconfig', path, '--handle-unclassed', ...extra]);
   assert.equal(parsed.kind, 'plan');
   return parsed.kind === 'plan' ? parsed : assert.fail();
 }

@@ -32,7 +32,7 @@ before(async () => {
     keepAliveTimeoutMs: 600_000,
     handle: (body) => {
       if ((body as { boom?: boolean }).boom) throw new Error('boom');
-      return mutate(body, { servicesIn: (ns) => services.filter((s) => s.metadata?.namespace === ns) }, { gateConditionType: GATE }).review;
+      return mutate(body, { servicesIn: (ns) => services.filter((s) => s.metadata?.namespace === ns) }, { gateConditionType: GATE, handleUnclassed: true }).review;
     },
   });
   port = await server.start();

@@ -167,7 +167,7 @@ const cases: {
 
 for (const c of cases) {
   test(`mutate: ${c.name}`, () => {
-    const { review: out, decision } = mutate(review(c.request), lookupOf(c.services), { gateConditionType: GATE, loadBalancerClass: c.loadBalancerClass });
+    const { review: out, decision } = mutate(review(c.request), lookupOf(c.services), { gateConditionType: GATE, handleUnclassed: true, ...(c.loadBalancerClass ? { loadBalancerClass: c.loadBalancerClass } : {}) });
     assert.equal(out.apiVersion, 'admission.k8s.io/v1');
     assert.equal(out.kind, 'AdmissionReview');
     assert.equal(out.response.uid, 'uid-1');
@@ -203,7 +203,7 @@ test('mutate: selects exactly the pods the shared selector matcher selects', () 
     [{ app: 'web' }, undefined],
   ];
   for (const [selector, labels] of pairs) {
-    const { decision } = mutate(review({ object: podObject(labels) }), lookupOf([svc('web', { selector })]), { gateConditionType: GATE });
+    const { decision } = mutate(review({ object: podObject(labels) }), lookupOf([svc('web', { selector })]), { gateConditionType: GATE, handleUnclassed: true });
     const expected = selectorMatches(selector, labels) ? 'injected' : 'not-selected';
     assert.equal(decision.kind, expected, `selector ${JSON.stringify(selector)}, labels ${JSON.stringify(labels)}`);
   }
@@ -219,7 +219,7 @@ test('mutate: the namespace of a pod without one comes from the request', () => 
       return lookupOf(services).servicesIn(ns);
     },
   };
-  const result = mutate(review({ namespace: 'b', object: podObject({ app: 'web' }) }), lookup, { gateConditionType: GATE });
+  const result = mutate(review({ namespace: 'b', object: podObject({ app: 'web' }) }), lookup, { gateConditionType: GATE, handleUnclassed: true });
   assert.deepEqual(seen, ['b']);
   assert.equal(result.pod, 'b/web-abc-*');
   assert.deepEqual(result.decision, { kind: 'injected', services: ['web'] });
@@ -227,7 +227,7 @@ test('mutate: the namespace of a pod without one comes from the request', () => 
 
 test('mutate: all selecting Services are named, and one gate is added for them all', () => {
   const services = [svc('web-b', {}), svc('web-a', { selector: { app: 'web', tier: 'x' } }), svc('db', { selector: { app: 'db' } })];
-  const result = mutate(review({ object: podObject({ app: 'web', tier: 'x' }) }), lookupOf(services), { gateConditionType: GATE });
+  const result = mutate(review({ object: podObject({ app: 'web', tier: 'x' }) }), lookupOf(services), { gateConditionType: GATE, handleUnclassed: true });
   assert.deepEqual(result.decision, { kind: 'injected', services: ['web-a', 'web-b'] });
   assert.deepEqual(decodePatch(result.review.response.patch), [{ op: 'add', path: '/spec/readinessGates', value: [{ conditionType: GATE }] }]);
 });
@@ -238,7 +238,7 @@ test('mutate: a lookup that cannot answer admits the pod with a warning', () => 
       throw new Error('the Service cache is not synced yet');
     },
   };
-  const result = mutate(review({ object: podObject({ app: 'web' }) }), lookup, { gateConditionType: GATE });
+  const result = mutate(review({ object: podObject({ app: 'web' }) }), lookup, { gateConditionType: GATE, handleUnclassed: true });
   assert.equal(result.review.response.allowed, true);
   assert.equal(result.review.response.patch, undefined);
   assert.deepEqual(result.review.response.warnings, ['sluice: readiness gate not injected: the Service cache is not synced yet']);
@@ -247,6 +247,6 @@ test('mutate: a lookup that cannot answer admits the pod with a warning', () => 
 test('mutate: a body that is no AdmissionReview v1 request throws AdmissionReviewError', () => {
   const lookup = lookupOf([]);
   for (const body of [null, [], 'x', { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1beta1', request: { uid: 'u' } }, { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1' }, { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1', request: { uid: '' } }]) {
-    assert.throws(() => mutate(body, lookup, { gateConditionType: GATE }), AdmissionReviewError, JSON.stringify(body));
+    assert.throws(() => mutate(body, lookup, { gateConditionType: GATE, handleUnclassed: true }), AdmissionReviewError, JSON.stringify(body));
   }
 });

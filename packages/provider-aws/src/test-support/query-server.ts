@@ -4,7 +4,7 @@
  * at it with `endpoint`, so requests cross real sockets through the SDK's real
  * serialisers, signers, retry strategy and parsers.
  */
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface QueryCall {

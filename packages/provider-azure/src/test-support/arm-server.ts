@@ -4,7 +4,7 @@
  * `endpoint`, so requests cross real TLS sockets through the SDK's real pipeline (bearer
  * policy, retry policy, LRO poller, serialisers).
  */
-import { type IncomingMessage, type ServerResponse, createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ArmReply, ArmRequest } from './fake-arm.ts';

@@ -8,7 +8,7 @@
  * referenced 400 resourceInUseByAnotherResource. Every request is recorded; `failNext`
  * injects an error answer.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedCall {
