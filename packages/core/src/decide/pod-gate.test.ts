@@ -18,7 +18,8 @@ test('a gated pod no Sluice Service selects: condition False NoLoadBalancer and 
 test('already told: no second patch or event; a passed gate stays True; terminating or ungated pods are left alone', () => {
   const told = pod({ name: 'a', ip: '10.0.0.1' });
   const first = decidePodGate({ ...base, pod: told, servedBy: [] });
-  const conditions = (first.patch?.body as { status: { conditions: object[] } }).status.conditions;
+  assert.ok(first.patch);
+  const conditions = (first.patch.body as { status: { conditions: object[] } }).status.conditions;
   const after = { ...told, status: { ...told.status, conditions: [...(told.status?.conditions ?? []), ...(conditions as never[])] } };
   assert.deepEqual(decidePodGate({ ...base, pod: after, servedBy: [] }), { events: [] });
   assert.deepEqual(decidePodGate({ ...base, pod: pod({ name: 'b', ip: '10.0.0.2', gate: 'True' }), servedBy: [] }), { events: [] });
