@@ -60,7 +60,7 @@ describe('parseFlags', () => {
       gate: true,
       drain: true,
       resyncSeconds: 300,
-      healthPollMs: 1000,
+      healthPollMs: undefined,
       workers: 4,
       providerOptions: { local: { address: '127.0.0.1', intervalMs: 1000 }, aws: {}, azure: {}, gcp: {} },
     });

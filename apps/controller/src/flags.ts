@@ -77,7 +77,8 @@ export interface RunConfig {
   /** @default 300 */
   readonly resyncSeconds: number;
   /** @default 1000 */
-  readonly healthPollMs: number;
+  /** @default the provider's health-check interval */
+  readonly healthPollMs: number | undefined;
   /** @default 4 */
   readonly workers: number;
   /**

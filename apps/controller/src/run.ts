@@ -160,7 +160,7 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
         drain: config.drain,
         workers: config.workers,
         resyncMs: config.resyncSeconds * 1000,
-        healthPollMs: config.healthPollMs,
+        ...(config.healthPollMs !== undefined ? { healthPollMs: config.healthPollMs } : {}),
         shutdownTimeoutMs: config.shutdownTimeoutMs,
         observer: metrics.observer,
         onReady: () => log.info('sluice running', { provider: config.provider, server, gate: config.gate, drain: config.drain }),

@@ -44,7 +44,7 @@ export interface ControllerOptions {
   readonly workers?: number;
   /** Full resync period; each Service is spread with up to 20% jitter. @default 300_000 */
   readonly resyncMs?: number;
-  /** Gate health polling while a gate waits. @default 1000 */
+  /** How often LB health is read while a gate waits. @default the provider's health-check interval */
   readonly healthPollMs?: number;
   /** Restart a silent watch after this long. @default 120_000 */
   readonly watchStallMs?: number;

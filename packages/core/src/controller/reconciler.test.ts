@@ -84,7 +84,7 @@ describe('Reconciler', () => {
   test('first sync: finalizer, LB created with the ready pods, status written, gates False until healthy, then True', async () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2', state: 'starting' })]);
     const r1 = await reconciler.reconcile(key, signal);
-    assert.deepEqual(r1, { kind: 'requeue', afterMs: 1000 }, "the LB's own health-check interval (1 s) beats the 250 ms poll floor");
+    assert.deepEqual(r1, { kind: 'requeue', afterMs: 250 }, 'the configured poll');
     assert.deepEqual(caches.services.get('web', 'default')?.metadata?.finalizers, [FINALIZER]);
     assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
     assert.equal(caches.services.get('web', 'default')?.status?.loadBalancer?.ingress?.[0]?.ip, '192.0.2.10');
@@ -543,6 +543,7 @@ describe('Reconciler', () => {
   });
 
   test('a health read is shared by every reconcile within one poll; our writes keep it current; a poll that finds nothing new stretches', async () => {
+    reconciler = makeReconciler({ healthPollMs: undefined }); // the poll follows the provider's 1 s health-check interval
     setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
     const reads = () => provider.calls.filter((c) => c.method === 'getBackendHealth').length;
     await reconciler.reconcile(key, signal);

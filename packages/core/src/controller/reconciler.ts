@@ -47,7 +47,7 @@ export interface ReconcilerOptions {
   readonly gate?: boolean;
   /** Drain terminating pods at once. false: keep them at full weight until they exit (no protection). @default true */
   readonly drain?: boolean;
-  /** How often to look at LB health while a gate waits. @default 1000 */
+  /** How often to look at LB health while a gate waits. @default the provider's healthCheckIntervalMs */
   readonly healthPollMs?: number;
   /**
    * How long an LB this process ensured and found is trusted to exist before getLoadBalancer

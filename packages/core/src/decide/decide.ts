@@ -50,16 +50,16 @@ export const GATE_REASON_INVALID_WEIGHT = 'InvalidWeight';
 export const GATE_REASON_REJECTED = 'LBRegistrationFailed';
 export const GATE_REASON_ADDRESS_CONFLICT = 'AddressConflict';
 
-const DEFAULTS = { healthPollMs: 1000, reensureMs: 300_000, rejectedRetryMs: 30_000 };
+const DEFAULTS = { reensureMs: 300_000, rejectedRetryMs: 30_000 };
 
 /**
  * How long one health read stands for the LB, and so how often a waiting gate looks again: the
- * LB's own health-check interval (health cannot change faster than the LB checks), never below
- * the configured poll, stretched by half for each read in a row that changed nothing, up to
- * twice the base.
+ * configured poll when one is given, else the LB's own health-check interval (health cannot
+ * change faster than the LB checks it), stretched by half for each read in a row that changed
+ * nothing, up to twice the base.
  */
 export function healthPollMs(options: Pick<DecideInput['options'], 'healthPollMs'>, healthCheckIntervalMs: number, unchangedReads = 0): number {
-  const base = Math.max(options.healthPollMs ?? DEFAULTS.healthPollMs, healthCheckIntervalMs);
+  const base = options.healthPollMs ?? healthCheckIntervalMs;
   return Math.round(base * Math.min(2, 1.5 ** Math.max(0, unchangedReads)));
 }
 

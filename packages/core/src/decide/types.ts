@@ -60,7 +60,7 @@ export interface DecideOptions {
   readonly gate?: boolean;
   /** false: terminating pods keep their weight until they exit (no protection). @default true */
   readonly drain?: boolean;
-  /** The shortest interval between health reads while a gate waits; the LB's own health-check interval wins when longer. @default 1000 */
+  /** How often health is read while a gate waits. @default the provider's `healthCheckIntervalMs` */
   readonly healthPollMs?: number;
   /** How often an unchanged LB is ensured again to repair drift made by hand. @default 300_000 */
   readonly reensureMs?: number;
