@@ -19,8 +19,11 @@ describe('createMetrics', () => {
     m.observer.dequeued?.(5);
     m.observer.gatePassed?.(pod, 250);
     m.observer.drainApplied?.(pod, 3);
-    m.onProviderCall('updateLoadBalancer', 'ok', 8);
-    m.onProviderCall('updateLoadBalancer', 'fenced', 0);
+    m.onProviderCall('updateLoadBalancer', 'ok', 8, 'default/web');
+    m.onProviderCall('updateLoadBalancer', 'fenced', 0, 'default/web');
+    m.onProviderCall('getBackendHealth', 'ok', 3, 'default/web');
+    m.onProviderCall('getBackendHealth', 'retryable', 3, 'default/web');
+    m.onProviderCall('getLoadBalancer', 'ok', 3, 'default/api');
     m.onBackends('default/web', { initial: 1, healthy: 2, unhealthy: 0, draining: 1, unused: 0 });
     m.onBackends('default/api', { initial: 0, healthy: 3, unhealthy: 0, draining: 0, unused: 0 });
     m.setLeader(true);
@@ -34,6 +37,9 @@ describe('createMetrics', () => {
     assert.equal(sample(body, 'sluice_provider_calls_total', 'outcome="fenced"'), 1);
     assert.equal(sample(body, 'sluice_provider_call_duration_seconds_count', 'operation="updateLoadBalancer"'), 1, 'fenced calls have no latency sample');
     assert.equal(sample(body, 'sluice_backends', 'state="healthy"'), 5, 'summed over Services');
+    assert.equal(sample(body, 'sluice_service_provider_calls_total', 'namespace="default",service="web",kind="read"'), 2, 'per Service, reads');
+    assert.equal(sample(body, 'sluice_service_provider_calls_total', 'namespace="default",service="web",kind="write"'), 1, 'a fenced write never reached the cloud');
+    assert.equal(sample(body, 'sluice_service_provider_calls_total', 'namespace="default",service="api",kind="read"'), 1);
     assert.equal(sample(body, 'sluice_backends', 'state="draining"'), 1);
     assert.equal(sample(body, 'sluice_readiness_gate_wait_seconds_count'), 1);
     assert.equal(sample(body, 'sluice_readiness_gate_wait_seconds_bucket', 'le="0.25"'), 1);

@@ -3,7 +3,7 @@
  * reconciles, the work queue, provider calls, backends by health, the readiness-gate wait
  * and the drain latency, and leadership.
  */
-import type { BackendHealthState, CallOutcome, ControllerObserver, ProviderOperation, ReconcileObserver } from '@sluice/core';
+import { type BackendHealthState, type CallOutcome, type ControllerObserver, type ProviderOperation, type ReconcileObserver, WRITE_OPERATIONS } from '@sluice/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const RECONCILE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -16,7 +16,7 @@ export interface ControllerMetrics {
   /** Hooks for the Controller and Reconciler. */
   readonly observer: ReconcileObserver & ControllerObserver;
   /** For instrumentProvider. */
-  onProviderCall(operation: ProviderOperation, outcome: CallOutcome, durationMs: number): void;
+  onProviderCall(operation: ProviderOperation, outcome: CallOutcome, durationMs: number, service?: string): void;
   onBackends(service: string, counts: Readonly<Record<BackendHealthState, number>> | undefined): void;
   setLeader(leading: boolean): void;
   /** Text exposition for GET /metrics. */
@@ -47,6 +47,12 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
   });
   const queueWait = new Histogram({ name: 'sluice_workqueue_wait_seconds', help: 'Time a Service key waited in the work queue before a worker took it.', buckets: RECONCILE_BUCKETS, registers: [registry] });
   const calls = new Counter({ name: 'sluice_provider_calls_total', help: 'Load-balancer provider calls by operation and outcome (ok, retryable, terminal, fenced).', labelNames: ['operation', 'outcome'], registers: [registry] });
+  const serviceCalls = new Counter({
+    name: 'sluice_service_provider_calls_total',
+    help: "Load-balancer provider calls per Service, reads (getLoadBalancer, getBackendHealth) and writes apart: one Service's share of the cloud's API budget.",
+    labelNames: ['namespace', 'service', 'kind'],
+    registers: [registry],
+  });
   const callSeconds = new Histogram({ name: 'sluice_provider_call_duration_seconds', help: 'Load-balancer provider call latency by operation.', labelNames: ['operation'], buckets: CALL_BUCKETS, registers: [registry] });
   const perService = new Map<string, Readonly<Record<BackendHealthState, number>>>();
   new Gauge({
@@ -78,8 +84,12 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
         reconcileSeconds.observe({ result }, Math.max(0, durationMs) / 1000);
       },
     },
-    onProviderCall(operation, outcome, durationMs) {
+    onProviderCall(operation, outcome, durationMs, service) {
       calls.inc({ operation, outcome });
+      if (service !== undefined && outcome !== 'fenced') {
+        const [namespace = '', name = ''] = service.split('/');
+        serviceCalls.inc({ namespace, service: name, kind: WRITE_OPERATIONS.has(operation) ? 'write' : 'read' });
+      }
       if (outcome !== 'fenced') callSeconds.observe({ operation }, Math.max(0, durationMs) / 1000);
     },
     onBackends(service, counts) {

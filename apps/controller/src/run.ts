@@ -108,7 +108,7 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
 
     provider = await loadProvider(config, log);
     const measured = instrumentProvider(provider, {
-      onCall: (op, outcome, ms) => metrics.onProviderCall(op, outcome, ms),
+      onCall: (op, outcome, ms, service) => metrics.onProviderCall(op, outcome, ms, service),
       onBackends: (svc, counts) => metrics.onBackends(svc, counts),
       canWrite: () => leading,
     });

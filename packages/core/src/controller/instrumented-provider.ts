@@ -15,8 +15,8 @@ export type CallOutcome = 'ok' | 'retryable' | 'terminal' | 'fenced';
 export const WRITE_OPERATIONS: ReadonlySet<ProviderOperation> = new Set(['ensureLoadBalancer', 'updateLoadBalancer', 'ensureLoadBalancerDeleted']);
 
 export interface ProviderInstrumentation {
-  /** After every call, with its duration. */
-  onCall?(operation: ProviderOperation, outcome: CallOutcome, durationMs: number): void;
+  /** After every call, with its duration and the Service it was for (`namespace/name`). */
+  onCall?(operation: ProviderOperation, outcome: CallOutcome, durationMs: number, service: string): void;
   /** After every health read: the Service ("ns/name") and its backends by health state; undefined after deletion. */
   onBackends?(service: string, counts: Readonly<Record<BackendHealthState, number>> | undefined): void;
   /** Writes are allowed only while this returns true. @default always */
@@ -38,19 +38,20 @@ function countStates(statuses: readonly BackendStatus[]): Record<BackendHealthSt
 
 export function instrumentProvider(provider: LoadBalancer, instrumentation: ProviderInstrumentation): LoadBalancer {
   const clock = instrumentation.clock ?? systemClock;
-  const timed = async <T>(operation: ProviderOperation, call: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(operation: ProviderOperation, view: { readonly namespace: string; readonly name: string }, call: () => Promise<T>): Promise<T> => {
+    const service = `${view.namespace}/${view.name}`;
     if (WRITE_OPERATIONS.has(operation) && instrumentation.canWrite && !instrumentation.canWrite()) {
-      instrumentation.onCall?.(operation, 'fenced', 0);
+      instrumentation.onCall?.(operation, 'fenced', 0, service);
       throw new NotLeaderError(`${operation} refused: this replica does not hold the leader lease`);
     }
     const started = clock.now();
     try {
       const result = await call();
-      instrumentation.onCall?.(operation, 'ok', clock.now() - started);
+      instrumentation.onCall?.(operation, 'ok', clock.now() - started, service);
       return result;
     } catch (error) {
       const outcome: CallOutcome = isTerminalError(error) ? 'terminal' : isRetryableError(error) ? 'retryable' : 'retryable';
-      instrumentation.onCall?.(operation, outcome, clock.now() - started);
+      instrumentation.onCall?.(operation, outcome, clock.now() - started, service);
       throw error;
     }
   };
@@ -58,15 +59,15 @@ export function instrumentProvider(provider: LoadBalancer, instrumentation: Prov
     providerName: provider.providerName,
     capabilities: provider.capabilities,
     getLoadBalancerName: (cluster, service) => provider.getLoadBalancerName(cluster, service),
-    getLoadBalancer: (cluster, service, signal) => timed('getLoadBalancer', () => provider.getLoadBalancer(cluster, service, signal)),
-    ensureLoadBalancer: (cluster, service, backends, signal) => timed('ensureLoadBalancer', () => provider.ensureLoadBalancer(cluster, service, backends, signal)),
-    updateLoadBalancer: (cluster, service, backends, signal) => timed('updateLoadBalancer', () => provider.updateLoadBalancer(cluster, service, backends, signal)),
+    getLoadBalancer: (cluster, service, signal) => timed('getLoadBalancer', service, () => provider.getLoadBalancer(cluster, service, signal)),
+    ensureLoadBalancer: (cluster, service, backends, signal) => timed('ensureLoadBalancer', service, () => provider.ensureLoadBalancer(cluster, service, backends, signal)),
+    updateLoadBalancer: (cluster, service, backends, signal) => timed('updateLoadBalancer', service, () => provider.updateLoadBalancer(cluster, service, backends, signal)),
     ensureLoadBalancerDeleted: async (cluster, service, signal) => {
-      await timed('ensureLoadBalancerDeleted', () => provider.ensureLoadBalancerDeleted(cluster, service, signal));
+      await timed('ensureLoadBalancerDeleted', service, () => provider.ensureLoadBalancerDeleted(cluster, service, signal));
       instrumentation.onBackends?.(`${service.namespace}/${service.name}`, undefined);
     },
     getBackendHealth: async (cluster, service, signal) => {
-      const statuses = await timed('getBackendHealth', () => provider.getBackendHealth(cluster, service, signal));
+      const statuses = await timed('getBackendHealth', service, () => provider.getBackendHealth(cluster, service, signal));
       instrumentation.onBackends?.(`${service.namespace}/${service.name}`, countStates(statuses));
       return statuses;
     },
