@@ -12,7 +12,11 @@ type Bench = () => Promise<unknown>;
 
 // Each entry is imported only when run, so one benchmark's tools are not needed by another.
 const BENCHES: Record<string, Bench> = {
-  planner: async () => (await import('./planner.bench.ts')).runPlannerBench(),
+  planner: async () => {
+    const m = await import('./planner.bench.ts');
+    m.runPlannerBench();
+    m.runDecideBench();
+  },
   'rollout-loss': async () => (await import('./rollout-loss/index.ts')).runRolloutLossBench(),
   reaction: async () => (await import('./reaction/index.ts')).runReactionBench(),
   scale: async () => (await import('./scale/index.ts')).runScaleBench(),

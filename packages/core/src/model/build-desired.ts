@@ -206,10 +206,14 @@ export function buildDesired(
   }
   conflicts.sort((a, b) => (a.key + a.loserUid < b.key + b.loserUid ? -1 : 1));
 
+  const wonBy = new Map<string, string[]>();
+  for (const w of winners.values()) wonBy.set(w.uid, [...(wonBy.get(w.uid) ?? []), w.backend.key]);
+  const lostBy = new Map<string, AddressConflict[]>();
+  for (const c of conflicts) lostBy.set(c.loserUid, [...(lostBy.get(c.loserUid) ?? []), c]);
   const desiredPods: DesiredPod[] = [...candidates.entries()]
     .map(([uid, pod]) => {
-      const keys = [...winners.values()].filter((w) => w.uid === uid).map((w) => w.backend.key).sort();
-      const lost = conflicts.filter((c) => c.loserUid === uid);
+      const keys = (wonBy.get(uid) ?? []).sort();
+      const lost = lostBy.get(uid) ?? [];
       const problem = podProblems.get(uid);
       return {
         uid,
