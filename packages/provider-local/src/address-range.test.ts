@@ -60,6 +60,18 @@ describe('parseRange', () => {
   }
 });
 
+test('hostBits: clear reads a range with address bits past the prefix as Kubernetes does', () => {
+  for (const [text, expected] of [
+    ['10.1.2.3/8', '10.0.0.0/8'],
+    ['fd00::1/64', 'fd00::/64'],
+    ['10.0.0.0/8', '10.0.0.0/8'],
+  ] as const) {
+    const parsed = parseRange(text, { hostBits: 'clear' });
+    assert.equal('range' in parsed ? parsed.range.text : parsed.problem, expected);
+  }
+  assert.deepEqual(parseRange('10.0.0.0/33', { hostBits: 'clear' }), { problem: 'the prefix length "33" is not a whole number from 0 to 32' });
+});
+
 describe('rangeContains', () => {
   const cases: [string, string, boolean][] = [
     ['10.244.0.0/16', '10.244.0.0', true],

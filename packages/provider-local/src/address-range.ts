@@ -1,6 +1,7 @@
 /**
- * IP addresses and CIDR ranges as numbers, for the `backendCidrs` option: which backend
- * addresses the embedded load balancer may proxy to. Pure.
+ * IP addresses and CIDR ranges as numbers, for the `backendCidrs` option (which backend
+ * addresses the embedded load balancer may proxy to) and a Service's source ranges (which
+ * clients it accepts). Pure.
  *
  * An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is treated as the IPv4 address it
  * carries: a socket connect to it reaches that IPv4 host, so an IPv4 range must decide it
@@ -40,8 +41,18 @@ export function parseAddress(text: string): Address | undefined {
   return { family: 6, value };
 }
 
+export interface ParseRangeOptions {
+  /**
+   * What address bits set past the prefix mean: a mistake to report (`reject`, for options
+   * Sluice defines), or nothing (`clear`: `10.1.2.3/8` is `10.0.0.0/8`, as Kubernetes and
+   * Go's `net.ParseCIDR` read `spec.loadBalancerSourceRanges`).
+   * @default 'reject'
+   */
+  readonly hostBits?: 'reject' | 'clear';
+}
+
 /** A range, or why `text` is not one (a clause without a final period). */
-export function parseRange(text: string): { readonly range: AddressRange } | { readonly problem: string } {
+export function parseRange(text: string, options: ParseRangeOptions = {}): { readonly range: AddressRange } | { readonly problem: string } {
   const slash = text.indexOf('/');
   if (slash < 0) return { problem: 'it has no /prefix length' };
   const addressText = text.slice(0, slash);
@@ -54,7 +65,7 @@ export function parseRange(text: string): { readonly range: AddressRange } | { r
   const value = family === 4 ? ipv4Value(addressText) : ipv6Value(addressText);
   const base = value & mask(family as AddressFamily, prefix);
   const canonical = `${formatAddress({ family: family as AddressFamily, value: base })}/${prefix}`;
-  if (base !== value) return { problem: `it has address bits set past /${prefix} (did you mean ${canonical}?)` };
+  if (base !== value && options.hostBits !== 'clear') return { problem: `it has address bits set past /${prefix} (did you mean ${canonical}?)` };
   return { range: { text: canonical, family: family as AddressFamily, base, prefix } };
 }
 

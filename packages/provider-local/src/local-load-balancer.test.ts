@@ -34,7 +34,7 @@ describe('LocalLoadBalancer lifecycle', () => {
       maxBatch: Number.POSITIVE_INFINITY,
       protocols: ['TCP'],
       tracksPodUid: true,
-      honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
+      honours: { sourceRanges: true, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
       ipMode: 'Proxy',
       healthCheckIntervalMs: 1_000,
     });

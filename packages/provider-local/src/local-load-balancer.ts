@@ -6,8 +6,9 @@
  * balancer) gets one listener per Service port, bound to exactly that port number (0: an
  * ephemeral port); each listener balances over the backends registered for that port.
  * The status lists a port only once its listener holds that port, so a client sent to the
- * advertised address always reaches this Service. Calls for one Service run one at a
- * time, in call order, so a slow ensure cannot interleave with the update that follows it.
+ * advertised address always reaches this Service. A client outside the Service's source
+ * ranges is reset at accept. Calls for one Service run one at a time, in call order, so a
+ * slow ensure cannot interleave with the update that follows it.
  */
 import {
   type Backend,
@@ -28,6 +29,7 @@ import { listenError } from './listen-error.ts';
 import { loadBalancerName } from './load-balancer-name.ts';
 import { type LocalProviderOptions, type ResolvedLocalProviderOptions, resolveOptions } from './options.ts';
 import { type ListenAddress, PortListener } from './port-listener.ts';
+import { ADMIT_ALL, type SourceFilter, sourceFilter } from './source-ranges.ts';
 import { rejectBackendAddresses, validateBackends, validateService, validateServicePorts } from './validation.ts';
 
 /** A Service port and the listener bound to its number. */
@@ -42,6 +44,8 @@ interface ServiceLoadBalancer {
   readonly uid: string;
   /** By Service port name, in the Service's port order; only listeners bound to their port. */
   readonly ports: Map<string, PortEntry>;
+  /** The clients every listener serves, as of the last ensure that succeeded. */
+  sourceFilter: SourceFilter;
 }
 
 export class LocalLoadBalancer implements LoadBalancer {
@@ -64,7 +68,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       maxBatch: Number.POSITIVE_INFINITY,
       protocols: ['TCP'],
       tracksPodUid: true,
-      honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
+      honours: { sourceRanges: true, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
       // The embedded LB ends the client's connection and opens its own to the pod.
       ipMode: 'Proxy',
       healthCheckIntervalMs: this.#options.intervalMs,
@@ -94,9 +98,9 @@ export class LocalLoadBalancer implements LoadBalancer {
    * Converges the listeners to the Service's ports, then the backends as
    * {@link updateLoadBalancer} does. All or nothing:
    *
-   * 1. Input the provider cannot carry (a non-TCP or duplicate port, a malformed backend)
-   *    rejects with a TerminalError, and a backend address it will not proxy to with a
-   *    BackendRejectedError, before anything is touched.
+   * 1. Input the provider cannot carry (a non-TCP or duplicate port, a malformed backend,
+   *    a source range that is not a CIDR) rejects with a TerminalError, and a backend
+   *    address it will not proxy to with a BackendRejectedError, before anything is touched.
    * 2. Listeners that already hold a wanted port number are kept: same name first, then a
    *    listener of a port being dropped or renamed hands its number over (re-binding it
    *    would collide with itself while it is still open).
@@ -106,6 +110,11 @@ export class LocalLoadBalancer implements LoadBalancer {
    *    balancer behind.
    * 4. Only then is the new set of listeners committed, the listeners of dropped ports
    *    closed (with their connections) and the backends assigned.
+   *
+   * Source ranges: listeners opened in this call serve the new ranges from their first
+   * connection; kept listeners switch at the commit, so the next connection is judged by
+   * them. Open connections are not cut (as a cloud security group leaves established
+   * flows); a failed call leaves the previous ranges in force.
    */
   async ensureLoadBalancer(
     _clusterName: string,
@@ -117,6 +126,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#assertOpen();
     validateServicePorts(service);
     validateBackends(backends);
+    const filter = sourceFilter(service);
     rejectBackendAddresses(service, backends, this.#options.backendRanges);
     const key = serviceKey(service);
     return this.#serialize(key, async () => {
@@ -127,6 +137,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         name: service.name,
         uid: service.uid,
         ports: new Map(),
+        sourceFilter: ADMIT_ALL,
       };
       const kept = keptListeners(lb, service.ports);
       const opened: PortListener[] = [];
@@ -134,7 +145,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         for (const [index, port] of service.ports.entries()) {
           if (kept.has(port.name)) continue;
           signal.throwIfAborted();
-          const listener = await this.#openListener(lb, port, index);
+          const listener = await this.#openListener(lb, port, index, filter);
           opened.push(listener);
           kept.set(port.name, { port, listener });
         }
@@ -160,6 +171,15 @@ export class LocalLoadBalancer implements LoadBalancer {
       }
       lb.ports.clear();
       for (const [name, entry] of next) lb.ports.set(name, entry);
+      for (const { listener } of next.values()) listener.sourceFilter = filter;
+      if (lb.sourceFilter.text !== filter.text) {
+        this.#options.log.info('load balancer source ranges changed', {
+          service: `${lb.namespace}/${lb.name}`,
+          from: lb.sourceFilter.text,
+          to: filter.text,
+        });
+      }
+      lb.sourceFilter = filter;
       this.#services.set(key, lb);
       for (const [name, { listener }] of dropped) {
         await listener.close();
@@ -259,7 +279,7 @@ export class LocalLoadBalancer implements LoadBalancer {
   }
 
   /** Opens a listener on exactly `port.port`; rejects with a classified error, having opened nothing. */
-  async #openListener(lb: ServiceLoadBalancer, port: ServicePortView, index: number): Promise<PortListener> {
+  async #openListener(lb: ServiceLoadBalancer, port: ServicePortView, index: number, filter: SourceFilter): Promise<PortListener> {
     const { log, timers } = this.#options;
     let listener: PortListener | undefined;
     // Read at each transition: the listener may since serve a renamed Service port.
@@ -297,6 +317,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         timers,
         log,
         label: listenerLabel(),
+        sourceFilter: filter,
       });
     } catch (error) {
       throw listenError({ service: `${lb.namespace}/${lb.name}`, portName: port.name, port: port.port, index, address: host }, error);

@@ -7,12 +7,17 @@
  * Service, not whatever else holds the port. Port 0 alone means an ephemeral port chosen by
  * the kernel (for tests and embedding; a Kubernetes Service port is never 0). The listener
  * keeps its port for its whole life; the owner decides when to replace it.
+ *
+ * Source ranges: a client outside the Service's ranges is reset at accept, before any byte
+ * is read from it and before any backend connection is opened. The filter is read at each
+ * accept, so a change applies to the next connection; connections already open are left.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@sluice/core';
 import type { BackendPool } from './backend-pool.ts';
 import type { Timers } from './options.ts';
 import { proxyConnection } from './proxy.ts';
+import type { SourceFilter } from './source-ranges.ts';
 
 export interface PortListenerOptions {
   readonly host: string;
@@ -25,6 +30,8 @@ export interface PortListenerOptions {
   readonly log: Logger;
   /** Names the listener in log lines, e.g. `default/web:http`. */
   readonly label: string;
+  /** The clients served from the first connection on; {@link PortListener.sourceFilter} changes it. */
+  readonly sourceFilter: SourceFilter;
 }
 
 export interface ListenAddress {
@@ -39,6 +46,8 @@ export class PortListener {
    * to a renamed Service port with the same number; lines written afterwards use the new one.
    */
   label: string;
+  /** The clients this listener serves; the owner replaces it when the Service's source ranges change. */
+  sourceFilter: SourceFilter;
   readonly #server: Server;
   /** Every open client and backend socket of this listener. */
   readonly #sockets: Set<Socket>;
@@ -50,6 +59,7 @@ export class PortListener {
     this.#sockets = sockets;
     this.pool = options.pool;
     this.label = options.label;
+    this.sourceFilter = options.sourceFilter;
   }
 
   /**
@@ -64,7 +74,22 @@ export class PortListener {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     };
+    let refused = 0;
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
+      const filter = self?.sourceFilter ?? options.sourceFilter;
+      const from = client.remoteAddress;
+      if (!filter.admits(from)) {
+        refused++;
+        client.on('error', () => {});
+        client.resetAndDestroy();
+        options.log.debug('refused a client outside the source ranges', {
+          listener: self?.label ?? options.label,
+          client: from ?? 'unknown',
+          sourceRanges: filter.text,
+          refused,
+        });
+        return;
+      }
       track(client);
       proxyConnection(client, {
         pick: (tried) => options.pool.pick(tried),

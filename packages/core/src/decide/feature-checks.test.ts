@@ -74,7 +74,7 @@ test('featureChecks: weights above 1 on a provider without weights: one warning 
 });
 
 test('isCidr', () => {
-  for (const good of ['0.0.0.0/0', '10.0.0.0/8', '203.0.113.7/32', '::/0', '2001:db8::/32', 'fd00::1/128']) assert.ok(isCidr(good), good);
+  for (const good of ['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/008', '010.000.0.0/8', '203.0.113.7/32', '::/0', '2001:db8::/32', 'fd00::1/128']) assert.ok(isCidr(good), good);
   for (const bad of ['10.0.0.0', '10.0.0.0/33', '256.0.0.0/8', '2001:db8::/129', 'fe80::1%eth0/64', 'x/8', '', '10.0.0.0/8/1']) assert.ok(!isCidr(bad), bad);
 });
 

@@ -14,7 +14,8 @@ export interface FeatureFindings {
   readonly warnings: ServiceProblem[];
 }
 
-const CIDR4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+// Kubernetes parses CIDRs leniently (netutils.ParseCIDRSloppy): leading zeros in octets and prefix are read as decimal.
+const CIDR4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,3})$/;
 
 /** Whether `s` is an IPv4 or IPv6 CIDR as Kubernetes validates loadBalancerSourceRanges. */
 export function isCidr(s: string): boolean {
