@@ -77,6 +77,7 @@ function startController(format: 'json' | 'text') {
     [
       '--conditions=@sluice/source',
       CONTROLLER_MAIN,
+      '--handle-unclassed',
       '--provider',
       'local',
       '--kubeconfig',

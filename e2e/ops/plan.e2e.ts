@@ -94,7 +94,7 @@ let wired: boolean | undefined;
 
 /** Runs `sluice plan` (the binary; in-process runPlan while main.ts does not dispatch `plan` yet). */
 async function sluicePlan(kubeconfig: string, output: 'text' | 'json'): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = ['plan', '--provider', 'aws', '--kubeconfig', kubeconfig, '--cluster-name', CLUSTER, '--output', output];
+  const args = ['plan', '--provider', 'aws', '--kubeconfig', kubeconfig, '--cluster-name', CLUSTER, '--handle-unclassed', '--output', output];
   if (wired !== false) {
     const r = spawnSync(process.execPath, ['--conditions=@sluice/source', CONTROLLER_MAIN, ...args], {
       encoding: 'utf8',

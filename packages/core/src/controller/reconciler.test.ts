@@ -238,6 +238,18 @@ describe('Reconciler', () => {
     assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
   });
 
+  test('an unclassed Service whose LB Sluice made keeps it when unclassed Services stop being handled: one Warning, no delete', async () => {
+    setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    await converge();
+    const upgraded = makeReconciler({ handleUnclassed: false });
+    setPods([pod({ name: 'a', ip: '10.0.0.1', gate: 'True' }), pod({ name: 'b', ip: '10.0.0.2' })]);
+    await upgraded.reconcile(key, signal);
+    await upgraded.reconcile(key, signal);
+    assert.ok(!provider.writes.some((w) => w.method === 'ensureLoadBalancerDeleted'), 'never deleted by a configuration change');
+    assert.deepEqual(held(), ['a@10.0.0.1:8080=1', 'b@10.0.0.2:8080=1'], 'still served, new pods registered');
+    assert.deepEqual(cluster.events.filter((e) => e.reason === 'UnclassedService').map((e) => e.object), ['Service/web']);
+  });
+
   test('a pod without the gate is registered but never patched', async () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1', gated: false })]);
     assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'done' });

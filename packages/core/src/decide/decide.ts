@@ -42,10 +42,12 @@ import {
 } from '../readiness/gate.ts';
 import { appliedSpecDigest, recordedSpecDigest } from './applied-spec.ts';
 import { featureChecks } from './feature-checks.ts';
-import { isHandled, sameIngress, serviceProblems, withIpMode } from './service-checks.ts';
+import { DEFAULT_LOAD_BALANCER_CLASS, FINALIZER, isAdoptedUnclassed, isHandled, sameIngress, serviceProblems, withIpMode } from './service-checks.ts';
+
+export { FINALIZER };
+
 import type { DecideInput, GatePatch, LoadBalancerOperation, PlannedEvent, PlanObjectRef, ServicePlan } from './types.ts';
 
-export const FINALIZER = 'sluice.dev/load-balancer-cleanup';
 export const GATE_REASON_INVALID_WEIGHT = 'InvalidWeight';
 export const GATE_REASON_REJECTED = 'LBRegistrationFailed';
 export const GATE_REASON_ADDRESS_CONFLICT = 'AddressConflict';
@@ -159,6 +161,19 @@ export function decide(input: DecideInput): ServicePlan {
   for (const w of features.warnings) {
     const reportKey = `feature|${view.uid}|${w.field}|${w.message}`;
     if (!input.memory.reported?.has(reportKey)) events.push({ object: svcRef, type: 'Warning', reason: 'NotHonoured', message: w.message, when: 'start', reportKey });
+  }
+  if (isAdoptedUnclassed(service, options.handleUnclassed ?? false)) {
+    const reportKey = `adopted|${view.uid}`;
+    if (!input.memory.reported?.has(reportKey)) {
+      events.push({
+        object: svcRef,
+        type: 'Warning',
+        reason: 'UnclassedService',
+        message: `Service ${key} has no loadBalancerClass; Sluice keeps serving it because it made its load balancer while unclassed Services were handled, but it takes no new unclassed Service. Move it to loadBalancerClass ${options.loadBalancerClass ?? DEFAULT_LOAD_BALANCER_CLASS} (a new Service: the class cannot change), or run Sluice with --handle-unclassed.`,
+        when: 'start',
+        reportKey,
+      });
+    }
   }
   const held = holdBackends(input, desired, health);
   const actions = plan(held.backends, health, provider.capabilities);

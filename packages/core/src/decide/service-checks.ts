@@ -12,6 +12,9 @@ import type { ServiceSpecView } from '../model/service.ts';
 import { unsupportedProtocolProblems } from '../model/service-view.ts';
 import type { LoadBalancer, LoadBalancerIngress, ServiceProblem } from '../provider.ts';
 
+/** On every Service whose LB Sluice made: a deleted Service always deletes its LB first. */
+export const FINALIZER = 'sluice.dev/load-balancer-cleanup';
+
 /** Sluice's own `spec.loadBalancerClass`, the one it handles by default. */
 export const DEFAULT_LOAD_BALANCER_CLASS = 'sluice.dev/load-balancer';
 
@@ -20,12 +23,23 @@ export const DEFAULT_LOAD_BALANCER_CLASS = 'sluice.dev/load-balancer';
  * belong to the cloud's own service controller (k8s.io/cloud-provider handles class == nil),
  * so Sluice takes them only when told to: two controllers would otherwise both make an LB and
  * both write the Service's status.
+ *
+ * An unclassed Service that already carries Sluice's finalizer stays Sluice's even without
+ * `handleUnclassed`: its LB was made when unclassed Services were handled (an earlier version,
+ * or the flag), and a change of Sluice's own configuration must never delete a serving LB.
+ * decide() tells the user once (see {@link isAdoptedUnclassed}).
  */
 export function isHandled(service: ServiceLike, loadBalancerClass: string | undefined, handleUnclassed = false): boolean {
   if (service.spec?.type !== 'LoadBalancer') return false;
   const cls = service.spec.loadBalancerClass;
-  if (cls === undefined || cls === null || cls === '') return handleUnclassed;
+  if (cls === undefined || cls === null || cls === '') return handleUnclassed || (service.metadata?.finalizers ?? []).includes(FINALIZER);
   return cls === (loadBalancerClass ?? DEFAULT_LOAD_BALANCER_CLASS);
+}
+
+/** An unclassed Service handled only because Sluice made its LB before (see {@link isHandled}). */
+export function isAdoptedUnclassed(service: ServiceLike, handleUnclassed: boolean): boolean {
+  const cls = service.spec?.loadBalancerClass;
+  return !handleUnclassed && (cls === undefined || cls === null || cls === '') && (service.metadata?.finalizers ?? []).includes(FINALIZER);
 }
 
 /** `sluice.dev/<provider>-*` keys of a provider other than the one running. */
