@@ -24,7 +24,6 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { consoleLogger, type HarnessLogger, silentLogger, sleep, waitFor } from '../../../e2e/src/harness/index.ts';
-import { printTable, type Table } from '../table.ts';
 import {
   type BenchCluster,
   CONTROLLER_MANAGER_ARGS,
@@ -40,6 +39,7 @@ import {
 import { forkController, waitUntilQuiet } from '../scale/controller-host.ts';
 import { type ChildConfig, type ChildMeasurement, nowMs } from '../scale/controller-protocol.ts';
 import { type ClusterMachine, describeClusterMachine, machineLine } from '../scale/machine.ts';
+import { printTable, type Table } from '../table.ts';
 import { startLocalBackends } from './local-backends.ts';
 import { type ReactionSamples, Timeline } from './timeline.ts';
 

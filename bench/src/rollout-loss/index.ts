@@ -14,8 +14,9 @@
  * Sluice's promise is that its row loses nothing: the bench throws (and `npm run bench` exits
  * non-zero) when it does. Timings are reported, never asserted.
  */
-import { consoleLogger } from '../../../e2e/src/harness/logger.ts';
+
 import { freeLoopbackPorts } from '../../../e2e/src/harness/free-port.ts';
+import { consoleLogger } from '../../../e2e/src/harness/logger.ts';
 import { percentile, startControllerProcess } from '../../../e2e/src/scenario/controller-process.ts';
 import { type Environment, startEnvironment } from '../../../e2e/src/scenario/environment.ts';
 import { runRolloutScenario } from '../../../e2e/src/scenario/rollout.ts';
@@ -25,9 +26,9 @@ import { describeRolloutMachine, loadAverage, type RolloutMachine } from './mach
 import { BEHAVIOURS, type Behaviour, COMMON_FLAGS, MODES, type Mode } from './modes.ts';
 import { buildTables, type RolloutRow, type TableSettings } from './tables.ts';
 
+export type { Table } from '../table.ts';
 export type { RolloutMachine } from './machine.ts';
 export type { RolloutRow } from './tables.ts';
-export type { Table } from '../table.ts';
 
 export interface RolloutLossBenchOptions {
   /** Replicas of the Deployment. @default 10 */

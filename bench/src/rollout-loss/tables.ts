@@ -1,6 +1,7 @@
 /** The rollout-loss tables: loss and rollout time per mode and behaviour, failures by cause, the controller's view. */
-import type { Behaviour, Mode } from './modes.ts';
+
 import type { Table } from '../table.ts';
+import type { Behaviour, Mode } from './modes.ts';
 
 /** One mode with one SIGTERM behaviour: `rollouts` rolling updates under load. */
 export interface RolloutRow {

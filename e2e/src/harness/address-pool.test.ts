@@ -43,3 +43,33 @@ test('take() refuses addresses outside the range, reserved ones and non-addresse
   assert.throws(() => pool.take('10.9.1'), /pod IP "10\.9\.1" is not an IPv4 address/);
   assert.equal(pool.holders('10.10.0.5'), 0, 'a refused address holds nothing');
 });
+
+test('an IPv6 pool hands out <prefix>::1:1 upwards in canonical form, and takes chosen addresses however written', () => {
+  const pool = new AddressPool('fd12:3456:789a::/64', { reserved: ['fd12:3456:789a::1:2'] });
+  assert.equal(pool.family, 'IPv6');
+  assert.equal(pool.next(), 'fd12:3456:789a::1:1');
+  assert.equal(pool.next(), 'fd12:3456:789a::1:3', 'skips the reserved ::1:2');
+  assert.deepEqual(pool.take('FD12:3456:789A:0:0:0:1:3'), { address: 'fd12:3456:789a::1:3', first: false }, 'the same address in another spelling');
+  assert.equal(pool.holders('fd12:3456:789a::1:3'), 2);
+  assert.equal(pool.give('fd12:3456:789a:0::1:3'), false);
+  assert.equal(pool.give('fd12:3456:789a::1:3'), true);
+  const small = new AddressPool('fd12::/126', { firstOffset: 1 });
+  assert.deepEqual([small.next(), small.next()], ['fd12::1', 'fd12::2']);
+  assert.throws(() => small.next(), /pod range fd12::\/126 has no free address left/);
+});
+
+test('a pool refuses addresses of the other family, naming its own', () => {
+  const v6 = new AddressPool('fd12::/64');
+  assert.throws(() => v6.take('10.9.1.1'), /pod IP "10\.9\.1\.1" is not an IPv6 address/);
+  assert.throws(() => v6.take('fd13::1'), /pod IP fd13::1 is outside the pod range fd12::\/64/);
+  assert.throws(() => v6.take('fd12::'), /reserved/, 'the first address of the range');
+  const v4 = new AddressPool('10.9.0.0/16');
+  assert.throws(() => v4.take('fd12::1'), /pod IP "fd12::1" is not an IPv4 address/);
+  assert.equal(v4.holders('fd12::1'), 0);
+  assert.equal(v4.give('fd12::1'), false);
+});
+
+test('a range too small for its first offset is refused, naming the offset', () => {
+  assert.throws(() => new AddressPool('fd12::/112'), /firstOffset 65537 lies outside pod range fd12::\/112/);
+  assert.deepEqual(new AddressPool('fd12::/112', { firstOffset: 16 }).next(), 'fd12::10');
+});

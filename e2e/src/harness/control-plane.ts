@@ -57,8 +57,12 @@ export interface ControlPlaneOptions {
    */
   controllers?: readonly string[];
   /**
-   * The virtual Service IP range. Never routed anywhere.
-   * @default '10.96.0.0/16'
+   * The virtual Service IP ranges, comma-separated, primary first: one range makes a
+   * single-stack cluster, an IPv4 and an IPv6 range a dual-stack one (Services may then ask for
+   * `ipFamilies` [IPv6], [IPv4, IPv6]... with `ipFamilyPolicy`; a Service without them stays
+   * single-stack in the primary family). Never routed anywhere. Given to kube-apiserver and
+   * kube-controller-manager alike.
+   * @default DEFAULT_SERVICE_CLUSTER_IP_RANGE (dual-stack, IPv4 primary)
    */
   serviceClusterIpRange?: string;
   /**
@@ -82,6 +86,12 @@ export interface ControlPlaneOptions {
    */
   log?: HarnessLogger;
 }
+
+/**
+ * IPv4 first, so a Service that names no family is IPv4 as before; the IPv6 range is a /112
+ * (65536 addresses, like the IPv4 /16), well within the API server's limit for a Service range.
+ */
+export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/16,fd00:10:96::/112';
 
 /** The controllers the e2e tests rely on; everything else stays off to save CPU. */
 export const DEFAULT_CONTROLLERS: readonly string[] = [
@@ -113,6 +123,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const timeoutMs = options.startTimeoutMs ?? 90_000;
   const keep = options.keepTempDir ?? Boolean(env['SLUICE_E2E_KEEP']);
   const binaries = await resolveControlPlaneBinaries(env);
+  const serviceRanges = options.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE;
   const stale = await removeStaleTempDirs(tmpdir(), 'sluice-cp-');
   if (stale.length > 0) log.info(`removed control-plane dirs of dead runs: ${stale.join(', ')}`);
   // The pid in the name lets a later run recognise this dir as stale if this process is killed.
@@ -175,7 +186,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${credentials.serviceAccountPublicKeyFile}`,
           `--service-account-signing-key-file=${credentials.serviceAccountPrivateKeyFile}`,
-          `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.96.0.0/16'}`,
+          `--service-cluster-ip-range=${serviceRanges}`,
           '--allow-privileged=true',
           // The loopback advertise address is not a valid Endpoints address; nothing in the tests
           // talks to the `kubernetes` Service, so do not maintain its endpoints at all.
@@ -205,6 +216,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--controllers=${(options.controllers ?? DEFAULT_CONTROLLERS).join(',')}`,
         '--leader-elect=false',
         '--use-service-account-credentials=false',
+        // Only the node IPAM controller reads it (not run here); given so the two programs
+        // agree on the cluster's families should it ever be turned on.
+        `--service-cluster-ip-range=${serviceRanges}`,
         `--service-account-private-key-file=${credentials.serviceAccountPrivateKeyFile}`,
         `--root-ca-file=${join(certDir, 'apiserver.crt')}`,
         // No health endpoint is needed; not serving avoids a port and delegated-auth lookups.

@@ -10,7 +10,8 @@ import { apiStatus } from './api-errors.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type KubeletSimulator, startKubeletSimulator } from './kubelet-sim.ts';
 import { consoleLogger } from './logger.ts';
-import { POD_IP_ANNOTATION } from './pod-annotations.ts';
+import { familyOf } from './ip-family.ts';
+import { POD_IP_ANNOTATION, POD_IP_FAMILIES_ANNOTATION } from './pod-annotations.ts';
 import { createPodNetwork, type PodNetwork } from './pod-network.ts';
 import { waitFor } from './wait.ts';
 
@@ -240,4 +241,57 @@ test('two pods may be given the same IP; the API server takes both, and the one 
   assert.equal(await httpGet(shared, 8081), 'same-ip-new\n', 'the pod still holding the address keeps serving');
   await core.deleteNamespacedPod({ name: 'same-ip-new', namespace: ns, gracePeriodSeconds: 0 });
   await waitFor('the last hold of the shared address to be released', () => network!.holders(shared) === 0, { timeoutMs: 10_000 });
+});
+
+test('the cluster is dual-stack: IPv6-only and dual-stack Services get one EndpointSlice per family from the pods\' podIPs', { timeout: 60_000 }, async () => {
+  const discovery = controlPlane!.kubeConfig.makeApiClient(DiscoveryV1Api);
+  const labels = { app: 'families' };
+  const pod = (name: string, families: string): V1Pod => ({
+    metadata: { name, labels, annotations: { [POD_IP_FAMILIES_ANNOTATION]: families, 'sim.sluice.dev/sigterm': 'close' } },
+    spec: { nodeName: simulator!.nodeName, terminationGracePeriodSeconds: 2, containers: [{ name: 'app', image: 'sim/app', ports: [{ name: 'http', containerPort: 8080 }] }] },
+  });
+  await core.createNamespacedPod({ namespace: ns, body: pod('dual', 'IPv4,IPv6') });
+  await core.createNamespacedPod({ namespace: ns, body: pod('six', 'IPv6') });
+  const service = (name: string, ipFamilyPolicy: string, ipFamilies: string[]) =>
+    core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name }, spec: { selector: labels, ipFamilyPolicy, ipFamilies, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+    });
+  const v6 = await service('families-v6', 'SingleStack', ['IPv6']);
+  const dual = await service('families-dual', 'RequireDualStack', ['IPv4', 'IPv6']);
+  assert.deepEqual(v6.spec?.clusterIPs?.map(familyOf), ['IPv6'], `IPv6-only Service cluster IPs ${v6.spec?.clusterIPs}`);
+  assert.deepEqual(dual.spec?.clusterIPs?.map(familyOf), ['IPv4', 'IPv6'], `dual-stack Service cluster IPs ${dual.spec?.clusterIPs}`);
+  const plain = await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'families-plain' }, spec: { selector: labels, ports: [{ port: 80 }] } } });
+  assert.deepEqual([plain.spec?.ipFamilyPolicy, plain.spec?.ipFamilies], ['SingleStack', ['IPv4']], 'a Service naming no family stays IPv4');
+
+  const [dualPod, sixPod] = await waitFor('both pods Ready with their addresses', async () => {
+    const list = await Promise.all(['dual', 'six'].map((name) => core.readNamespacedPod({ name, namespace: ns })));
+    return list.every((p) => condition(p, 'Ready') === 'True' && p.status?.podIP) ? list : undefined;
+  });
+  const ips = (p: V1Pod) => (p.status?.podIPs ?? []).map((a) => a.ip);
+  assert.deepEqual(ips(dualPod!).map(familyOf), ['IPv4', 'IPv6'], 'podIPs lists one address per family, primary first');
+  assert.equal(dualPod!.status?.podIP, ips(dualPod!)[0]);
+  assert.deepEqual(ips(sixPod!).map(familyOf), ['IPv6']);
+  assert.equal(sixPod!.status?.podIP, ips(sixPod!)[0], 'an IPv6-only pod has an IPv6 podIP');
+  for (const address of [...ips(dualPod!), ...ips(sixPod!)]) {
+    const name = ips(dualPod!).includes(address) ? 'dual' : 'six';
+    assert.equal(await httpGet(address, 8080), `${name}\n`, `the pod answers on ${address}`);
+  }
+
+  const slicesOf = (svc: string) =>
+    waitFor(`the EndpointSlices of ${svc}`, async () => {
+      const list = await discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: `kubernetes.io/service-name=${svc}` });
+      const byType = new Map(list.items.map((s) => [s.addressType, (s.endpoints ?? []).filter((e) => e.conditions?.ready).map((e) => e.addresses[0]).sort()]));
+      return [...byType.values()].reduce((n, a) => n + a.length, 0) === (svc === 'families-v6' ? 2 : 3) ? byType : undefined;
+    });
+  const v6Slices = await slicesOf('families-v6');
+  assert.deepEqual([...v6Slices.keys()], ['IPv6']);
+  assert.deepEqual(v6Slices.get('IPv6'), [ips(dualPod!)[1], ips(sixPod!)[0]].sort());
+  const dualSlices = await slicesOf('families-dual');
+  assert.deepEqual([...dualSlices.keys()].sort(), ['IPv4', 'IPv6'], 'one slice per family');
+  assert.deepEqual(dualSlices.get('IPv4'), [ips(dualPod!)[0]], 'the IPv6-only pod is in the IPv6 slice only');
+  assert.deepEqual(dualSlices.get('IPv6'), [ips(dualPod!)[1], ips(sixPod!)[0]].sort());
+
+  for (const name of ['dual', 'six']) await core.deleteNamespacedPod({ name, namespace: ns });
+  await waitFor('both pods\' addresses released', () => [...ips(dualPod!), ...ips(sixPod!)].every((a) => network!.holders(a) === 0), { timeoutMs: 15_000 });
 });

@@ -1,4 +1,4 @@
-export { type ControlPlane, type ControlPlaneOptions, DEFAULT_CONTROLLERS, startControlPlane } from './control-plane.ts';
+export { type ControlPlane, type ControlPlaneOptions, DEFAULT_CONTROLLERS, DEFAULT_SERVICE_CLUSTER_IP_RANGE, startControlPlane } from './control-plane.ts';
 export { type ControlPlaneBinaries, resolveControlPlaneBinaries } from './control-plane-binaries.ts';
 export { type KubeconfigParams, kubeconfigDocument, writeKubeconfig } from './kubeconfig-file.ts';
 export { createPodNetwork, type PodExecOptions, type PodNetwork, type PodNetworkOptions } from './pod-network.ts';
@@ -6,7 +6,9 @@ export { removeStaleNamespaces } from './netns-cleanup.ts';
 export { type ContainerProcess, type ContainerProcessOptions, POD_APP_PATH, startContainerProcess } from './container-process.ts';
 export { type KubeletSimulator, type KubeletSimulatorOptions, startKubeletSimulator } from './kubelet-sim.ts';
 export { SIGTERM_ANNOTATION } from './pod-runner.ts';
-export { POD_IP_ANNOTATION } from './pod-annotations.ts';
+export { POD_IP_ANNOTATION, POD_IP_FAMILIES_ANNOTATION } from './pod-annotations.ts';
+export { familyOf, IP_FAMILIES, type IpFamily } from './ip-family.ts';
+export { type AddressRequest, podAddressRequest } from './pod-addresses.ts';
 export { AddressPool, type AddressPoolOptions } from './address-pool.ts';
 export { SIMULATED_NODE_LABEL } from './node-registration.ts';
 export {

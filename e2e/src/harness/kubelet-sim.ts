@@ -2,8 +2,10 @@
  * A kubelet (and scheduler) stand-in for one node: it registers the Node, binds the pending
  * pods the scheduling policy gives it, runs each pod's containers as real processes in the pod
  * network, reports their status the way the kubelet does (Ready honours readiness gates), and
- * on deletion honours preStop and the grace period before removing the Pod. A pod annotated
- * `sim.sluice.dev/pod-ip` gets that address of the pod network (even one another pod holds).
+ * on deletion honours preStop and the grace period before removing the Pod. Each pod gets one
+ * address per family of `podIpFamilies` (or of its `sim.sluice.dev/ip-families`), reported in
+ * `status.podIPs` primary first; a pod annotated `sim.sluice.dev/pod-ip` gets that address of
+ * the pod network (even one another pod holds).
  *
  * Several simulators may share a cluster and a pod network; each owns only the pods bound to
  * its node. Watches: pods with `spec.nodeName=<node>` (to run) and pods with an empty nodeName
@@ -11,6 +13,7 @@
  */
 import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { apiStatus, describeApiError } from './api-errors.ts';
+import type { IpFamily } from './ip-family.ts';
 import { type HarnessLogger, silentLogger } from './logger.ts';
 import { registerNode, SIMULATED_NODE_LABEL } from './node-registration.ts';
 import type { PodNetwork } from './pod-network.ts';
@@ -58,6 +61,13 @@ export interface KubeletSimulatorOptions {
    */
   schedule?: SchedulePolicy;
   /**
+   * The address families each pod gets, primary first, as the pods of a single- or dual-stack
+   * cluster do; a pod may choose its own with `sim.sluice.dev/ip-families`. Every family must
+   * be one the network has ({@link PodNetwork.families}).
+   * @default ['IPv4']
+   */
+  podIpFamilies?: readonly IpFamily[];
+  /**
    * Multiplies readiness probe timings. The API server defaults `periodSeconds` to 10, so tests
    * either set it on the probe or pass e.g. 0.1 here.
    * @default 1
@@ -102,6 +112,11 @@ export async function startKubeletSimulator(options: KubeletSimulatorOptions): P
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const coordination = options.kubeConfig.makeApiClient(CoordinationV1Api);
   const network = options.network;
+  const podIpFamilies = options.podIpFamilies ?? ['IPv4'];
+  const unserved = podIpFamilies.filter((f) => !network.families.includes(f));
+  if (unserved.length > 0 || podIpFamilies.length === 0 || new Set(podIpFamilies).size !== podIpFamilies.length) {
+    throw new Error(`podIpFamilies ${JSON.stringify(podIpFamilies)} is invalid: allowed are one or two of the pod network's families (${network.families.join(', ')}).`);
+  }
 
   const registration = await registerNode(
     core,
@@ -126,6 +141,7 @@ export async function startKubeletSimulator(options: KubeletSimulatorOptions): P
     core,
     network,
     hostIp: network.hostIp,
+    podIpFamilies,
     probeTimeScale: options.probeTimeScale ?? 1,
     log,
     onDone: (uid: string) => {

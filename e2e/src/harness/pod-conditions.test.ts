@@ -10,7 +10,7 @@ const gated = (gates: string[], conditions: V1PodCondition[] = []): V1Pod => ({
 });
 const runtime = (ready: boolean): PodRuntime => ({
   hostIp: '10.1.0.1',
-  podIp: '10.1.1.1',
+  podIps: ['10.1.1.1'],
   startTime: new Date(0),
   sandboxReady: true,
   containers: [{ name: 'app', image: 'x', ready, restartCount: 0, pid: 1, state: { kind: 'running', startedAt: new Date(0) } }],
@@ -106,4 +106,16 @@ test('statusPatch writes only owned conditions that changed, and moves transitio
     ],
   );
   assert.ok(third?.status['containerStatuses'], 'container readiness is reported too');
+});
+
+test('statusPatch reports every pod address in podIPs, primary first, and podIP as the primary', () => {
+  const dual = { ...runtime(true), podIps: ['fd12::1:1', '10.1.1.1'] };
+  const first = statusPatch(gated([]), dual, new Date(0));
+  assert.equal(first?.status['podIP'], 'fd12::1:1');
+  assert.deepEqual(first?.status['podIPs'], [{ ip: 'fd12::1:1' }, { ip: '10.1.1.1' }]);
+  const pod = apply(gated([]), first!);
+  assert.equal(statusPatch(pod, dual, new Date(0)), undefined, 'nothing changed, nothing written');
+  const singleWritten = apply(gated([]), { status: { podIP: 'fd12::1:1', podIPs: [{ ip: 'fd12::1:1' }] } });
+  assert.deepEqual(statusPatch(singleWritten, dual, new Date(0))?.status['podIPs'], [{ ip: 'fd12::1:1' }, { ip: '10.1.1.1' }], 'a missing family is added');
+  assert.equal(statusPatch(gated([]), { ...dual, podIps: [] }, new Date(0))?.status['podIP'], undefined, 'no address yet, none written');
 });

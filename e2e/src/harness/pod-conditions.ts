@@ -29,7 +29,8 @@ export interface ContainerRuntime {
 /** Everything the simulator knows about a pod it runs. */
 export interface PodRuntime {
   hostIp: string;
-  podIp: string | undefined;
+  /** The pod's addresses, primary first (one per family); empty before the sandbox has them. */
+  podIps: readonly string[];
   startTime: Date | undefined;
   /** The "sandbox" (IP and network) is set up and not torn down. */
   sandboxReady: boolean;
@@ -189,9 +190,13 @@ export function statusPatch(pod: V1Pod, runtime: PodRuntime, now: Date): { statu
     status['hostIP'] = runtime.hostIp;
     status['hostIPs'] = [{ ip: runtime.hostIp }];
   }
-  if (runtime.podIp && current.podIP !== runtime.podIp) {
-    status['podIP'] = runtime.podIp;
-    status['podIPs'] = [{ ip: runtime.podIp }];
+  const podIps = runtime.podIps;
+  const currentPodIps = (current.podIPs ?? []).map((p) => p.ip);
+  if (podIps.length > 0 && (current.podIP !== podIps[0] || currentPodIps.join(',') !== podIps.join(','))) {
+    // podIPs is a list merged by `ip`: sending the whole list adds the new ones; a pod's
+    // addresses never change once set, so nothing ever has to be removed.
+    status['podIP'] = podIps[0];
+    status['podIPs'] = podIps.map((ip) => ({ ip }));
   }
   if (runtime.startTime && !current.startTime) status['startTime'] = formatTime(runtime.startTime);
 

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { startContainerProcess } from './container-process.ts';
 import { listNamespaces, removeStaleNamespaces } from './netns-cleanup.ts';
+import { formatIpv6, parseCidr6 } from './ipv6.ts';
 import { createPodNetwork, type PodNetwork } from './pod-network.ts';
 
 function get(host: string, port: number, path = '/'): Promise<{ status: number; body: string }> {
@@ -79,7 +80,7 @@ test('two pods may share a chosen address; it stays on the interface until the l
   assert.throws(() => network.allocate(network.hostIp), /reserved/, 'the host end is never a pod IP');
 });
 
-test('the namespace routes nothing but the pod /16', () => {
+test('the namespace routes nothing but the pod /16 and /64', () => {
   const routes = execFileSync('ip', ['-n', network.namespace, '-4', 'route', 'show', 'table', 'main'], { encoding: 'utf8' });
   assert.doesNotMatch(routes, /default/);
   assert.deepEqual(
@@ -88,7 +89,50 @@ test('the namespace routes nothing but the pod /16', () => {
   );
   const routes6 = execFileSync('ip', ['-n', network.namespace, '-6', 'route', 'show'], { encoding: 'utf8' });
   assert.doesNotMatch(routes6, /default/);
+  assert.deepEqual(
+    routes6.trim().split('\n').map((l) => l.split(' ')[0]).sort(),
+    [network.cidr6, 'fe80::/64'].sort(),
+    'the IPv6 /64 and link-local only',
+  );
 });
+
+test('the network has an IPv6 ULA /64 too; a dual-stack pod serves on both its addresses', async () => {
+  assert.deepEqual(network.families, ['IPv4', 'IPv6']);
+  const range6 = parseCidr6(network.cidr6!);
+  const at = (offset: bigint) => formatIpv6(range6.start + offset);
+  assert.ok(network.cidr6!.endsWith('::/64') && range6.start >> 120n === 0xfdn && (range6.start & ((1n << 80n) - 1n)) === 0n, `${network.cidr6} is fdXX:XXXX:XXXX::/64`);
+  assert.equal(network.hostIp6, at(1n));
+  const hostAddresses = execFileSync('ip', ['-6', 'addr', 'show'], { encoding: 'utf8' });
+  assert.ok(hostAddresses.includes(`${network.hostIp6}/64`), 'the root end of the veth holds <prefix>::1');
+  const v4 = network.allocate();
+  const v6 = network.allocate(undefined, 'IPv6');
+  assert.equal(v6, at(0x10001n), 'IPv6 pod addresses start at <prefix>::1:1');
+  const app = startContainerProcess({ network, env: { POD_NAME: 'dual', POD_IP: v4, POD_IPS: `${v4},${v6}`, PORT: '8080' } });
+  const onInterface = (address: string) => execFileSync('ip', ['-n', network.namespace, '-6', 'addr', 'show'], { encoding: 'utf8' }).includes(`${address}/128`);
+  try {
+    await app.started;
+    assert.equal((await get(v4, 8080)).body, 'dual\n');
+    assert.equal((await get(v6, 8080)).body, 'dual\n', 'reached over IPv6 from the root namespace');
+    assert.ok(onInterface(v6));
+  } finally {
+    app.signal('SIGKILL');
+    await app.exit;
+    network.release(v4);
+    network.release(v6);
+  }
+  assert.ok(!onInterface(v6), 'a released IPv6 address is removed');
+  // A chosen IPv6 address is taken in canonical form; addresses outside the /64 are refused.
+  const expanded = (value: bigint) => Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16).padStart(4, '0')).join(':');
+  const chosen = expanded(range6.start + 0x70007n).toUpperCase();
+  const taken = network.allocate(chosen);
+  assert.equal(taken, at(0x70007n));
+  assert.equal(network.holders(chosen), 1, 'any spelling names the same address');
+  network.release(chosen);
+  assert.ok(!onInterface(taken));
+  assert.throws(() => network.allocate('2001:db8::1'), /pod IP 2001:db8::1 is outside the pod range fd/);
+  assert.throws(() => network.allocate(network.hostIp6), /reserved/, 'the host end is never a pod IP');
+});
+
 
 test('close behaviour drains and exits on SIGTERM; keep-serving ignores it', async () => {
   const ipA = network.allocate();
@@ -122,9 +166,22 @@ test('close behaviour drains and exits on SIGTERM; keep-serving ignores it', asy
 test('destroy removes the namespace', async () => {
   const other = await createPodNetwork({ removeStale: false });
   assert.notEqual(other.cidr, network.cidr, 'a concurrent network gets its own range');
+  assert.notEqual(other.cidr6, network.cidr6, 'and its own IPv6 range');
   assert.ok(listNamespaces().includes(other.namespace));
   await other.destroy();
   assert.ok(!listNamespaces().includes(other.namespace));
+});
+
+test('a network created without IPv6 has no IPv6 range and says so when asked for one', async () => {
+  const v4only = await createPodNetwork({ removeStale: false, ipv6: false });
+  try {
+    assert.deepEqual(v4only.families, ['IPv4']);
+    assert.equal(v4only.cidr6, undefined);
+    assert.throws(() => v4only.allocate(undefined, 'IPv6'), /the pod network has no IPv6 range: it was created with ipv6: false/);
+    assert.throws(() => v4only.allocate('fd12::1'), /no IPv6 range/);
+  } finally {
+    await v4only.destroy();
+  }
 });
 
 test('only namespaces of dead runs are treated as stale', () => {

@@ -3,12 +3,18 @@
  * namespace by a veth pair. The API server refuses loopback addresses in EndpointSlices, so
  * pods need real addresses; these live only inside the namespace, and the namespace has no
  * default route, so nothing a pod does can reach beyond the root namespace's veth end.
+ *
+ * Dual-stack: besides the IPv4 /16 the same veth pair carries an IPv6 ULA /64 (RFC 4193,
+ * `fdXX:XXXX:XXXX::/64` with a random global ID). The root end holds `<prefix>::1`, whose
+ * on-link route reaches every pod address directly: no forwarding is involved.
  */
 import { type ChildProcess, type StdioOptions, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { killOnExit, underParentDeathSignal } from './child-registry.ts';
 import { AddressPool } from './address-pool.ts';
+import { familyOf, type IpFamily } from './ip-family.ts';
 import { parseCidr, rangesOverlap } from './ipv4.ts';
+import { formatIpv6, parseCidr6, ranges6Overlap } from './ipv6.ts';
 import { type HarnessLogger, silentLogger } from './logger.ts';
 import { deleteNamespace, namespaceName, removeStaleNamespaces } from './netns-cleanup.ts';
 
@@ -21,6 +27,12 @@ export interface PodNetworkOptions {
    * @default 213..254, then 200..212
    */
   candidateOctets?: readonly number[];
+  /**
+   * Also give the network an IPv6 ULA /64, a random `fdXX:XXXX:XXXX::/64` that overlaps no
+   * route and no address on the machine.
+   * @default true
+   */
+  ipv6?: boolean;
   /**
    * Remove namespaces of earlier runs whose creating process is dead.
    * @default true
@@ -47,22 +59,30 @@ export interface PodExecOptions {
   stdio?: StdioOptions;
 }
 
-/** A network namespace with a /16 of pod addresses, reachable from the root namespace. */
+/** A network namespace with a /16 of IPv4 (and a /64 of IPv6) pod addresses, reachable from the root namespace. */
 export interface PodNetwork {
   /** The network namespace name (`sluice-<pid>-<random>`). */
   readonly namespace: string;
-  /** The pod range, e.g. `10.213.0.0/16`. */
+  /** The IPv4 pod range, e.g. `10.213.0.0/16`. */
   readonly cidr: string;
   /** The root-namespace end of the veth (`10.x.0.1`), a fine node InternalIP. */
   readonly hostIp: string;
+  /** The IPv6 pod range, e.g. `fd3c:91a2:7e04::/64`; undefined without IPv6. */
+  readonly cidr6: string | undefined;
+  /** The root-namespace end of the veth in IPv6 (`<prefix>::1`); undefined without IPv6. */
+  readonly hostIp6: string | undefined;
+  /** The families the network has pod addresses of: `['IPv4']` or `['IPv4', 'IPv6']`. */
+  readonly families: readonly IpFamily[];
   /**
-   * Without `address`: takes the next free pod IP (from `10.x.1.1` upwards; released
-   * addresses are reused only after the range wraps). With `address`: takes that one, even
-   * if another pod holds it (two pods then share it, as when a CNI hands a terminating pod's
-   * IP to a new pod). Adds the address to the namespace's interface when it gets its first
-   * holder. Throws, naming the address, when it is outside {@link cidr} or reserved.
+   * Without `address`: takes the next free pod IP of `family` (from `10.x.1.1` or
+   * `<prefix>::1:1` upwards; released addresses are reused only after the range wraps). With
+   * `address` (of either family; `family` is then ignored): takes that one, even if another
+   * pod holds it (two pods then share it, as when a CNI hands a terminating pod's IP to a new
+   * pod). Adds the address to the namespace's interface when it gets its first holder.
+   * Returns the address in canonical form. Throws, naming the address, when it is outside the
+   * range of its family or reserved, and, naming the family, when the network has none of it.
    */
-  allocate(address?: string): string;
+  allocate(address?: string, family?: IpFamily): string;
   /**
    * Gives back one hold of an address from {@link allocate}; the address leaves the
    * interface only when its last holder gives it back, so a pod sharing it keeps serving.
@@ -106,6 +126,41 @@ function usedRanges(): ReturnType<typeof parseCidr>[] {
   return ranges;
 }
 
+/** Every IPv6 range the machine already routes or owns (default and multicast routes aside). */
+function usedRanges6(): ReturnType<typeof parseCidr6>[] {
+  const ranges: ReturnType<typeof parseCidr6>[] = [];
+  const routes = JSON.parse(ip(['-j', '-6', 'route', 'show', 'table', 'all']) || '[]') as { dst?: string }[];
+  for (const r of routes) {
+    if (!r.dst || r.dst === 'default' || r.dst === '::/0' || !r.dst.includes(':')) continue;
+    ranges.push(parseCidr6(r.dst));
+  }
+  const links = JSON.parse(ip(['-j', '-6', 'addr', 'show']) || '[]') as { addr_info?: { local?: string; prefixlen?: number }[] }[];
+  for (const link of links) {
+    for (const a of link.addr_info ?? []) {
+      if (a.local) ranges.push(parseCidr6(`${a.local}/${a.prefixlen ?? 128}`));
+    }
+  }
+  return ranges;
+}
+
+/** A random ULA /64 (`fd` + 40 random bits + a zero subnet ID) that overlaps nothing the machine has. */
+function pickUla64(): string {
+  const used = usedRanges6();
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const globalId = BigInt(`0x${randomBytes(5).toString('hex')}`);
+    const start = ((0xfdn << 120n) | (globalId << 80n)) as bigint;
+    const range = { start, size: 1n << 64n };
+    if (used.some((u) => ranges6Overlap(u, range))) continue;
+    return `${formatIpv6(start)}/64`;
+  }
+  throw new Error('no free IPv6 ULA /64 for the pod network: 16 random ones all overlap a route or an address');
+}
+
+/** The address `offset` past the start of an IPv6 range, in canonical form (`<prefix>::1`). */
+function in64(cidr6: string, offset: bigint): string {
+  return formatIpv6(parseCidr6(cidr6).start + offset);
+}
+
 /**
  * Creates the namespace and veth pair. The root-side veth is named after the chosen octet
  * (`sluice<octet>`): interface names are unique, so creating it is an atomic claim of the
@@ -124,7 +179,9 @@ export async function createPodNetwork(options: PodNetworkOptions = {}): Promise
 
   let octet: number | undefined;
   let hostLink = '';
+  let cidr6: string | undefined;
   try {
+    if (options.ipv6 ?? true) cidr6 = pickUla64();
     const used = usedRanges();
     for (const candidate of options.candidateOctets ?? DEFAULT_OCTETS) {
       const range = parseCidr(`10.${candidate}.0.0/16`);
@@ -142,13 +199,22 @@ export async function createPodNetwork(options: PodNetworkOptions = {}): Promise
     if (octet === undefined) throw new Error('no free 10.x.0.0/16 for the pod network: every candidate overlaps a route, an address or another run');
     const prefix = `10.${octet}`;
     ip(['addr', 'add', `${prefix}.0.1/16`, 'dev', hostLink]);
+    if (cidr6) {
+      // nodad: duplicate address detection would leave each address unusable ("tentative")
+      // for a second or more, and nothing else lives on this link.
+      ip(['addr', 'add', `${in64(cidr6, 1n)}/64`, 'dev', hostLink, 'nodad']);
+    }
     ip(['link', 'set', hostLink, 'up']);
     ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
     // The primary address carries the /16 route back to the host end; pod IPs are /32 extras,
-    // so removing one never takes the others (or the route) with it.
+    // so removing one never takes the others (or the route) with it. Likewise in IPv6: ::2/64
+    // carries the route, pod IPs are /128 extras.
     ip(['-n', namespace, 'addr', 'add', `${prefix}.0.2/16`, 'dev', POD_SIDE]);
+    if (cidr6) ip(['-n', namespace, 'addr', 'add', `${in64(cidr6, 2n)}/64`, 'dev', POD_SIDE, 'nodad']);
     ip(['-n', namespace, 'link', 'set', POD_SIDE, 'up']);
-    log.info(`pod network ${prefix}.0.0/16 in namespace ${namespace} (host end ${hostLink} ${prefix}.0.1)`);
+    log.info(
+      `pod network ${prefix}.0.0/16${cidr6 ? ` and ${cidr6}` : ''} in namespace ${namespace} (host end ${hostLink} ${prefix}.0.1${cidr6 ? ` ${in64(cidr6, 1n)}` : ''})`,
+    );
   } catch (error) {
     deleteNamespace(namespace);
     process.removeListener('exit', cleanupOnExit);
@@ -157,18 +223,30 @@ export async function createPodNetwork(options: PodNetworkOptions = {}): Promise
 
   const prefix = `10.${octet}`;
   // x.x.0.1 is the host end, x.x.0.2 the namespace's own address carrying the /16 route.
-  const pool = new AddressPool(`${prefix}.0.0/16`, { firstOffset: 257, reserved: [`${prefix}.0.1`, `${prefix}.0.2`] });
+  const pools: Partial<Record<IpFamily, AddressPool>> = {
+    IPv4: new AddressPool(`${prefix}.0.0/16`, { firstOffset: 257, reserved: [`${prefix}.0.1`, `${prefix}.0.2`] }),
+    ...(cidr6 ? { IPv6: new AddressPool(cidr6, { firstOffset: 0x10001, reserved: [in64(cidr6, 1n), in64(cidr6, 2n)] }) } : {}),
+  };
+  /** `ip addr add|del` arguments of a pod address: a host route's worth (/32 or /128), IPv6 without DAD. */
+  const podAddress = (address: string, adding: boolean) =>
+    familyOf(address) === 'IPv6' ? [`${address}/128`, 'dev', POD_SIDE, ...(adding ? ['nodad'] : [])] : [`${address}/32`, 'dev', POD_SIDE];
   let destroyed: Promise<void> | undefined;
 
   const network: PodNetwork = {
     namespace,
     cidr: `${prefix}.0.0/16`,
     hostIp: `${prefix}.0.1`,
-    allocate(address) {
+    cidr6,
+    hostIp6: cidr6 ? in64(cidr6, 1n) : undefined,
+    families: cidr6 ? ['IPv4', 'IPv6'] : ['IPv4'],
+    allocate(address, family = 'IPv4') {
+      const wanted = address === undefined ? family : (familyOf(address) ?? 'IPv4');
+      const pool = pools[wanted];
+      if (!pool) throw new Error(`the pod network has no ${wanted} range: it was created with ipv6: false`);
       const taken = address === undefined ? { address: pool.next(), first: true } : pool.take(address);
       if (!taken.first) return taken.address;
       try {
-        ip(['-n', namespace, 'addr', 'add', `${taken.address}/32`, 'dev', POD_SIDE]);
+        ip(['-n', namespace, 'addr', 'add', ...podAddress(taken.address, true)]);
       } catch (error) {
         pool.give(taken.address);
         throw error;
@@ -176,14 +254,15 @@ export async function createPodNetwork(options: PodNetworkOptions = {}): Promise
       return taken.address;
     },
     release(address) {
-      if (!pool.give(address)) return;
+      const pool = pools[familyOf(address) ?? 'IPv4'];
+      if (!pool?.give(address)) return;
       try {
-        ip(['-n', namespace, 'addr', 'del', `${address}/32`, 'dev', POD_SIDE]);
+        ip(['-n', namespace, 'addr', 'del', ...podAddress(address, false)]);
       } catch {
         // the namespace is already gone
       }
     },
-    holders: (address) => pool.holders(address),
+    holders: (address) => pools[familyOf(address) ?? 'IPv4']?.holders(address) ?? 0,
     exec(argv, execOptions = {}) {
       const [command, ...args] = ['ip', 'netns', 'exec', namespace, ...underParentDeathSignal(argv)];
       const child = spawn(command!, args, {
@@ -201,7 +280,7 @@ export async function createPodNetwork(options: PodNetworkOptions = {}): Promise
         } catch {
           // went away with the namespace, as expected
         }
-        pool.clear();
+        for (const pool of Object.values(pools)) pool.clear();
         process.removeListener('exit', cleanupOnExit);
       })();
       return destroyed;

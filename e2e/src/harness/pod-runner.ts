@@ -12,9 +12,10 @@ import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Container, type
 import { request } from 'node:http';
 import { apiStatus, describeApiError } from './api-errors.ts';
 import { type ContainerProcess, startContainerProcess } from './container-process.ts';
+import type { IpFamily } from './ip-family.ts';
 import { preStopAction } from './lifecycle-hooks.ts';
-import { POD_IP_ANNOTATION } from './pod-annotations.ts';
 import type { HarnessLogger } from './logger.ts';
+import { podAddressRequest } from './pod-addresses.ts';
 import type { ContainerRuntime, PodRuntime } from './pod-conditions.ts';
 import { statusPatch } from './pod-conditions.ts';
 import type { PodNetwork } from './pod-network.ts';
@@ -31,6 +32,8 @@ export interface PodRunnerContext {
   core: CoreV1Api;
   network: PodNetwork;
   hostIp: string;
+  /** The families a pod gets unless it names its own, primary first. */
+  podIpFamilies: readonly IpFamily[];
   probeTimeScale: number;
   log: HarnessLogger;
   /** Called once the pod is gone and its resources are released. */
@@ -74,7 +77,7 @@ export class PodRunner {
   constructor(pod: V1Pod, ctx: PodRunnerContext) {
     this.#pod = pod;
     this.#ctx = ctx;
-    this.#runtime = { hostIp: ctx.hostIp, podIp: undefined, startTime: undefined, sandboxReady: false, containers: [] };
+    this.#runtime = { hostIp: ctx.hostIp, podIps: [], startTime: undefined, sandboxReady: false, containers: [] };
     this.#slots = (pod.spec?.containers ?? []).map((spec) => ({
       spec,
       runtime: {
@@ -99,13 +102,29 @@ export class PodRunner {
     return `${this.#pod.metadata?.namespace}/${this.#pod.metadata?.name}`;
   }
 
-  /** Allocates the IP (the one {@link POD_IP_ANNOTATION} names, if any) and starts the containers. */
+  /** The primary address (the one probes and httpGet hooks go to). */
+  get #podIp(): string | undefined {
+    return this.#runtime.podIps[0];
+  }
+
+  /**
+   * Allocates one IP per family of the pod (the node's, or `sim.sluice.dev/ip-families`; the
+   * addresses `sim.sluice.dev/pod-ip` names, if any) and starts the containers. Throws,
+   * having allocated nothing, when the annotations ask for what the network cannot give.
+   */
   start(): void {
-    const ip = this.#ctx.network.allocate(this.#pod.metadata?.annotations?.[POD_IP_ANNOTATION]);
-    this.#runtime.podIp = ip;
+    const request = podAddressRequest(this.#pod.metadata, this.#ctx.podIpFamilies, this.#ctx.network.families);
+    const ips: string[] = [];
+    try {
+      for (const { family, address } of request) ips.push(this.#ctx.network.allocate(address, family));
+    } catch (error) {
+      for (const ip of ips) this.#ctx.network.release(ip);
+      throw error;
+    }
+    this.#runtime.podIps = ips;
     this.#runtime.sandboxReady = true;
     this.#runtime.startTime = new Date();
-    this.#ctx.log.info(`pod ${this.#key} starting on ${ip}`);
+    this.#ctx.log.info(`pod ${this.#key} starting on ${ips.join(', ')}`);
     void this.#flush();
     for (const slot of this.#slots) this.#launch(slot);
     if (this.#pod.metadata?.deletionTimestamp) void this.#terminate();
@@ -147,7 +166,7 @@ export class PodRunner {
 
   #release(): void {
     this.#finished = true;
-    if (this.#runtime.podIp) this.#ctx.network.release(this.#runtime.podIp);
+    for (const ip of this.#runtime.podIps) this.#ctx.network.release(ip);
     this.#ctx.onDone(this.uid);
   }
 
@@ -160,7 +179,8 @@ export class PodRunner {
     Object.assign(env, {
       POD_NAME: this.#pod.metadata?.name ?? '',
       POD_NAMESPACE: this.#pod.metadata?.namespace ?? '',
-      POD_IP: this.#runtime.podIp ?? '',
+      POD_IP: this.#podIp ?? '',
+      POD_IPS: this.#runtime.podIps.join(','),
       CONTAINER_NAME: slot.spec.name,
     });
     if (port !== undefined) env['PORT'] = String(port);
@@ -187,7 +207,7 @@ export class PodRunner {
           slot.prober = startReadinessProber({
             probe,
             container: slot.spec,
-            podIp: this.#runtime.podIp!,
+            podIp: this.#podIp!,
             timeScale: this.#ctx.probeTimeScale,
             onChange: (ready) => {
               slot.runtime.ready = ready && slot.runtime.state.kind === 'running';
@@ -284,9 +304,9 @@ export class PodRunner {
       return true;
     }
     const port = resolvePort(action.port, slot.spec);
-    if (port === undefined || !this.#runtime.podIp) return true;
+    if (port === undefined || !this.#podIp) return true;
     let finished = false;
-    const req = request({ host: this.#runtime.podIp, port, path: action.path, agent: false }, (res) => {
+    const req = request({ host: this.#podIp, port, path: action.path, agent: false }, (res) => {
       res.resume();
       res.on('end', () => (finished = true));
     });

@@ -9,7 +9,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kuberne
 import { apiStatus, describeApiError } from './api-errors.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { parseCidr } from './ipv4.ts';
-import { POD_IP_ANNOTATION } from './pod-annotations.ts';
+import { POD_IP_ANNOTATION, POD_IP_FAMILIES_ANNOTATION } from './pod-annotations.ts';
 import { createKubeRest, type KubeRest } from './kube-rest.ts';
 import { consoleLogger } from './logger.ts';
 import { type PodStamper, startPodStamper } from './pod-stamper.ts';
@@ -154,6 +154,46 @@ test('a pod annotated with a pod IP gets it, even when another pod holds it', { 
   );
   assert.deepEqual(ips, [chosen, chosen]);
   for (const name of ['chosen-a', 'chosen-b']) await core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 });
+});
+
+test('a stamper with an IPv6 range gives every pod both families, primary first, or the families the pod names', { timeout: 30_000 }, async () => {
+  const warnings: string[] = [];
+  const log = { info: () => {}, debug: () => {}, warn: (m: string) => warnings.push(m) };
+  const dual = await startPodStamper({ kubeConfig: controlPlane!.kubeConfig, nodeName: 'stamper-dual', podCidr: '10.78.0.0/16', ipv6PodCidr: 'fd00:10:78::/64', log });
+  try {
+    const body = (name: string, annotations: Record<string, string>) => {
+      const pod = podBody(name, 0);
+      pod.spec!.nodeName = 'stamper-dual';
+      pod.metadata!.annotations = annotations;
+      return pod;
+    };
+    await core.createNamespacedPod({ namespace: ns, body: body('dual-default', {}) });
+    await core.createNamespacedPod({ namespace: ns, body: body('dual-v6-first', { [POD_IP_FAMILIES_ANNOTATION]: 'IPv6,IPv4', [POD_IP_ANNOTATION]: 'fd00:10:78::50:5' }) });
+    await core.createNamespacedPod({ namespace: ns, body: body('dual-bad', { [POD_IP_FAMILIES_ANNOTATION]: 'IPv5' }) });
+    const names = ['dual-default', 'dual-v6-first'];
+    const pods = await waitFor(
+      'both dual-stack pods stamped',
+      async () => {
+        const list = await Promise.all(names.map((name) => core.readNamespacedPod({ name, namespace: ns })));
+        return list.every((p) => condition(p, 'ContainersReady')?.status === 'True') ? list : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    assert.deepEqual(
+      pods.map((p) => [p.status?.podIP, (p.status?.podIPs ?? []).map((a) => a.ip)]),
+      [
+        ['10.78.1.1', ['10.78.1.1', 'fd00:10:78::1:1']],
+        ['fd00:10:78::50:5', ['fd00:10:78::50:5', '10.78.1.2']],
+      ],
+    );
+    const refusal = await waitFor('the refusal of dual-bad', async () => warnings.find((w) => w.includes('dual-bad')), { timeoutMs: 10_000, intervalMs: 20 });
+    assert.match(refusal, /cannot stamp pod .*\/dual-bad: annotation sim\.sluice\.dev\/ip-families="IPv5" is invalid/);
+    const bad = await core.readNamespacedPod({ name: 'dual-bad', namespace: ns });
+    assert.equal(bad.status?.podIP, undefined, 'a pod asking for a family nobody has gets no address');
+    for (const name of [...names, 'dual-bad']) await core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 });
+  } finally {
+    await dual.stop();
+  }
 });
 
 test('the keep-alive REST client answers JSON and reports API errors with their status', { timeout: 30_000 }, async () => {

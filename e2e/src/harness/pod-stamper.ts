@@ -21,10 +21,11 @@ import { AddressPool } from './address-pool.ts';
 import { formatIpv4, type Ipv4Range, parseCidr, parseIpv4 } from './ipv4.ts';
 import { createKubeRest, type KubeRest, PATCH_TYPES } from './kube-rest.ts';
 import { preStopAction } from './lifecycle-hooks.ts';
+import { familyOf, type IpFamily } from './ip-family.ts';
 import { type HarnessLogger, silentLogger } from './logger.ts';
+import { podAddressRequest } from './pod-addresses.ts';
 import { registerNode, SIMULATED_NODE_LABEL } from './node-registration.ts';
 import { type ContainerRuntime, type PodRuntime, statusPatch } from './pod-conditions.ts';
-import { POD_IP_ANNOTATION } from './pod-annotations.ts';
 import { type PodWatch, startPodWatch } from './pod-watch.ts';
 
 /** Options for {@link startPodStamper}. */
@@ -48,6 +49,14 @@ export interface PodStamperOptions {
    * @default '10.213.0.0/16'
    */
   podCidr?: string;
+  /**
+   * An IPv6 range: when set, every pod also gets an address of it (from `<prefix>::1:1`
+   * upwards), listed after its IPv4 one in `status.podIPs`, as in a dual-stack cluster. A pod
+   * may choose its families with `sim.sluice.dev/ip-families` and name one address per family
+   * in `sim.sluice.dev/pod-ip`.
+   * @default undefined (IPv4 only)
+   */
+  ipv6PodCidr?: string;
   /**
    * The node's InternalIP (also each pod's hostIP).
    * @default the first address of `podCidr` plus one (`10.213.0.1`)
@@ -109,7 +118,8 @@ export interface PodStamper {
 /** What the stamper tracks per pod uid. */
 interface Stamped {
   pod: V1Pod;
-  readonly ip: string;
+  /** Primary first. */
+  readonly ips: readonly string[];
   readonly startTime: Date;
   /** Deletion seen: the containers exit at `exitAt` (ms since epoch). */
   exitAt: number | undefined;
@@ -143,6 +153,9 @@ function exitDelayMs(pod: V1Pod): number {
 }
 
 export async function startPodStamper(options: PodStamperOptions): Promise<PodStamper> {
+  if (options.ipv6PodCidr !== undefined && familyOf(options.ipv6PodCidr.split('/')[0] ?? '') !== 'IPv6') {
+    throw new Error(`ipv6PodCidr ${JSON.stringify(options.ipv6PodCidr)} is invalid: allowed is an IPv6 CIDR such as fd00:10:244::/64.`);
+  }
   const nodeName = options.nodeName ?? 'stamper';
   const log = options.log ?? silentLogger;
   const concurrency = options.concurrency ?? 32;
@@ -168,10 +181,27 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
   const rest: KubeRest = await createKubeRest(options.kubeConfig, { maxSockets: concurrency });
 
   // Pod IPs: the node's own address is never handed out; a pod may choose its IP (and share it).
-  const addresses = new AddressPool(options.podCidr ?? '10.213.0.0/16', { firstOffset: 257, reserved: rangeHolds(range, nodeIp) ? [nodeIp] : [] });
-  const allocate = (pod: V1Pod): string => {
-    const chosen = pod.metadata?.annotations?.[POD_IP_ANNOTATION];
-    return chosen === undefined ? addresses.next() : addresses.take(chosen).address;
+  const pools: Partial<Record<IpFamily, AddressPool>> = {
+    IPv4: new AddressPool(options.podCidr ?? '10.213.0.0/16', { firstOffset: 257, reserved: rangeHolds(range, nodeIp) ? [nodeIp] : [] }),
+    ...(options.ipv6PodCidr ? { IPv6: new AddressPool(options.ipv6PodCidr) } : {}),
+  };
+  const families = Object.keys(pools) as IpFamily[];
+  /** One address per family of the pod, primary first; on a refusal nothing stays taken. */
+  const allocate = (pod: V1Pod): string[] => {
+    const ips: string[] = [];
+    try {
+      for (const { family, address } of podAddressRequest(pod.metadata, families, families)) {
+        const pool = pools[family]!;
+        ips.push(address === undefined ? pool.next() : pool.take(address).address);
+      }
+    } catch (error) {
+      giveBack(ips);
+      throw error;
+    }
+    return ips;
+  };
+  const giveBack = (ips: readonly string[]) => {
+    for (const ip of ips) pools[familyOf(ip) ?? 'IPv4']?.give(ip);
   };
 
   const pods = new Map<string, Stamped>();
@@ -228,7 +258,7 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
       restartCount: 0,
       pid: undefined,
     }));
-    return { hostIp: nodeIp, podIp: state.ip, startTime: state.startTime, sandboxReady: state.exited === undefined, containers };
+    return { hostIp: nodeIp, podIps: state.ips, startTime: state.startTime, sandboxReady: state.exited === undefined, containers };
   };
 
   const release = (uid: string) => {
@@ -237,7 +267,7 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
     clearTimeout(state.exitTimer);
     pods.delete(uid);
     finished.add(uid);
-    addresses.give(state.ip);
+    giveBack(state.ips);
     stats.pods = pods.size;
   };
 
@@ -306,15 +336,15 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
         void forceDelete(pod);
         return;
       }
-      let ip: string;
+      let ips: string[];
       try {
-        ip = allocate(pod);
+        ips = allocate(pod);
       } catch (error) {
         log.warn(`cannot stamp pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${(error as Error).message}`);
         finished.add(uid);
         return;
       }
-      pods.set(uid, { pod, ip, startTime: new Date(), exitAt: undefined, exitTimer: undefined, exited: undefined, readyReported: false });
+      pods.set(uid, { pod, ips, startTime: new Date(), exitAt: undefined, exitTimer: undefined, exited: undefined, readyReported: false });
       stats.pods = pods.size;
       enqueue(uid);
       return;
@@ -342,7 +372,7 @@ export async function startPodStamper(options: PodStamperOptions): Promise<PodSt
     onDelete: (pod) => release(pod.metadata?.uid ?? ''),
     log,
   });
-  log.info(`pod stamper ${nodeName} watching (pods from ${options.podCidr ?? '10.213.0.0/16'})`);
+  log.info(`pod stamper ${nodeName} watching (pods from ${[...Object.values(pools)].map((p) => p.cidr).join(' and ')})`);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane } from '../harness/control-plane.ts';
 import { type KubeletSimulator, type KubeletSimulatorOptions, startKubeletSimulator } from '../harness/kubelet-sim.ts';
+import type { IpFamily } from '../harness/ip-family.ts';
 import type { HarnessLogger } from '../harness/logger.ts';
 import { silentLogger } from '../harness/logger.ts';
 import { createPodNetwork, type PodNetwork } from '../harness/pod-network.ts';
@@ -30,6 +31,12 @@ export interface Environment {
 export interface EnvironmentOptions {
   /** One simulated node per zone (`topology.kubernetes.io/zone`), named `sim-<zone>`. @default ['zone-a'] */
   readonly zones?: readonly string[];
+  /**
+   * The address families every pod of those nodes gets, primary first (the cluster and the pod
+   * network are always dual-stack; a pod may still choose with `sim.sluice.dev/ip-families`).
+   * @default ['IPv4']
+   */
+  readonly podIpFamilies?: readonly IpFamily[];
 }
 
 export async function startEnvironment(log: HarnessLogger = silentLogger, options: EnvironmentOptions = {}): Promise<Environment> {
@@ -48,12 +55,12 @@ export async function startEnvironment(log: HarnessLogger = silentLogger, option
     const networkMs = performance.now() - t;
     t = performance.now();
     for (const zone of options.zones ?? ['zone-a']) {
-      const node = await startKubeletSimulator({ kubeConfig: controlPlane.kubeConfig, network, zone, log });
+      const node = await startKubeletSimulator({ kubeConfig: controlPlane.kubeConfig, network, zone, log, podIpFamilies: options.podIpFamilies });
       stops.push(() => node.stop());
     }
     const nodeMs = performance.now() - t;
     const startNode = async (nodeOptions: Omit<KubeletSimulatorOptions, 'kubeConfig' | 'network'>) => {
-      const node = await startKubeletSimulator({ log, ...nodeOptions, kubeConfig: controlPlane.kubeConfig, network });
+      const node = await startKubeletSimulator({ log, podIpFamilies: options.podIpFamilies, ...nodeOptions, kubeConfig: controlPlane.kubeConfig, network });
       stops.push(() => node.stop());
       return node;
     };

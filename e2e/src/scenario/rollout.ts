@@ -35,8 +35,23 @@ export interface RolloutScenarioOptions {
    * process does not delay it). @default startLoad, in this thread
    */
   readonly startLoad?: (options: LoadOptions) => RunningLoad;
-  /** The Deployment's rolling update and termination settings. @default Workload's defaults */
-  readonly workload?: Pick<WorkloadOptions, 'maxSurge' | 'maxUnavailable' | 'preStopSeconds' | 'terminationGracePeriodSeconds'>;
+  /** The Deployment's rolling update and termination settings, and the address families of its Service and pods. @default Workload's defaults */
+  readonly workload?: Pick<
+    WorkloadOptions,
+    'maxSurge' | 'maxUnavailable' | 'preStopSeconds' | 'terminationGracePeriodSeconds' | 'ipFamilies' | 'ipFamilyPolicy' | 'podIpFamilies'
+  >;
+  /**
+   * Called once the LB serves every replica, before the load starts (to look at the slices
+   * and the LB's backends); a rejection ends the scenario, the namespace deleted.
+   * @default none
+   */
+  readonly onServing?: (workload: Workload) => Promise<void>;
+  /**
+   * Called after the last step, once the load has stopped and before the namespace is
+   * deleted; a rejection fails the scenario, the namespace deleted all the same.
+   * @default none
+   */
+  readonly onDone?: (workload: Workload) => Promise<void>;
 }
 
 export interface RolloutScenarioResult extends LoadResult {
@@ -60,8 +75,16 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Rol
   await w.create();
   await w.waitForRollout(replicas);
   const { host, port } = await w.waitForAddress();
-  const address = `${host}:${port}`;
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   say(`load balancer ${address} serving ${replicas} pods (${o.namespace}, SIGTERM: ${o.sigterm})`);
+  if (o.onServing) {
+    try {
+      await o.onServing(w);
+    } catch (error) {
+      await w.delete().catch((e) => say(`cleanup of ${o.namespace} failed: ${String(e)}`));
+      throw error;
+    }
+  }
   const load = (o.startLoad ?? startLoad)({ maxDurationMs: 300_000, ...o.load, host, port });
   const rolloutsMs: number[] = [];
   let settleMs: number | undefined;
@@ -93,6 +116,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Rol
     failure = error;
   }
   const result = await load.stop();
+  if (!failure && o.onDone) await o.onDone(w).catch((error: unknown) => (failure = error));
   await w.delete().catch((e) => say(`cleanup of ${o.namespace} failed: ${String(e)}`));
   if (failure) throw failure;
   return { ...result, address, rolloutsMs, ...(settleMs === undefined ? {} : { settleMs }) };

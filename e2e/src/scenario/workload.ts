@@ -4,6 +4,8 @@
  * operations a rollout test needs (restart, scale, wait).
  */
 import * as k8s from '@kubernetes/client-node';
+import type { IpFamily } from '../harness/ip-family.ts';
+import { POD_IP_FAMILIES_ANNOTATION } from '../harness/pod-annotations.ts';
 
 export interface WorkloadOptions {
   readonly namespace: string;
@@ -23,6 +25,12 @@ export interface WorkloadOptions {
   readonly maxSurge?: number | string;
   /** The Deployment's `rollingUpdate.maxUnavailable`. @default 0 */
   readonly maxUnavailable?: number | string;
+  /** The Service's `spec.ipFamilies`, primary first. @default unset: the cluster's primary family (IPv4) */
+  readonly ipFamilies?: readonly IpFamily[];
+  /** The Service's `spec.ipFamilyPolicy`. @default unset: SingleStack */
+  readonly ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+  /** The pods' address families, primary first (the simulator's `sim.sluice.dev/ip-families`). @default the node's */
+  readonly podIpFamilies?: readonly IpFamily[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +59,13 @@ export class Workload {
           selector: { matchLabels: labels },
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: this.o.maxSurge ?? 1, maxUnavailable: this.o.maxUnavailable ?? 0 } },
           template: {
-            metadata: { labels, annotations: { 'sim.sluice.dev/sigterm': this.o.sigterm } },
+            metadata: {
+              labels,
+              annotations: {
+                'sim.sluice.dev/sigterm': this.o.sigterm,
+                ...(this.o.podIpFamilies ? { [POD_IP_FAMILIES_ANNOTATION]: this.o.podIpFamilies.join(',') } : {}),
+              },
+            },
             spec: {
               terminationGracePeriodSeconds: this.o.terminationGracePeriodSeconds ?? 5,
               readinessGates: [{ conditionType: this.o.gateType ?? 'sluice.dev/load-balancer-ready' }],
@@ -73,7 +87,13 @@ export class Workload {
       namespace,
       body: {
         metadata: { name },
-        spec: { type: 'LoadBalancer', selector: labels, ports: [{ name: 'http', port: this.o.servicePort, targetPort: 'http', protocol: 'TCP' }] },
+        spec: {
+          type: 'LoadBalancer',
+          selector: labels,
+          ...(this.o.ipFamilies ? { ipFamilies: [...this.o.ipFamilies] } : {}),
+          ...(this.o.ipFamilyPolicy ? { ipFamilyPolicy: this.o.ipFamilyPolicy } : {}),
+          ports: [{ name: 'http', port: this.o.servicePort, targetPort: 'http', protocol: 'TCP' }],
+        },
       },
     });
   }
