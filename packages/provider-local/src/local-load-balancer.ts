@@ -23,6 +23,7 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
+import { hostPort } from './address-range.ts';
 import { BackendPool } from './backend-pool.ts';
 import { HealthChecker } from './health-checker.ts';
 import { listenError } from './listen-error.ts';
@@ -298,7 +299,7 @@ export class LocalLoadBalancer implements LoadBalancer {
             log.info('backend health changed', {
               service: `${lb.namespace}/${lb.name}`,
               listener: listenerLabel(),
-              backend: `${backend.ip}:${backend.port}`,
+              backend: hostPort(backend.ip, backend.port),
               podUid: backend.podUid,
               from,
               to,
@@ -323,7 +324,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       throw listenError({ service: `${lb.namespace}/${lb.name}`, portName: port.name, port: port.port, index, address: host }, error);
     }
     const { address, port: actualPort } = listener.address;
-    log.info(`load balancer ${listener.label} listening on ${address}:${actualPort}`, {
+    log.info(`load balancer ${listener.label} listening on ${hostPort(address, actualPort)}`, {
       service: `${lb.namespace}/${lb.name}`,
       listener: listener.label,
       address,

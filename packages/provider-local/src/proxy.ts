@@ -16,6 +16,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '@sluice/core';
+import { hostPort } from './address-range.ts';
 import type { Timers } from './options.ts';
 
 export interface Upstream {
@@ -95,7 +96,7 @@ export function proxyConnection<U extends Upstream>(client: Socket, options: Pro
       if (tried.size <= options.connectRetries) {
         log.debug('backend connect failed; retrying on another backend', {
           listener: options.label,
-          backend: `${target.ip}:${target.port}`,
+          backend: hostPort(target.ip, target.port),
           reason,
         });
         attempt();

@@ -26,7 +26,7 @@ import type { ServicePlan } from '../decide/types.ts';
 import { errorMessage, isBackendRejectedError, isTerminalError, TerminalError } from '../errors.ts';
 import { APPLIED_SPEC_ANNOTATION } from '../model/annotations.ts';
 import { applyToSet, type BackendAction, batchActions } from '../plan/plan.ts';
-import type { Backend, LoadBalancer, Logger } from '../provider.ts';
+import type { Backend, BackendStatus, LoadBalancer, Logger } from '../provider.ts';
 import { backendAddressKey, backendKey } from '../provider.ts';
 import { eachBounded } from '../util/each-bounded.ts';
 
@@ -35,6 +35,8 @@ export interface ExecuteObserver {
   drainApplied?(pod: { kind: 'Pod'; namespace: string; name: string; uid: string }, latencyMs: number): void;
   gateStuck?(pod: { kind: 'Pod'; namespace: string; name: string; uid: string }, waitedMs: number): void;
   providerWrite?(operation: string): void;
+  /** What a Service's LB holds after this reconcile's writes (`namespace/name`), as the shared health read now says. */
+  backendsKnown?(service: string, statuses: readonly BackendStatus[]): void;
 }
 
 export interface ExecuteContext {
@@ -225,6 +227,7 @@ function rememberHealth(key: string, set: readonly Backend[], ctx: ExecuteContex
     return { servicePort: b.servicePort, ip: b.ip, port: b.port, podUid: b.podUid, weight: b.weight, health } as const;
   });
   ctx.memory.health.set(key, { ...cached, statuses });
+  ctx.observer?.backendsKnown?.(key, statuses);
 }
 
 function rememberRegistrations(key: string, set: readonly Backend[], ctx: ExecuteContext): void {

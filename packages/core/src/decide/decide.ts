@@ -328,6 +328,22 @@ function readySince(input: DecideInput, pod: PodLike | undefined, uid: string): 
   return Number.isNaN(ms) ? input.now : Math.min(ms, input.now);
 }
 
+const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
+
+/**
+ * The families of the pod's addresses that the Service balances to but no EndpointSlice has
+ * brought yet: a dual-stack Service gets one slice per family, written apart, and a pod must
+ * not pass its gate on one family while the other is still on its way.
+ */
+function missingFamilies(input: DecideInput, p: DesiredPod): string[] {
+  const families = toServiceView(input.service).view.ipFamilies ?? ['IPv4'];
+  if (families.length < 2) return [];
+  const pod = input.pods.find((x) => x.metadata?.uid === p.uid);
+  const podFamilies = new Set((pod?.status?.podIPs ?? []).map((a) => familyOf(a.ip)));
+  const have = new Set(p.backendKeys.map((k) => familyOf(k.split('|')[1] ?? '')));
+  return families.filter((f) => podFamilies.has(f) && !have.has(f));
+}
+
 /** This Service's view of one pod's gate. */
 function myGate(input: DecideInput, p: DesiredPod, after: ReadonlyMap<string, BackendStatus>, held: Held): GateCondition {
   if (input.options.gate === false) return { status: 'True', reason: GATE_REASON_HEALTHY, message: GATE_MESSAGE_HEALTHY };
@@ -339,6 +355,10 @@ function myGate(input: DecideInput, p: DesiredPod, after: ReadonlyMap<string, Ba
   if (p.backendKeys.length === 0 && p.lostAddresses?.length) {
     const c = p.lostAddresses[0]!;
     return { status: 'False', reason: GATE_REASON_ADDRESS_CONFLICT, message: `Address ${address(c.key)} is held on the load balancer by pod ${c.winnerName}, which claims the same IP and port.` };
+  }
+  const missing = missingFamilies(input, p);
+  if (missing.length > 0) {
+    return { status: 'False', reason: GATE_REASON_REGISTERING, message: `waiting for the pod's ${missing.join(' and ')} address in the Service's EndpointSlices` };
   }
   return gateForPod(p, after);
 }
