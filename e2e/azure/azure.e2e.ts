@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { armCallBudget } from '../src/azure/call-budget.ts';
 import type { Json } from '../src/azure/json.ts';
 import { type ArmServer, createArmHttpClient, formatReplayTable, replaySpecExamples, startArmServer } from '../src/azure/index.ts';
 import { consoleLogger } from '../src/harness/logger.ts';
@@ -23,6 +24,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SUB = randomUUID();
 const RG = 'sluice-e2e';
 const LOCATION = 'westeurope';
+/** Most provider reads a replaced pod may cost in the rolling update (the health-read budget). */
+const MAX_READS_PER_REPLACED_POD = 5;
+/** The probes' interval, and so the controller's health poll. */
+const PROBE_INTERVAL_SECONDS = 5;
 let arm: ArmServer;
 let env: Environment;
 let controller: ControllerProcess | undefined;
@@ -129,9 +134,12 @@ test('the IP-based pool follows the pods, drains with adminState Down, rejects b
       AZURE_RESOURCE_GROUP: RG,
       AZURE_LOCATION: LOCATION,
       AZURE_VNET_ID: String(vnet['id']),
-      AZURE_POLL_INTERVAL_MS: '50',
+      // Operations here take 150 ms instead of Azure's seconds: poll them at that scale (the SDK's default is 2 s).
+      AZURE_POLL_INTERVAL_MS: '200',
+      // No --health-poll-ms: health is read at the probes' own interval (Azure's 5 s default).
+      SLUICE_AZURE_PROBE_INTERVAL: String(PROBE_INTERVAL_SECONDS),
     },
-    args: ['--cluster-name', 'e2e', '--log-level', 'debug', '--health-poll-ms', '200', '--resync-period', '10'],
+    args: ['--cluster-name', 'e2e', '--log-level', 'debug', '--resync-period', '10'],
   });
   await controller.ready();
   const report: string[][] = [];
@@ -190,18 +198,29 @@ test('the IP-based pool follows the pods, drains with adminState Down, rejects b
   checked.push('pool followed scale 2 -> 5');
   report.push(['scale 2 -> 5', JSON.stringify(calls(controller, mark))]);
 
-  // Rolling update: every old pod must be seen drained (Down) before it leaves the pool.
+  // Rolling update: every old pod must be seen drained (Down) before it leaves the pool; what
+  // it costs in ARM requests is counted by the server.
   mark = controller.lines.length;
   const oldIps = await readyPodIps('shop');
+  const requestsBefore = arm.requests.entries().length;
+  const rolloutStarted = performance.now();
   const { seen } = await watchPool(lbName, async () => {
     await w.restart('azure-1');
     await w.waitForRollout(5);
     await waitForPoolToFollowPods('shop', lbName, 5);
   });
+  const rolloutSeconds = (performance.now() - rolloutStarted) / 1000;
   const undrained = oldIps.filter((ip) => !seen.get(ip)?.has('Down'));
   assert.deepEqual(undrained, [], 'every replaced pod was drained with adminState Down before removal');
   checked.push(`rolling update: all ${oldIps.length} replaced pods went adminState Down before removal; pool = the 5 new pods`);
   report.push(['rolling update of 5 pods', JSON.stringify(calls(controller, mark))]);
+  const budget = armCallBudget(arm.requests.entries().slice(requestsBefore));
+  const perPod = budget.reads / oldIps.length;
+  process.stdout.write(
+    `\nrolling update of ${oldIps.length} pods (${rolloutSeconds.toFixed(1)} s, ARM test server's log): provider reads per replaced pod: ${perPod.toFixed(1)} (calls: ${JSON.stringify(budget.calls)}; ${budget.writes} writes, ${budget.polls} operation polls)\n`,
+  );
+  assert.ok(perPod <= MAX_READS_PER_REPLACED_POD, `a replaced pod cost ${perPod} ARM reads, more than ${MAX_READS_PER_REPLACED_POD}: ${JSON.stringify(budget.calls)}`);
+  checked.push(`the rolling update cost ${perPod.toFixed(1)} ARM reads per replaced pod (at most ${MAX_READS_PER_REPLACED_POD})`);
 
   await sleep(2000);
   mark = controller.lines.length;

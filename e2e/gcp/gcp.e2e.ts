@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { computeCallBudget } from '../src/gcp/call-budget.ts';
 import { type ComputeServer, startComputeServer } from '../src/gcp/index.ts';
 import { consoleLogger } from '../src/harness/logger.ts';
 import { type ControllerProcess, startControllerProcess } from '../src/scenario/controller-process.ts';
@@ -22,6 +23,10 @@ const PROJECT = 'sluice-e2e';
 const REGION = 'us-central1';
 const ZONES = ['us-central1-a', 'us-central1-b'];
 const WRITE = /insert|delete|patch|update|attach|detach|set/i;
+/** Most provider reads a replaced pod may cost in the rolling update (the health-read budget). */
+const MAX_READS_PER_REPLACED_POD = 5;
+/** The health check's interval, and so the controller's health poll. */
+const HEALTHCHECK_INTERVAL_SECONDS = 5;
 let gce: ComputeServer;
 let env: Environment;
 let controller: ControllerProcess | undefined;
@@ -110,8 +115,16 @@ test('two zones give two NEGs on one backend service; endpoints follow the pods;
   controller = startControllerProcess({
     provider: 'gcp',
     kubeconfigPath: env.kubeconfigPath,
-    env: { GOOGLE_CLOUD_PROJECT: PROJECT, GCP_REGION: REGION, GCP_NETWORK: 'default', GCP_SUBNETWORK: 'default', GCP_COMPUTE_ENDPOINT: gce.url },
-    args: ['--cluster-name', 'e2e', '--log-level', 'debug', '--health-poll-ms', '200', '--resync-period', '10'],
+    // No --health-poll-ms: health is read at the health check's own interval (Compute's 5 s default).
+    env: {
+      GOOGLE_CLOUD_PROJECT: PROJECT,
+      GCP_REGION: REGION,
+      GCP_NETWORK: 'default',
+      GCP_SUBNETWORK: 'default',
+      GCP_COMPUTE_ENDPOINT: gce.url,
+      SLUICE_GCP_HEALTHCHECK_INTERVAL: String(HEALTHCHECK_INTERVAL_SECONDS),
+    },
+    args: ['--cluster-name', 'e2e', '--log-level', 'debug', '--resync-period', '10'],
   });
   await controller.ready();
   const report: string[][] = [];
@@ -144,12 +157,23 @@ test('two zones give two NEGs on one backend service; endpoints follow the pods;
   checked.push('NEG endpoints followed scale 2 -> 5');
   report.push(['scale 2 -> 5', JSON.stringify(calls(controller, mark))]);
 
+  // One rolling update of 5 pods: what it costs in Compute requests, counted by the server.
   mark = controller.lines.length;
+  const requestsBefore = gce.requests.entries().length;
+  const rolloutStarted = performance.now();
   await w.restart('gcp-1');
   await w.waitForRollout(5);
   await waitForNegsToFollowPods('shop', uid, 5);
+  const rolloutSeconds = (performance.now() - rolloutStarted) / 1000;
   checked.push('NEG endpoints = the 5 new pods after a rolling update');
   report.push(['rolling update of 5 pods', JSON.stringify(calls(controller, mark))]);
+  const budget = computeCallBudget(gce.requests.entries().slice(requestsBefore));
+  const perPod = budget.reads / 5;
+  process.stdout.write(
+    `\nrolling update of 5 pods (${rolloutSeconds.toFixed(1)} s, Compute test server's log): provider reads per replaced pod: ${perPod.toFixed(1)} (calls: ${JSON.stringify(budget.calls)}; ${budget.writes} writes, ${budget.polls} operation polls)\n`,
+  );
+  assert.ok(perPod <= MAX_READS_PER_REPLACED_POD, `a replaced pod cost ${perPod} Compute reads, more than ${MAX_READS_PER_REPLACED_POD}: ${JSON.stringify(budget.calls)}`);
+  checked.push(`the rolling update cost ${perPod.toFixed(1)} Compute reads per replaced pod (at most ${MAX_READS_PER_REPLACED_POD})`);
 
   await sleep(2000);
   mark = controller.lines.length;

@@ -22,7 +22,53 @@ export interface AwsTarget {
   /** Environment for the controller process (credentials, region, endpoint). */
   readonly env: Record<string, string>;
   readonly real: boolean;
+  /**
+   * moto's request recorder, undefined for a real account: every request moto serves while
+   * recording, with the access key that signed it (see {@link MotoRecorder}).
+   */
+  readonly recorder: MotoRecorder | undefined;
   stop(): Promise<void>;
+}
+
+/** One request moto served: its action and the access key ID in its SigV4 signature. */
+export interface RecordedRequest {
+  readonly action: string;
+  readonly accessKeyId: string | undefined;
+}
+
+/**
+ * moto's request recorder (`/moto-api/recorder/*`), which appends every request to the file
+ * named by MOTO_RECORDER_FILEPATH while recording is on. `reset` empties it and starts
+ * recording; `requests` reads what was recorded so far.
+ */
+export interface MotoRecorder {
+  reset(): Promise<void>;
+  requests(): Promise<RecordedRequest[]>;
+}
+
+function motoRecorder(endpoint: string): MotoRecorder {
+  const api = (path: string, method = 'POST') => fetch(`${endpoint}/moto-api/recorder/${path}`, { method });
+  return {
+    async reset() {
+      await (await api('reset-recording')).arrayBuffer();
+      await (await api('start-recording')).arrayBuffer();
+    },
+    async requests() {
+      const text = await (await api('download-recording', 'GET')).text();
+      return text
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => {
+          const entry = JSON.parse(l) as { headers: Record<string, string>; body?: string; body_encoded?: boolean; url: string };
+          const body = entry.body_encoded ? Buffer.from(entry.body ?? '', 'base64').toString('utf8') : (entry.body ?? '');
+          const header = (name: string) => Object.entries(entry.headers).find(([k]) => k.toLowerCase() === name)?.[1];
+          const target = header('x-amz-target');
+          const action = new URLSearchParams(body).get('Action') ?? target?.split('.').pop() ?? new URL(entry.url, 'http://moto').searchParams.get('Action') ?? `unknown ${entry.url}`;
+          const accessKeyId = /Credential=([^/,\s]+)\//.exec(header('authorization') ?? '')?.[1];
+          return { action, accessKeyId };
+        });
+    },
+  };
 }
 
 /** Creates the cached virtualenv with moto[server] unless it is already there; returns moto_server's path. */
@@ -53,12 +99,18 @@ export async function startAwsTarget(log: HarnessLogger = silentLogger): Promise
       const v = process.env[k];
       if (v) env[k] = v;
     }
-    return { endpoint: undefined, region, env, real: true, stop: async () => {} };
+    return { endpoint: undefined, region, env, real: true, recorder: undefined, stop: async () => {} };
   }
   const server = ensureMoto(log);
   const [port] = await freeLoopbackPorts(1);
   const logFile = join(process.env['TMPDIR'] ?? '/tmp', `sluice-moto-${process.pid}-${port}.log`);
-  const proc = startManagedProcess({ name: 'moto', argv: [server, '-H', '127.0.0.1', '-p', String(port)], logFile });
+  const recording = join(process.env['TMPDIR'] ?? '/tmp', `sluice-moto-${process.pid}-${port}.jsonl`);
+  const proc = startManagedProcess({
+    name: 'moto',
+    argv: [server, '-H', '127.0.0.1', '-p', String(port)],
+    logFile,
+    env: { ...process.env, MOTO_RECORDER_FILEPATH: process.env['MOTO_RECORDER_FILEPATH'] ?? recording },
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + 60_000;
   for (;;) {
@@ -80,8 +132,10 @@ export async function startAwsTarget(log: HarnessLogger = silentLogger): Promise
     region,
     real: false,
     env: { AWS_ENDPOINT_URL: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    recorder: motoRecorder(endpoint),
     stop: async () => {
       await proc.stop();
+      rmSync(recording, { force: true });
     },
   };
 }

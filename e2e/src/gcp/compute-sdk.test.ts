@@ -106,6 +106,17 @@ describe('Compute REST test server with the real SDK', () => {
     const [health] = await bss.getHealth({ project, region, backendService: 'bs', resourceGroupReferenceResource: { group: negLink } });
     const states = Object.fromEntries((health.healthStatus ?? []).map((h) => [h.ipAddress, h.healthState]));
     assert.deepEqual(states, { '127.0.0.1': 'HEALTHY', '10.255.0.9': 'UNHEALTHY' });
+    // The same health, per endpoint and backend service, from listNetworkEndpoints with SHOW.
+    const [shown] = await negs.listNetworkEndpoints({ project, zone, networkEndpointGroup: 'neg-a', networkEndpointGroupsListEndpointsRequestResource: { healthStatus: 'SHOW' } });
+    assert.deepEqual(
+      shown.map((i) => [i.networkEndpoint?.ipAddress, i.healths?.map((h) => [h.backendService?.backendService?.split('/').slice(-1)[0], h.healthState])]),
+      [
+        ['127.0.0.1', [['bs', 'HEALTHY']]],
+        ['10.255.0.9', [['bs', 'UNHEALTHY']]],
+      ],
+    );
+    const [skipped] = await negs.listNetworkEndpoints({ project, zone, networkEndpointGroup: 'neg-a', networkEndpointGroupsListEndpointsRequestResource: { healthStatus: 'SKIP' } });
+    assert.ok(skipped.every((i) => (i.healths ?? []).length === 0));
 
     const [detach] = await negs.detachNetworkEndpoints({ project, zone, networkEndpointGroup: 'neg-a', networkEndpointGroupsDetachEndpointsRequestResource: { networkEndpoints: [{ ipAddress: '10.255.0.9', port: 8080, instance: 'node-1' }] } });
     await waitZone(detach as unknown as LatestOp);

@@ -184,12 +184,35 @@ export function endpointJson(e: StoredEndpoint): JsonObject {
   };
 }
 
+/**
+ * The NEG's endpoints, a page at a time. With `healthStatus: SHOW` each endpoint also carries
+ * `healths`: one entry per backend service that has the NEG as a backend, with that backend
+ * service's health check and the state a probe finds now (see endpoint-health.ts), as the GKE
+ * NEG controller's readiness poller reads them.
+ */
 const listEndpoints: Handler = async (ctx, req) => {
   const ref = negRef(req);
-  ctx.store.get(ref);
+  const neg = ctx.store.get(ref);
   const current = ctx.endpoints.get(relativeName(ref)) ?? [];
   const page = paginate(current, req.query);
-  const items: JsonObject[] = page.items.map((e) => ({ networkEndpoint: endpointJson(e) }));
+  const show = req.body.healthStatus === 'SHOW';
+  if (req.body.healthStatus !== undefined && req.body.healthStatus !== 'SHOW' && req.body.healthStatus !== 'SKIP') {
+    throw invalid(`Invalid value for field 'healthStatus': '${String(req.body.healthStatus)}'. Allowed are SHOW, SKIP.`);
+  }
+  const link = neg.body.selfLink as string;
+  const services = show ? ctx.store.all('backendServices').filter((bs) => arrayAt(bs.body, 'backends').some((b) => isObject(b) && b.group === link)) : [];
+  const items: JsonObject[] = await Promise.all(
+    page.items.map(async (e) => {
+      if (!show || services.length === 0) return { networkEndpoint: endpointJson(e) };
+      const state = await ctx.health.check(e.ipAddress, e.port);
+      const healths = services.map((bs) => ({
+        backendService: { backendService: bs.body.selfLink as string },
+        ...(arrayAt(bs.body, 'healthChecks')[0] === undefined ? {} : { healthCheck: { healthCheck: String(arrayAt(bs.body, 'healthChecks')[0]) } }),
+        healthState: state,
+      }));
+      return { networkEndpoint: endpointJson(e), healths };
+    }),
+  );
   const body: JsonObject = { kind: 'compute#networkEndpointGroupsListNetworkEndpoints', items };
   if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;
   return body;

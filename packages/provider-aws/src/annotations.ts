@@ -83,8 +83,14 @@ export function defaultTimeoutSeconds(protocol: HealthCheckProtocol): number {
 
 const CERTIFICATE_ARN = /^arn:aws(-[a-z]+)*:(acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+|iam::\d{12}:server-certificate\/\S+)$/;
 
+/** What the provider's options set for a Service whose annotations say nothing. */
+export interface AwsAnnotationDefaults {
+  /** @default {@link DEFAULT_HEALTHCHECK_INTERVAL} */
+  readonly healthCheckIntervalSeconds?: number;
+}
+
 /** Reads the Service's aws annotations; problems are returned, never thrown. */
-export function parseAwsAnnotations(service: ServiceSpecView): { settings: AwsServiceSettings; problems: ServiceProblem[] } {
+export function parseAwsAnnotations(service: ServiceSpecView, defaults: AwsAnnotationDefaults = {}): { settings: AwsServiceSettings; problems: ServiceProblem[] } {
   const reader = createAnnotationReader(service);
   const { problems, invalid, raw, integer } = reader;
   reader.rejectUnknown(AWS_ANNOTATION_PREFIX, AWS_ANNOTATIONS, 'aws');
@@ -135,7 +141,7 @@ export function parseAwsAnnotations(service: ServiceSpecView): { settings: AwsSe
     }
   }
 
-  const intervalSeconds = integer(HEALTHCHECK_INTERVAL_ANNOTATION, 5, 300, DEFAULT_HEALTHCHECK_INTERVAL, ' of seconds');
+  const intervalSeconds = integer(HEALTHCHECK_INTERVAL_ANNOTATION, 5, 300, defaults.healthCheckIntervalSeconds ?? DEFAULT_HEALTHCHECK_INTERVAL, ' of seconds');
   // Unannotated, the timeout is NLB's default for the protocol, lowered to fit below the interval.
   let timeoutSeconds = Math.min(defaultTimeoutSeconds(protocol), intervalSeconds - 1);
   if (raw(HEALTHCHECK_TIMEOUT_ANNOTATION) !== undefined) {

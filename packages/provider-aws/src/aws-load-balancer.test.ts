@@ -61,6 +61,21 @@ test('ensure creates a tagged NLB, target group and listener, registers the back
   ]);
 });
 
+test('the provider health-check interval is what unannotated target groups get, and the poll the core uses; the annotation still wins per Service', async () => {
+  const fast = await startHarness({ healthCheckIntervalSeconds: 5 });
+  try {
+    assert.equal(fast.provider.capabilities.healthCheckIntervalMs, 5_000);
+    await fast.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
+    // The timeout is lowered below the interval, as NLB requires.
+    assert.deepEqual([fast.fake.targetGroups[0]?.health['HealthCheckIntervalSeconds'], fast.fake.targetGroups[0]?.health['HealthCheckTimeoutSeconds']], ['5', '4']);
+    const slow = service([{}], { 'sluice.dev/aws-healthcheck-interval': '20' }, 'uid-2');
+    await fast.provider.ensureLoadBalancer(CLUSTER, slow, [], signal);
+    assert.equal(fast.fake.targetGroups[1]?.health['HealthCheckIntervalSeconds'], '20');
+  } finally {
+    await fast.close();
+  }
+});
+
 test('a second ensure with nothing changed makes no write call', async () => {
   const backends = [backend('10.0.0.1')];
   await h.provider.ensureLoadBalancer(CLUSTER, web, backends, signal);
@@ -107,14 +122,40 @@ test('getLoadBalancer and getBackendHealth of an absent load balancer: exists fa
 test('updateLoadBalancer registers and deregisters only the difference, and nothing when nothing differs', async () => {
   await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend('10.0.0.2')], signal);
   h.takeOperations();
+  // The ensure described the group: the updates diff against what it showed, plus their own changes.
   await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend('10.0.0.2')], signal);
-  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth']);
+  assert.deepEqual(h.takeOperations(), []);
   await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.2'), backend('10.0.0.3')], signal);
-  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth', 'RegisterTargets', 'DeregisterTargets']);
+  assert.deepEqual(h.takeOperations(), ['RegisterTargets', 'DeregisterTargets']);
   const calls = h.server.calls.filter((c) => c.action === 'RegisterTargets' || c.action === 'DeregisterTargets').slice(-2);
   assert.equal(calls[0]?.params.get('Targets.member.1.Id'), '10.0.0.3');
   assert.equal(calls[1]?.params.get('Targets.member.1.Id'), '10.0.0.1');
   assert.equal(calls[1]?.params.get('Targets.member.2.Id'), null);
+});
+
+test('health reads and updates: one DescribeTargetHealth per port per poll, none per update; what a poll shows is what the next update diffs against', async () => {
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
+  h.takeOperations();
+  for (let poll = 0; poll < 3; poll++) {
+    await h.provider.getBackendHealth(CLUSTER, web, signal);
+    await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend(`10.0.1.${poll}`)], signal);
+  }
+  const ops = h.takeOperations();
+  assert.equal(ops.filter((o) => o === 'DescribeTargetHealth').length, 3, `3 polls, 3 reads: ${ops.join(', ')}`);
+  assert.deepEqual(
+    ops.filter((o) => o !== 'DescribeTargetHealth'),
+    ['RegisterTargets', 'RegisterTargets', 'DeregisterTargets', 'RegisterTargets', 'DeregisterTargets'],
+  );
+  assert.deepEqual([...h.fake.targetGroups[0]!.targets.keys()].sort(), ['10.0.0.1:8080', '10.0.1.0:8080', '10.0.1.1:8080', '10.0.1.2:8080']);
+  // Someone deregisters a target by hand: the next health read shows it, and the update puts it back.
+  await h.provider.getBackendHealth(CLUSTER, web, signal);
+  h.fake.targetGroups[0]!.targets.delete('10.0.0.1:8080');
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend('10.0.1.2')], signal);
+  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth'], 'unseen until the next health read');
+  await h.provider.getBackendHealth(CLUSTER, web, signal);
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1'), backend('10.0.1.2')], signal);
+  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth', 'RegisterTargets']);
+  assert.ok(h.fake.targetGroups[0]!.targets.has('10.0.0.1:8080'));
 });
 
 test('updateLoadBalancer before the load balancer exists is retryable', async () => {

@@ -20,7 +20,6 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 import { AwsApi } from './aws-api.ts';
 import { isNotFound } from './errors.ts';
 import { toBackendStatus } from './health-map.ts';
@@ -30,15 +29,15 @@ import { type AwsContext, findLoadBalancer, requireOwned, targetGroupsOf } from 
 import { loadBalancerName, targetGroupName } from './names.ts';
 import { type AwsProviderOptions, type ResolvedAwsProviderOptions, resolveOptions } from './options.ts';
 import { ResourceCache } from './resource-cache.ts';
-import { describeTargets, MAX_TARGETS_PER_CALL, syncTargets } from './target-sync.ts';
+import { describeRemembered, MAX_TARGETS_PER_CALL, syncTargets } from './target-sync.ts';
 import { checkService, validateService } from './validation.ts';
 
 /** Service port name -> target group ARN, for the ports whose group exists. */
 type PortGroups = Map<string, string>;
 
-export class AwsLoadBalancer implements LoadBalancer {
-  readonly providerName = 'aws';
-  readonly capabilities: ProviderCapabilities = {
+/** What the provider can do; the health-check interval is the one it configures on target groups. */
+export function capabilitiesOf(options: Pick<ResolvedAwsProviderOptions, 'healthCheckIntervalSeconds'>): ProviderCapabilities {
+  return {
     weights: false,
     drainInPlace: false,
     drainMode: 'deregister',
@@ -49,15 +48,24 @@ export class AwsLoadBalancer implements LoadBalancer {
     honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
     // The status carries the NLB's DNS name, not an IP, so no ipMode is written; VIP is the NLB's model.
     ipMode: 'VIP',
-    healthCheckIntervalMs: DEFAULT_HEALTHCHECK_INTERVAL * 1000,
+    healthCheckIntervalMs: options.healthCheckIntervalSeconds * 1000,
   };
+}
+
+export class AwsLoadBalancer implements LoadBalancer {
+  readonly providerName = 'aws';
+  readonly capabilities: ProviderCapabilities;
   readonly options: ResolvedAwsProviderOptions;
   readonly #ctx: AwsContext;
 
-  /** Builds the clients; nothing is sent until the first call. */
-  constructor(options: AwsProviderOptions) {
-    this.options = resolveOptions(options);
+  /**
+   * Resolves the options (`SLUICE_AWS_HEALTHCHECK_INTERVAL` in `env` fills the health-check
+   * interval when it is not given) and builds the clients; nothing is sent until the first call.
+   */
+  constructor(options: AwsProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
+    this.options = resolveOptions(options, env);
     this.#ctx = { api: new AwsApi(this.options), cache: new ResourceCache(), log: this.options.log };
+    this.capabilities = capabilitiesOf(this.options);
   }
 
   getLoadBalancerName(clusterName: string, service: ServiceSpecView): string {
@@ -65,7 +73,7 @@ export class AwsLoadBalancer implements LoadBalancer {
   }
 
   validate(service: ServiceSpecView): readonly ServiceProblem[] {
-    return validateService(service);
+    return validateService(service, this.#defaults);
   }
 
   async getLoadBalancer(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
@@ -76,7 +84,7 @@ export class AwsLoadBalancer implements LoadBalancer {
   }
 
   async ensureLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<LoadBalancerStatus> {
-    const { settings, problems } = checkService(service);
+    const { settings, problems } = checkService(service, this.#defaults);
     if (problems.length > 0) {
       throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
     }
@@ -99,7 +107,7 @@ export class AwsLoadBalancer implements LoadBalancer {
       }
       for (const port of service.ports) {
         const own = backends.filter((b) => b.servicePort === port.name);
-        await syncTargets(this.#ctx.api, groups.get(port.name)!, own, signal);
+        await syncTargets(this.#ctx.api, this.#ctx.cache, groups.get(port.name)!, own, signal);
       }
     });
   }
@@ -108,6 +116,11 @@ export class AwsLoadBalancer implements LoadBalancer {
     await deleteStack(this.#ctx, clusterName, service, signal);
   }
 
+  /**
+   * One DescribeTargetHealth per target group, the cheapest call that gives target health;
+   * the group ARNs come from the cache. What it shows is remembered, so the updates that follow
+   * diff against it instead of describing the group again.
+   */
   async getBackendHealth(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]> {
     return this.#withGroups(clusterName, service, signal, async (groups) => {
       if (groups === undefined) return [];
@@ -115,7 +128,7 @@ export class AwsLoadBalancer implements LoadBalancer {
       for (const port of service.ports) {
         const arn = groups.get(port.name);
         if (arn === undefined) continue;
-        for (const d of await describeTargets(this.#ctx.api, arn, signal)) {
+        for (const d of await describeRemembered(this.#ctx.api, this.#ctx.cache, arn, signal)) {
           const status = toBackendStatus(port.name, d);
           if (status) out.push(status);
         }
@@ -126,6 +139,11 @@ export class AwsLoadBalancer implements LoadBalancer {
 
   async close(): Promise<void> {
     this.#ctx.api.close();
+  }
+
+  /** What the options set for a Service whose annotations say nothing. */
+  get #defaults() {
+    return { healthCheckIntervalSeconds: this.options.healthCheckIntervalSeconds };
   }
 
   /**

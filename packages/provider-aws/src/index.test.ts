@@ -40,6 +40,19 @@ test('bad options are one terminal sentence naming the option', () => {
   }
 });
 
+test('the health-check interval: option, else SLUICE_AWS_HEALTHCHECK_INTERVAL, else 30 s; it is the capability the core polls by', () => {
+  const interval = (options: Partial<Parameters<typeof aws.createAwsProvider>[0]>, env: Record<string, string>) =>
+    new aws.AwsLoadBalancer({ clusterName: 'c1', ...options }, env).capabilities.healthCheckIntervalMs;
+  assert.equal(interval({}, {}), 30_000);
+  assert.equal(interval({}, { SLUICE_AWS_HEALTHCHECK_INTERVAL: '5' }), 5_000);
+  assert.equal(interval({ healthCheckIntervalSeconds: 10 }, { SLUICE_AWS_HEALTHCHECK_INTERVAL: '5' }), 10_000);
+  assert.throws(
+    () => interval({}, { SLUICE_AWS_HEALTHCHECK_INTERVAL: '4' }),
+    (e: unknown) => isTerminalError(e) && (e as Error).message === 'AWS provider SLUICE_AWS_HEALTHCHECK_INTERVAL (option healthCheckIntervalSeconds) is "4", but it must be a whole number of seconds from 5 to 300.',
+  );
+  assert.throws(() => interval({ healthCheckIntervalSeconds: 2.5 }, {}), (e: unknown) => isTerminalError(e) && /option healthCheckIntervalSeconds is 2\.5/.test((e as Error).message));
+});
+
 test('region, endpoint and maxAttempts reach both clients; credentials come from the default chain', async () => {
   const fake = new FakeAws();
   fake.fail('DescribeLoadBalancers', { code: 'InternalFailure', message: 'boom', status: 500, times: 1 });

@@ -34,7 +34,7 @@ import { discoverSubnets, subnetIdsFromAnnotation } from './subnets.ts';
 import { isOwnedBy, portTags, serviceTags } from './tags.ts';
 import { type PortSpec, portSpecs } from './target-group-spec.ts';
 import { ensureTargetGroup } from './target-group-sync.ts';
-import { syncTargets } from './target-sync.ts';
+import { describeRemembered, syncTargets } from './target-sync.ts';
 
 export interface EnsureInput {
   readonly clusterName: string;
@@ -66,7 +66,9 @@ export async function ensureStack(ctx: AwsContext, input: EnsureInput, signal: A
   for (const spec of specs) {
     const group = groups.get(spec.servicePort.name)!;
     const backends = input.backends.filter((b) => b.servicePort === spec.servicePort.name);
-    await syncTargets(ctx.api, group.arn, backends, signal, group.isNew ? [] : undefined);
+    // An ensure describes the group afresh (it repairs drift); a new group has no registrations.
+    const registered = group.isNew ? [] : await describeRemembered(ctx.api, ctx.cache, group.arn, signal);
+    await syncTargets(ctx.api, ctx.cache, group.arn, backends, signal, registered);
   }
 
   const listeners = created ? [] : ((await ctx.api.elbv2(new DescribeListenersCommand({ LoadBalancerArn: lb.arn }), signal)).Listeners ?? []);

@@ -4,6 +4,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type Logger, TerminalError } from '@sluice/core';
+import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 
 /**
  * Client-side request rates per call class, in calls per second. Each class is a token
@@ -61,6 +62,15 @@ export interface AwsProviderOptions {
    */
   readonly rateLimits?: RateLimits;
   /**
+   * The health-check interval, in seconds (5-300), of the target group of every Service that
+   * does not set `sluice.dev/aws-healthcheck-interval`. It is also the provider's
+   * `healthCheckIntervalMs`: while a readiness gate waits, target health is read no more often
+   * than this (unless the controller's `--health-poll-ms` says otherwise), since it cannot
+   * change faster than the NLB checks it.
+   * @default the `SLUICE_AWS_HEALTHCHECK_INTERVAL` environment variable, else 30 (NLB's own default)
+   */
+  readonly healthCheckIntervalSeconds?: number;
+  /**
    * Where the provider logs; every AWS call is logged at debug as `aws call` with its
    * `operation`.
    * @default a logger that discards everything
@@ -85,12 +95,15 @@ export interface ResolvedAwsProviderOptions {
   readonly endpoint: string | undefined;
   readonly maxAttempts: number;
   readonly rateLimits: Required<RateLimits>;
+  readonly healthCheckIntervalSeconds: number;
   readonly log: Logger;
   readonly elbv2Client: ElasticLoadBalancingV2Client | undefined;
   readonly ec2Client: EC2Client | undefined;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/** The environment variable that fills `healthCheckIntervalSeconds` when it is not given. */
+export const HEALTHCHECK_INTERVAL_ENV = 'SLUICE_AWS_HEALTHCHECK_INTERVAL';
 export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { describe: 20, registration: 10, write: 5 };
 
 export const silentLogger: Logger = {
@@ -100,8 +113,8 @@ export const silentLogger: Logger = {
   error() {},
 };
 
-/** Fills in the defaults; rejects values that cannot work, naming the option. */
-export function resolveOptions(options: AwsProviderOptions): ResolvedAwsProviderOptions {
+/** Fills in the defaults (from `env` where an option says so); rejects values that cannot work, naming the option. */
+export function resolveOptions(options: AwsProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env): ResolvedAwsProviderOptions {
   const clusterName = options?.clusterName;
   if (typeof clusterName !== 'string' || clusterName.trim() === '' || clusterName.length > 200) {
     throw new TerminalError(`AWS provider option clusterName is ${JSON.stringify(clusterName)}, but it must be a non-empty string of at most 200 characters.`, {
@@ -114,6 +127,7 @@ export function resolveOptions(options: AwsProviderOptions): ResolvedAwsProvider
     endpoint: options.endpoint,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...definedOnly(options.rateLimits) },
+    healthCheckIntervalSeconds: healthCheckInterval(options.healthCheckIntervalSeconds, env[HEALTHCHECK_INTERVAL_ENV]),
     log: options.log ?? silentLogger,
     elbv2Client: options.elbv2Client,
     ec2Client: options.ec2Client,
@@ -134,6 +148,17 @@ export function resolveOptions(options: AwsProviderOptions): ResolvedAwsProvider
     });
   }
   return resolved;
+}
+
+/** The option, else the environment variable, else NLB's default; 5-300 whole seconds, as NLB allows. */
+function healthCheckInterval(given: number | undefined, fromEnv: string | undefined): number {
+  const raw = fromEnv?.trim() || undefined;
+  const value = given ?? (raw === undefined ? DEFAULT_HEALTHCHECK_INTERVAL : /^\d+$/.test(raw) ? Number(raw) : Number.NaN);
+  if (!Number.isSafeInteger(value) || value < 5 || value > 300) {
+    const source = given !== undefined ? `option healthCheckIntervalSeconds is ${given}` : `${HEALTHCHECK_INTERVAL_ENV} (option healthCheckIntervalSeconds) is "${raw}"`;
+    throw new TerminalError(`AWS provider ${source}, but it must be a whole number of seconds from 5 to 300.`, { field: 'healthCheckIntervalSeconds' });
+  }
+  return value;
 }
 
 function definedOnly(limits: RateLimits | undefined): RateLimits {

@@ -1,12 +1,21 @@
 /**
- * ARNs the provider has already looked up, so an idle resync costs one
+ * What the provider has already learnt from AWS, so an idle resync costs one
  * DescribeLoadBalancers (getLoadBalancer) and one DescribeTargetHealth per port
- * (getBackendHealth) instead of re-describing every resource.
+ * (getBackendHealth) instead of re-describing every resource, and a backend update costs no
+ * read at all.
  *
  * Entries are facts learnt from AWS, never guesses; a NotFound from AWS for a cached ARN
  * drops the entry (and the load balancer's whole Service) so the next call looks again.
  * Keys are resource names, which embed the cluster and Service UID hash.
+ *
+ * Registrations are the one fact that changes on its own (AWS ends a drain; a person may
+ * deregister by hand), so they are only as old as the last DescribeTargetHealth: every health
+ * read replaces them, and the core reads health before it decides any registration. Sluice's
+ * own RegisterTargets / DeregisterTargets are applied to them as they succeed; a failed
+ * change drops them, so the next update describes the group again.
  */
+import type { TargetHealthLike } from './health-map.ts';
+
 
 export interface KnownLoadBalancer {
   readonly arn: string;
@@ -22,6 +31,8 @@ export class ResourceCache {
   /** LB ARNs whose ownership tags were checked. */
   readonly #owned = new Set<string>();
   readonly #targetGroups = new Map<string, string>();
+  /** Target group ARN -> its registrations, as DescribeTargetHealth shows them. */
+  readonly #registrations = new Map<string, readonly TargetHealthLike[]>();
 
   loadBalancer(name: string): KnownLoadBalancer | undefined {
     return this.#loadBalancers.get(name);
@@ -51,14 +62,29 @@ export class ResourceCache {
   }
 
   forgetTargetGroup(name: string): void {
+    const arn = this.#targetGroups.get(name);
+    if (arn !== undefined) this.#registrations.delete(arn);
     this.#targetGroups.delete(name);
   }
 
-  /** Drops the load balancer and every target group whose name starts with the prefix. */
+  /** The group's registrations as last described (with Sluice's own changes since), if known. */
+  registrations(targetGroupArn: string): readonly TargetHealthLike[] | undefined {
+    return this.#registrations.get(targetGroupArn);
+  }
+
+  setRegistrations(targetGroupArn: string, registrations: readonly TargetHealthLike[]): void {
+    this.#registrations.set(targetGroupArn, registrations);
+  }
+
+  forgetRegistrations(targetGroupArn: string): void {
+    this.#registrations.delete(targetGroupArn);
+  }
+
+  /** Drops the load balancer and every target group (and its registrations) whose name starts with the prefix. */
   forget(loadBalancerName: string, targetGroupPrefix: string): void {
     const lb = this.#loadBalancers.get(loadBalancerName);
     if (lb) this.#owned.delete(lb.arn);
     this.#loadBalancers.delete(loadBalancerName);
-    for (const name of [...this.#targetGroups.keys()]) if (name.startsWith(targetGroupPrefix)) this.#targetGroups.delete(name);
+    for (const name of [...this.#targetGroups.keys()]) if (name.startsWith(targetGroupPrefix)) this.forgetTargetGroup(name);
   }
 }

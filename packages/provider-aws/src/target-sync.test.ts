@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inBatches, planTargets } from './target-sync.ts';
+import { afterChanges, inBatches, planTargets } from './target-sync.ts';
 
 const b = (ip: string, weight = 1, port = 8080) => ({ ip, port, weight });
 const r = (ip: string, State = 'healthy', port = 8080) => ({ Target: { Id: ip, Port: port }, TargetHealth: { State } });
@@ -42,4 +42,20 @@ test('450 targets go in batches of 200, 200 and 50', () => {
   assert.deepEqual(batches.flat(), items);
   assert.deepEqual(inBatches([]), []);
   assert.deepEqual(inBatches([1, 2, 3], 2), [[1, 2], [3]]);
+});
+
+test('afterChanges applies a successful change to what was described: registered targets are initial, deregistered ones draining', () => {
+  const described = [
+    { Target: { Id: '10.0.0.1', Port: 8080 }, TargetHealth: { State: 'healthy' } },
+    { Target: { Id: '10.0.0.2', Port: 8080 }, TargetHealth: { State: 'healthy' } },
+    { Target: { Id: '10.0.0.3', Port: 8080 }, TargetHealth: { State: 'draining' } },
+  ];
+  const after = afterChanges(described, { register: [{ Id: '10.0.0.3', Port: 8080 }, { Id: '10.0.0.4', Port: 8080 }], deregister: [{ Id: '10.0.0.2', Port: 8080 }] });
+  assert.deepEqual(
+    after.map((d) => `${d.Target?.Id} ${d.TargetHealth?.State}`),
+    ['10.0.0.1 healthy', '10.0.0.2 draining', '10.0.0.3 initial', '10.0.0.4 initial'],
+  );
+  // Planning again against the result changes nothing: the next update makes no call.
+  const again = planTargets([b('10.0.0.1'), b('10.0.0.3'), b('10.0.0.4')], after);
+  assert.deepEqual(again, { register: [], deregister: [] });
 });

@@ -13,11 +13,16 @@
  * deregistrations: a replacement is on the load balancer before what it replaces leaves.
  * A failure part-way leaves a state the next DescribeTargetHealth shows as it is, so the
  * next call continues from there instead of repeating what succeeded.
+ *
+ * The registrations diffed against are the ones the last health read showed (the read the
+ * core decided on), with Sluice's own changes since applied (resource-cache.ts); only when
+ * none are known is the group described first.
  */
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Backend } from '@sluice/core';
 import type { AwsApi } from './aws-api.ts';
 import { isDrainingState, type TargetHealthLike } from './health-map.ts';
+import type { ResourceCache } from './resource-cache.ts';
 
 /** The AWS Load Balancer Controller's batch; ELBv2 documents no per-call maximum. */
 export const MAX_TARGETS_PER_CALL = 200;
@@ -74,16 +79,51 @@ export async function applyTargetChanges(api: AwsApi, targetGroupArn: string, ch
   }
 }
 
-/** Reads the group's registrations and converges them to `backends` (one port's). */
+/**
+ * Pure: the registrations after `changes` succeeded. A registered target is `initial` until
+ * AWS has checked it; a deregistered one is `draining` (AWS keeps it so for the deregistration
+ * delay, then drops it, which the next DescribeTargetHealth shows).
+ */
+export function afterChanges(registered: readonly TargetHealthLike[], changes: TargetChanges): TargetHealthLike[] {
+  const byKey = new Map<string, TargetHealthLike>();
+  for (const d of registered) if (d.Target?.Id !== undefined && d.Target.Port !== undefined) byKey.set(key(d.Target.Id, d.Target.Port), d);
+  for (const t of changes.register) byKey.set(key(t.Id, t.Port), { Target: { Id: t.Id, Port: t.Port }, TargetHealth: { State: 'initial', Reason: 'Elb.RegistrationInProgress' } });
+  for (const t of changes.deregister) byKey.set(key(t.Id, t.Port), { Target: { Id: t.Id, Port: t.Port }, TargetHealth: { State: 'draining', Reason: 'Target.DeregistrationInProgress' } });
+  return [...byKey.values()];
+}
+
+/** Every registration of the group, with its health; what it shows is remembered in `cache`. */
+export async function describeRemembered(api: AwsApi, cache: ResourceCache, targetGroupArn: string, signal: AbortSignal): Promise<TargetHealthLike[]> {
+  const registered = await describeTargets(api, targetGroupArn, signal);
+  cache.setRegistrations(targetGroupArn, registered);
+  return registered;
+}
+
+/**
+ * Converges the group's registrations to `backends` (one port's), diffing against
+ * `registered` when given, else what `cache` knows, else a fresh DescribeTargetHealth. The
+ * result is remembered; a failed change forgets the group's registrations.
+ */
 export async function syncTargets(
   api: AwsApi,
+  cache: ResourceCache,
   targetGroupArn: string,
   backends: readonly Pick<Backend, 'ip' | 'port' | 'weight'>[],
   signal: AbortSignal,
   registered?: readonly TargetHealthLike[],
 ): Promise<TargetChanges> {
-  const current = registered ?? (await describeTargets(api, targetGroupArn, signal));
+  const current = registered ?? cache.registrations(targetGroupArn) ?? (await describeRemembered(api, cache, targetGroupArn, signal));
   const changes = planTargets(backends, current);
-  await applyTargetChanges(api, targetGroupArn, changes, signal);
+  if (changes.register.length === 0 && changes.deregister.length === 0) {
+    cache.setRegistrations(targetGroupArn, current);
+    return changes;
+  }
+  try {
+    await applyTargetChanges(api, targetGroupArn, changes, signal);
+  } catch (error) {
+    cache.forgetRegistrations(targetGroupArn);
+    throw error;
+  }
+  cache.setRegistrations(targetGroupArn, afterChanges(current, changes));
   return changes;
 }

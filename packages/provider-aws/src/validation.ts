@@ -4,13 +4,13 @@
  * and a bad Service gets nothing created, not even a finalizer.
  */
 import { type ServiceProblem, type ServiceSpecView, unsupportedProtocolProblems } from '@sluice/core';
-import { type AwsServiceSettings, parseAwsAnnotations } from './annotations.ts';
+import { type AwsAnnotationDefaults, type AwsServiceSettings, parseAwsAnnotations } from './annotations.ts';
 
 export const SUPPORTED_PROTOCOLS = ['TCP', 'UDP'] as const;
 
 /** The problems `validate(service)` reports: annotations, and ports an NLB cannot listen on. */
-export function validateService(service: ServiceSpecView): ServiceProblem[] {
-  return [...parseAwsAnnotations(service).problems, ...portProblems(service)];
+export function validateService(service: ServiceSpecView, defaults: AwsAnnotationDefaults = {}): ServiceProblem[] {
+  return [...parseAwsAnnotations(service, defaults).problems, ...portProblems(service)];
 }
 
 /**
@@ -40,7 +40,7 @@ export function protocolProblems(service: ServiceSpecView): ServiceProblem[] {
 }
 
 /** Settings and every problem, for the provider's own use before any write. */
-export function checkService(service: ServiceSpecView): { settings: AwsServiceSettings; problems: ServiceProblem[] } {
-  const { settings, problems } = parseAwsAnnotations(service);
+export function checkService(service: ServiceSpecView, defaults: AwsAnnotationDefaults = {}): { settings: AwsServiceSettings; problems: ServiceProblem[] } {
+  const { settings, problems } = parseAwsAnnotations(service, defaults);
   return { settings, problems: [...problems, ...portProblems(service), ...protocolProblems(service)] };
 }

@@ -55,8 +55,14 @@ export interface AzureServiceSettings {
 export const AZURE_NAME = /^[A-Za-z0-9](?:[\w.-]{0,78}\w)?$/;
 export const SUBNET_ID = /^\/subscriptions\/[^/\s]+\/resourceGroups\/[^/\s]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/\s]+\/subnets\/[^/\s]+$/i;
 
+/** What the provider's options set for a Service whose annotations say nothing. */
+export interface AzureAnnotationDefaults {
+  /** @default {@link DEFAULT_PROBE_INTERVAL} */
+  readonly probeIntervalSeconds?: number;
+}
+
 /** Reads the Service's azure annotations; problems are returned, never thrown. */
-export function parseAzureAnnotations(service: ServiceSpecView): { settings: AzureServiceSettings; problems: ServiceProblem[] } {
+export function parseAzureAnnotations(service: ServiceSpecView, defaults: AzureAnnotationDefaults = {}): { settings: AzureServiceSettings; problems: ServiceProblem[] } {
   const reader = createAnnotationReader(service);
   const { problems, invalid, raw, integer } = reader;
   reader.rejectUnknown(AZURE_ANNOTATION_PREFIX, AZURE_ANNOTATIONS, 'azure');
@@ -100,7 +106,7 @@ export function parseAzureAnnotations(service: ServiceSpecView): { settings: Azu
     }
   }
 
-  const probeIntervalSeconds = integer(PROBE_INTERVAL_ANNOTATION, 5, 300, DEFAULT_PROBE_INTERVAL, ' of seconds');
+  const probeIntervalSeconds = integer(PROBE_INTERVAL_ANNOTATION, 5, 300, defaults.probeIntervalSeconds ?? DEFAULT_PROBE_INTERVAL, ' of seconds');
   const probeThreshold = integer(PROBE_THRESHOLD_ANNOTATION, 1, 10, DEFAULT_PROBE_THRESHOLD);
   const idleTimeoutMinutes = integer(IDLE_TIMEOUT_ANNOTATION, 4, 100, DEFAULT_IDLE_TIMEOUT, ' of minutes');
 

@@ -71,7 +71,7 @@ test('ensure creates a tagged public IP and a Standard LB with frontend, probe, 
     'publicIPAddresses.get',
     'publicIPAddresses.createOrUpdate',
     'loadBalancers.createOrUpdate',
-    'backendAddressPools.get',
+    // The pool and its ETag come from the load balancer PUT's answer: no GET before the pool PUT.
     'backendAddressPools.createOrUpdate',
   ]);
 });
@@ -133,12 +133,12 @@ test('update drains with adminState Down, removes what is gone, and writes nothi
 
   await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5', 0), backend('10.1.0.6')], signal);
   assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.0.5:Down', '10.1.0.6:None']);
-  assert.deepEqual(h.takeOperations(), ['backendAddressPools.get', 'backendAddressPools.createOrUpdate'], 'rule ports came from the cache: no LB read');
+  assert.deepEqual(h.takeOperations(), ['backendAddressPools.createOrUpdate'], 'rule ports and the pool with its ETag came from the caches: no read');
   const put = h.fake.calls.filter((c) => c.operation === 'backendAddressPools.createOrUpdate').at(-1);
   assert.match(put?.ifMatch ?? '', /^W\/"[0-9a-f-]{36}"$/, 'the pool PUT is guarded by the ETag');
 
   await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5', 0), backend('10.1.0.6')], signal);
-  assert.deepEqual(h.takeOperations(), ['backendAddressPools.get'], 'equal: no write');
+  assert.deepEqual(h.takeOperations(), [], 'equal to the pool the last PUT returned: no read, no write');
 
   await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.6')], signal);
   assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.0.6:None']);
@@ -155,8 +155,8 @@ test('an ETag conflict on the pool is re-read and retried, then succeeds', async
   };
   await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4', 0)], signal);
   assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:Down']);
+  // The first PUT carries the ETag the ensure saw; each 412 is followed by a GET for the new one.
   assert.deepEqual(h.takeOperations(), [
-    'backendAddressPools.get',
     'backendAddressPools.createOrUpdate',
     'backendAddressPools.get',
     'backendAddressPools.createOrUpdate',
@@ -362,12 +362,54 @@ test('update before the load balancer exists is retryable', async () => {
   await assert.rejects(h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal), (e: unknown) => isRetryableError(e) && e.reason === 'LoadBalancerMissing');
 });
 
-test('a pool deleted by hand is recreated by the next update', async () => {
+test('a load balancer deleted by hand is recreated by the next update that writes its pool', async () => {
   const name = h.provider.getLoadBalancerName(CLUSTER, web);
   await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
   h.fake.loadBalancers.delete(name);
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5')], signal);
+  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.0.5:None']);
+});
+
+test('a load balancer deleted by hand while nothing changes: the next health poll or getLoadBalancer reads it again', async () => {
+  const name = h.provider.getLoadBalancerName(CLUSTER, web);
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
+  h.fake.loadBalancers.delete(name);
+  h.takeOperations();
+  // An unchanged update trusts the pool the ensure wrote: no call.
   await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None']);
+  assert.deepEqual(h.takeOperations(), []);
+  // The health query finds the rule gone; the poll after it reads the load balancer and reports no backends.
+  assert.equal((await h.provider.getBackendHealth(CLUSTER, web, signal))[0]?.health, 'initial');
+  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
+  assert.deepEqual(h.takeOperations(), ['loadBalancingRules.health', 'loadBalancers.get']);
+  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: false });
+});
+
+test('health polls: one rule health query per port and poll, no load balancer or pool read; a report naming an address the pool lacks makes the next poll read again', async () => {
+  const name = h.provider.getLoadBalancerName(CLUSTER, web);
+  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
+  h.takeOperations();
+  for (let poll = 0; poll < 3; poll++) {
+    await h.provider.getBackendHealth(CLUSTER, web, signal);
+    await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend(`10.1.1.${poll}`)], signal);
+  }
+  assert.deepEqual(h.takeOperations(), [
+    'loadBalancingRules.health',
+    'backendAddressPools.createOrUpdate',
+    'loadBalancingRules.health',
+    'backendAddressPools.createOrUpdate',
+    'loadBalancingRules.health',
+    'backendAddressPools.createOrUpdate',
+  ]);
+  // Another writer adds an address: the report shows it, so the pool is read before the next write.
+  h.fake.pool(name, 'http').properties.loadBalancerBackendAddresses.push({ name: 'portal-vm-1', properties: { ipAddress: '10.1.9.9', virtualNetwork: { id: h.fake.vnetId } } });
+  h.fake.probeHealth.set('10.1.9.9', { state: 'Up', reason: 'Up_Probe_Success' });
+  h.fake.touch(name);
+  await h.provider.getBackendHealth(CLUSTER, web, signal);
+  await h.provider.getBackendHealth(CLUSTER, web, signal);
+  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
+  assert.deepEqual(h.takeOperations(), ['loadBalancingRules.health', 'loadBalancers.get', 'loadBalancingRules.health', 'backendAddressPools.createOrUpdate']);
+  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.9.9:None']);
 });
 
 test('getBackendHealth maps the rule health report; drained addresses are draining with weight 0', async () => {
@@ -388,7 +430,7 @@ test('getBackendHealth maps the rule health report; drained addresses are draini
     ],
   );
   assert.ok(health.every((s) => s.servicePort === 'http' && s.podUid === undefined));
-  assert.deepEqual(h.takeOperations(), ['loadBalancers.get', 'loadBalancingRules.health']);
+  assert.deepEqual(h.takeOperations(), ['loadBalancingRules.health'], 'the pool and rule ports are the ones the ensure wrote');
 });
 
 test('getBackendHealth follows an asynchronous (202) health report', async () => {

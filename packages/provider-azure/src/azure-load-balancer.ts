@@ -8,7 +8,7 @@
  * Methods map core types to Azure calls and back; the steps live in load-balancer-sync.ts,
  * load-balancer-delete.ts and pool-sync.ts, every call goes through AzureApi.
  */
-import type { LoadBalancer as AzureLb, LoadBalancerHealthPerRule } from '@azure/arm-network';
+import type { LoadBalancer as AzureLb, BackendAddressPool, LoadBalancerHealthPerRule } from '@azure/arm-network';
 import {
   type Backend,
   type BackendStatus,
@@ -22,7 +22,7 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { DEFAULT_PROBE_INTERVAL, parseAzureAnnotations } from './annotations.ts';
+import { type AzureAnnotationDefaults, parseAzureAnnotations } from './annotations.ts';
 import { AzureApi } from './azure-api.ts';
 import { azureErrorCode, httpStatus, isNotFound } from './errors.ts';
 import { toBackendStatuses } from './health-map.ts';
@@ -33,6 +33,7 @@ import { type AzureContext, parseResourceId, RulePortCache, readLoadBalancer, re
 import { isSluiceAddress, loadBalancerName } from './names.ts';
 import { type AzureProviderOptions, type ResolvedAzureProviderOptions, resolveOptions } from './options.ts';
 import { adminStateOf, backendPortsOf, DRAINING_ADMIN_STATE, wantedAddresses } from './pool-spec.ts';
+import { PoolCache } from './pool-cache.ts';
 import { syncPool } from './pool-sync.ts';
 import { readPublicIp } from './public-ip.ts';
 import { hasShareTag } from './shared-lb-spec.ts';
@@ -42,21 +43,19 @@ import { checkService, validateService } from './validation.ts';
 /** The most addresses one update may carry; Azure allows 1000 IP addresses per IP-based pool. */
 export const MAX_BATCH = 1000;
 
+/** What a health read needs of one Service port: its pool, whether its rule exists, and the rule's backend port. */
+interface PortView {
+  readonly port: string;
+  readonly child: string;
+  readonly pool: BackendAddressPool | undefined;
+  readonly rule: boolean;
+  readonly backendPort: number | undefined;
+}
+
 export class AzureLoadBalancer implements LoadBalancer {
   readonly providerName = 'azure';
-  readonly capabilities: ProviderCapabilities = {
-    weights: false,
-    drainInPlace: true,
-    drainMode: 'native',
-    maxBatch: MAX_BATCH,
-    protocols: ['TCP', 'UDP'],
-    tracksPodUid: false,
-    honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
-    // A Standard LB is a pass-through L4 VIP.
-    ipMode: 'VIP',
-    healthCheckIntervalMs: DEFAULT_PROBE_INTERVAL * 1000,
-  };
   readonly options: ResolvedAzureProviderOptions;
+  readonly capabilities: ProviderCapabilities;
   readonly #ctx: AzureContext;
   /** Load balancer rules whose health API failed, so the warning is logged once per cause. */
   readonly #healthWarned = new Set<string>();
@@ -74,7 +73,20 @@ export class AzureLoadBalancer implements LoadBalancer {
    */
   constructor(options: AzureProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
     this.options = resolveOptions(options, env);
-    this.#ctx = { api: new AzureApi(this.options), rulePorts: new RulePortCache(), log: this.options.log };
+    this.#ctx = { api: new AzureApi(this.options), rulePorts: new RulePortCache(), pools: new PoolCache(), log: this.options.log };
+    this.capabilities = {
+      weights: false,
+      drainInPlace: true,
+      drainMode: 'native',
+      maxBatch: MAX_BATCH,
+      protocols: ['TCP', 'UDP'],
+      tracksPodUid: false,
+      honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
+      // A Standard LB is a pass-through L4 VIP.
+      ipMode: 'VIP',
+      // The interval of the probes it creates (unless a Service annotates its own).
+      healthCheckIntervalMs: this.options.probeIntervalSeconds * 1000,
+    };
   }
 
   getLoadBalancerName(clusterName: string, service: ServiceSpecView): string {
@@ -82,7 +94,7 @@ export class AzureLoadBalancer implements LoadBalancer {
   }
 
   validate(service: ServiceSpecView): readonly ServiceProblem[] {
-    return validateService(service);
+    return validateService(service, this.#defaults);
   }
 
   async getLoadBalancer(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
@@ -100,7 +112,7 @@ export class AzureLoadBalancer implements LoadBalancer {
   }
 
   async ensureLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<LoadBalancerStatus> {
-    const { settings, problems } = checkService(service);
+    const { settings, problems } = checkService(service, this.#defaults);
     if (problems.length > 0) {
       throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
     }
@@ -151,7 +163,7 @@ export class AzureLoadBalancer implements LoadBalancer {
         this.#ctx.api.virtualNetworkId,
       );
       try {
-        await syncPool(this.#ctx.api, name, `${prefix}${port.name}`, wanted, signal);
+        await syncPool(this.#ctx.api, this.#ctx.pools, name, `${prefix}${port.name}`, wanted, signal);
       } catch (error) {
         if (!isNotFound(error)) throw error;
         // The pool or the load balancer went away under us (deleted by hand): converge it all.
@@ -170,32 +182,62 @@ export class AzureLoadBalancer implements LoadBalancer {
     this.#placements.delete(service.uid);
   }
 
+  /**
+   * Per Service port, the addresses of its pool with Azure's health report for its rule: one
+   * load-balancing-rule health query per port (none when every address is drained). The pools
+   * and rule ports come from what the provider last read or wrote (pool-cache.ts, lookup.ts);
+   * only when it knows neither is the load balancer read first.
+   */
   async getBackendHealth(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]> {
     const shared = this.#shared(clusterName, service);
     const name = shared?.lbName ?? loadBalancerName(clusterName, service);
     const prefix = shared?.prefix ?? '';
-    const lb = await readLoadBalancer(this.#ctx, name, signal);
-    if (!lb || (shared && !hasShareTag(lb, shared))) return [];
-    if (shared) this.#ctx.rulePorts.remember(shared.cacheKey, lb, prefix);
-    else requireOwned(this.#ctx, lb, clusterName, service);
+    let views: PortView[] | undefined = this.#knownPorts(name, shared?.cacheKey ?? name, prefix, service);
+    if (views === undefined) {
+      const lb = await readLoadBalancer(this.#ctx, name, signal);
+      if (!lb || (shared && !hasShareTag(lb, shared))) return [];
+      if (shared) this.#ctx.rulePorts.remember(shared.cacheKey, lb, prefix);
+      else requireOwned(this.#ctx, lb, clusterName, service);
+      views = service.ports.map((port) => {
+        const child = `${prefix}${port.name}`;
+        const rule = lb.loadBalancingRules?.find((r) => r.name === child);
+        const pool = lb.backendAddressPools?.find((p) => p.name === child);
+        return { port: port.name, child, pool, rule: rule !== undefined, backendPort: rule?.backendPort ?? lb.probes?.find((p) => p.name === child)?.port };
+      });
+    }
     const out: BackendStatus[] = [];
-    for (const port of service.ports) {
-      const child = `${prefix}${port.name}`;
-      const pool = lb.backendAddressPools?.find((p) => p.name === child);
+    for (const { port, child, pool, rule, backendPort } of views) {
       const addresses = (pool?.loadBalancerBackendAddresses ?? []).filter(isSluiceAddress);
-      if (addresses.length === 0) continue;
-      const rule = lb.loadBalancingRules?.find((r) => r.name === child);
-      const backendPort = rule?.backendPort ?? lb.probes?.find((p) => p.name === child)?.port;
-      if (backendPort === undefined) continue;
+      if (addresses.length === 0 || backendPort === undefined) continue;
       let health: LoadBalancerHealthPerRule | undefined;
       let unavailable: string | undefined;
       if (!rule) unavailable = `load balancer ${name} has no rule ${child} yet`;
       else if (addresses.some((a) => adminStateOf(a) !== DRAINING_ADMIN_STATE)) {
         ({ health, unavailable } = await this.#ruleHealth(name, child, signal));
+        // The report names an address the remembered pool lacks: someone else changed the pool.
+        const inPool = new Set((pool?.loadBalancerBackendAddresses ?? []).map((a) => a.ipAddress));
+        if ((health?.loadBalancerBackendAddresses ?? []).some((h) => h.networkInterfaceIPConfigurationId === undefined && h.ipAddress !== undefined && !inPool.has(h.ipAddress))) {
+          this.#ctx.pools.forget(name, child);
+        }
       }
-      out.push(...toBackendStatuses(port.name, backendPort, addresses, health, unavailable));
+      out.push(...toBackendStatuses(port, backendPort, addresses, health, unavailable));
     }
     return out;
+  }
+
+  /** The Service's ports as the caches know them, when they know every port's rule and pool; else undefined. */
+  #knownPorts(lbName: string, cacheKey: string, prefix: string, service: ServiceSpecView): PortView[] | undefined {
+    const rulePorts = this.#ctx.rulePorts.get(cacheKey);
+    if (rulePorts === undefined) return undefined;
+    const views: PortView[] = [];
+    for (const port of service.ports) {
+      const child = `${prefix}${port.name}`;
+      const pool = this.#ctx.pools.get(lbName, child);
+      const backendPort = rulePorts.get(port.name);
+      if (pool === undefined || backendPort === undefined) return undefined;
+      views.push({ port: port.name, child, pool, rule: true, backendPort });
+    }
+    return views;
   }
 
   async close(): Promise<void> {
@@ -216,6 +258,8 @@ export class AzureLoadBalancer implements LoadBalancer {
       return { health };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      // The rule or its load balancer is gone (deleted by hand): the next poll reads the load balancer again.
+      if (isNotFound(error)) this.#ctx.pools.forget(lbName);
       const status = httpStatus(error);
       const code = azureErrorCode(error) ?? (status !== undefined ? `HTTP${status}` : 'error');
       // Azure's own words when it answered; the classified message otherwise.
@@ -228,6 +272,11 @@ export class AzureLoadBalancer implements LoadBalancer {
       }
       return { unavailable };
     }
+  }
+
+  /** What the options set for a Service whose annotations say nothing. */
+  get #defaults(): AzureAnnotationDefaults {
+    return { probeIntervalSeconds: this.options.probeIntervalSeconds };
   }
 
   /** Where the Service's parts live when it names a shared load balancer; undefined for its own. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTerminalError } from '@sluice/core';
 import * as azure from './index.ts';
+import { parseAzureAnnotations } from './annotations.ts';
 import { resolveOptions } from './options.ts';
 
 const VNET = '/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet';
@@ -44,6 +45,7 @@ test('options fall back to the environment and defaults are filled in one place'
       credential: undefined,
       authorityHost: undefined,
       pollIntervalMs: undefined,
+      probeIntervalSeconds: 5,
       maxRetries: 5,
       log: undefined,
       networkClient: undefined,
@@ -57,6 +59,20 @@ test('options fall back to the environment and defaults are filled in one place'
   assert.equal(resolveOptions({ clusterName: 'c1' }, { ...ENV, AZURE_POLL_INTERVAL_MS: '250' }).pollIntervalMs, 250);
   assert.equal(resolveOptions({ clusterName: 'c1', pollIntervalMs: 5 }, { ...ENV, AZURE_POLL_INTERVAL_MS: '250' }).pollIntervalMs, 5, 'the option wins');
   assert.equal(resolveOptions({ clusterName: 'c1' }, { ...ENV, AZURE_ARM_ENDPOINT: 'http://127.0.0.1:8443' }).endpoint, 'http://127.0.0.1:8443', 'http on loopback is allowed for test servers');
+});
+
+test('the probe interval: option, else SLUICE_AZURE_PROBE_INTERVAL, else 5 s; it sets unannotated probes and the poll the core uses', () => {
+  assert.equal(resolveOptions({ clusterName: 'c1' }, { ...ENV, SLUICE_AZURE_PROBE_INTERVAL: '15' }).probeIntervalSeconds, 15);
+  assert.equal(resolveOptions({ clusterName: 'c1', probeIntervalSeconds: 10 }, { ...ENV, SLUICE_AZURE_PROBE_INTERVAL: '15' }).probeIntervalSeconds, 10, 'the option wins');
+  assert.throws(
+    () => resolveOptions({ clusterName: 'c1' }, { ...ENV, SLUICE_AZURE_PROBE_INTERVAL: '1' }),
+    (e: unknown) => isTerminalError(e) && (e as Error).message === 'Azure provider SLUICE_AZURE_PROBE_INTERVAL (option probeIntervalSeconds) is "1", but it must be a whole number of seconds from 5 to 300.',
+  );
+  const provider = new azure.AzureLoadBalancer({ clusterName: 'c1' }, { ...ENV, SLUICE_AZURE_PROBE_INTERVAL: '15' });
+  assert.equal(provider.capabilities.healthCheckIntervalMs, 15_000);
+  assert.deepEqual(provider.validate({ namespace: 'shop', name: 'web', uid: 'u', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], annotations: {} }), []);
+  assert.equal(parseAzureAnnotations({ namespace: 'shop', name: 'web', uid: 'u', ports: [], annotations: {} }, { probeIntervalSeconds: 15 }).settings.probeIntervalSeconds, 15);
+  assert.equal(parseAzureAnnotations({ namespace: 'shop', name: 'web', uid: 'u', ports: [], annotations: { 'sluice.dev/azure-probe-interval': '30' } }, { probeIntervalSeconds: 15 }).settings.probeIntervalSeconds, 30, 'the annotation wins');
 });
 
 test('a missing or bad option is one terminal sentence naming the option and its variable', () => {

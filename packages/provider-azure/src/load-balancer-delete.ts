@@ -30,5 +30,6 @@ export async function deleteStack(ctx: AzureContext, clusterName: string, servic
     ctx.log.info('deleted load balancer', { service: `${service.namespace}/${service.name}`, name });
   }
   ctx.rulePorts.forget(name);
+  ctx.pools.forget(name);
   await deleteOwnedPublicIp(ctx, name, clusterName, service, signal);
 }

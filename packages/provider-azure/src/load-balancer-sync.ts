@@ -82,6 +82,7 @@ export async function ensureStack(ctx: AzureContext, input: EnsureInput, signal:
         api.client.loadBalancers.createOrUpdate(api.resourceGroup, name, desired, { ...o, ...(etag ? { requestOptions: { headers: { 'If-Match': etag } } } : {}) }),
       );
       ctx.rulePorts.remember(name, lb);
+      ctx.pools.rememberLoadBalancer(name, lb);
       ctx.log.info(etag ? 'updated load balancer' : 'created load balancer', { service: `${service.namespace}/${service.name}`, name });
       break;
     } catch (error) {
@@ -112,6 +113,6 @@ export async function syncPools(ctx: AzureContext, lbName: string, lb: AzureLb, 
     );
     const pool = lb.backendAddressPools?.find((p) => p.name === port.child);
     if (pool && sameAddresses(pool.loadBalancerBackendAddresses, wanted)) continue;
-    await syncPool(ctx.api, lbName, port.child, wanted, signal);
+    await syncPool(ctx.api, ctx.pools, lbName, port.child, wanted, signal);
   }
 }

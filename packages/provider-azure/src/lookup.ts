@@ -8,6 +8,7 @@ import { type Logger, type ServiceSpecView, TerminalError } from '@sluice/core';
 import type { AzureApi } from './azure-api.ts';
 import { isNotFound } from './errors.ts';
 import { loadBalancerName } from './names.ts';
+import type { PoolCache } from './pool-cache.ts';
 import { describeOwner, isOwnedBy, MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_UID } from './tags.ts';
 
 /**
@@ -36,20 +37,27 @@ export class RulePortCache {
   }
 }
 
-/** What every step needs: the API door, the cache and the log. */
+/** What every step needs: the API door, the caches and the log. */
 export interface AzureContext {
   readonly api: AzureApi;
   readonly rulePorts: RulePortCache;
+  readonly pools: PoolCache;
   readonly log: Logger;
 }
 
-/** The load balancer as Azure has it now (one GET), or undefined when it does not exist. Ownership is the caller's to check. */
+/**
+ * The load balancer as Azure has it now (one GET), or undefined when it does not exist. Its
+ * pools are remembered (pool-cache.ts); ownership is the caller's to check.
+ */
 export async function readLoadBalancer(ctx: AzureContext, name: string, signal: AbortSignal): Promise<AzureLb | undefined> {
   try {
-    return await ctx.api.call('loadBalancers.get', name, signal, (o) => ctx.api.client.loadBalancers.get(ctx.api.resourceGroup, name, o));
+    const lb = await ctx.api.call('loadBalancers.get', name, signal, (o) => ctx.api.client.loadBalancers.get(ctx.api.resourceGroup, name, o));
+    ctx.pools.rememberLoadBalancer(name, lb);
+    return lb;
   } catch (error) {
     if (!isNotFound(error)) throw error;
     ctx.rulePorts.forget(name);
+    ctx.pools.forget(name);
     return undefined;
   }
 }

@@ -8,6 +8,7 @@
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/identity';
 import { type Logger, TerminalError } from '@sluice/core';
+import { DEFAULT_PROBE_INTERVAL } from './annotations.ts';
 
 export interface AzureProviderOptions {
   /**
@@ -59,6 +60,15 @@ export interface AzureProviderOptions {
    */
   readonly pollIntervalMs?: number;
   /**
+   * The probe interval, in seconds (5-300), of every Service that does not set
+   * `sluice.dev/azure-probe-interval`. It is also the provider's `healthCheckIntervalMs`: while
+   * a readiness gate waits, backend health is read no more often than this (unless the
+   * controller's `--health-poll-ms` says otherwise), since it cannot change faster than the
+   * load balancer probes.
+   * @default the `SLUICE_AZURE_PROBE_INTERVAL` environment variable, else 5 (Azure's own default)
+   */
+  readonly probeIntervalSeconds?: number;
+  /**
    * Retries per HTTP request made by the SDK's retry policy on throttling (429, honouring
    * Retry-After), 5xx and network errors.
    * @default 5
@@ -90,6 +100,7 @@ export interface ResolvedAzureProviderOptions {
   /** `AZURE_AUTHORITY_HOST` as read, for the default credential. */
   readonly authorityHost: string | undefined;
   readonly pollIntervalMs: number | undefined;
+  readonly probeIntervalSeconds: number;
   readonly maxRetries: number;
   readonly log: Logger;
   readonly networkClient: NetworkManagementClient | undefined;
@@ -115,6 +126,7 @@ export const ENV = {
   endpoint: 'AZURE_ARM_ENDPOINT',
   pollIntervalMs: 'AZURE_POLL_INTERVAL_MS',
   authorityHost: 'AZURE_AUTHORITY_HOST',
+  probeIntervalSeconds: 'SLUICE_AZURE_PROBE_INTERVAL',
 } as const;
 
 export const silentLogger: Logger = {
@@ -190,6 +202,15 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     throw new TerminalError(`Azure provider ${source}, but it must be a whole number of milliseconds of at least 0.`, { field: 'pollIntervalMs' });
   }
   const authorityHost = env[ENV.authorityHost]?.trim() || undefined;
+  const rawProbe = env[ENV.probeIntervalSeconds]?.trim() || undefined;
+  const probeIntervalSeconds = options.probeIntervalSeconds ?? (rawProbe === undefined ? DEFAULT_PROBE_INTERVAL : /^\d+$/.test(rawProbe) ? Number(rawProbe) : Number.NaN);
+  if (!Number.isSafeInteger(probeIntervalSeconds) || probeIntervalSeconds < 5 || probeIntervalSeconds > 300) {
+    const source =
+      options.probeIntervalSeconds !== undefined
+        ? `option probeIntervalSeconds is ${options.probeIntervalSeconds}`
+        : `${ENV.probeIntervalSeconds} (option probeIntervalSeconds) is "${rawProbe}"`;
+    throw new TerminalError(`Azure provider ${source}, but it must be a whole number of seconds from 5 to 300.`, { field: 'probeIntervalSeconds' });
+  }
 
   return {
     clusterName,
@@ -201,6 +222,7 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     credential: options.credential,
     authorityHost,
     pollIntervalMs,
+    probeIntervalSeconds,
     maxRetries,
     log: options.log ?? silentLogger,
     networkClient: options.networkClient,

@@ -124,6 +124,7 @@ export async function ensureShared(ctx: AzureContext, input: EnsureInput, signal
       lb = await api.lro('loadBalancers.createOrUpdate', name, signal, (o) =>
         api.client.loadBalancers.createOrUpdate(api.resourceGroup, name, body, { ...o, requestOptions: { headers: guard } }),
       );
+      ctx.pools.rememberLoadBalancer(name, lb);
       ctx.log.info(current ? 'updated shared load balancer' : 'created shared load balancer', { service: `${service.namespace}/${service.name}`, name });
       break;
     } catch (error) {
@@ -147,6 +148,7 @@ export async function deleteShared(ctx: AzureContext, clusterName: string, servi
   const api = ctx.api;
   const place = sharedPlacement(clusterName, service, lbName);
   ctx.rulePorts.forget(place.cacheKey);
+  ctx.pools.forget(lbName);
   let current = await readLoadBalancer(ctx, lbName, signal);
   for (let attempt = 0; current; attempt++) {
     if (!hasShareTag(current, place)) {

@@ -4,13 +4,13 @@
  * before any write and a bad Service gets nothing created, not even a finalizer.
  */
 import { type ServiceProblem, type ServiceSpecView, unsupportedProtocolProblems } from '@sluice/core';
-import { AZURE_NAME, type AzureServiceSettings, parseAzureAnnotations } from './annotations.ts';
+import { AZURE_NAME, type AzureAnnotationDefaults, type AzureServiceSettings, parseAzureAnnotations } from './annotations.ts';
 
 export const SUPPORTED_PROTOCOLS = ['TCP', 'UDP'] as const;
 
 /** The problems `validate(service)` reports: annotations, and port names Azure cannot use. */
-export function validateService(service: ServiceSpecView): ServiceProblem[] {
-  return [...parseAzureAnnotations(service).problems, ...portProblems(service)];
+export function validateService(service: ServiceSpecView, defaults: AzureAnnotationDefaults = {}): ServiceProblem[] {
+  return [...parseAzureAnnotations(service, defaults).problems, ...portProblems(service)];
 }
 
 /**
@@ -36,7 +36,7 @@ export function protocolProblems(service: ServiceSpecView): ServiceProblem[] {
 }
 
 /** Settings and every problem, for the provider's own use before any write. */
-export function checkService(service: ServiceSpecView): { settings: AzureServiceSettings; problems: ServiceProblem[] } {
-  const { settings, problems } = parseAzureAnnotations(service);
+export function checkService(service: ServiceSpecView, defaults: AzureAnnotationDefaults = {}): { settings: AzureServiceSettings; problems: ServiceProblem[] } {
+  const { settings, problems } = parseAzureAnnotations(service, defaults);
   return { settings, problems: [...problems, ...portProblems(service), ...protocolProblems(service)] };
 }

@@ -47,8 +47,14 @@ export interface GcpServiceSettings {
   readonly maxConnectionsPerEndpoint: number;
 }
 
+/** What the provider's options set for a Service whose annotations say nothing. */
+export interface GcpAnnotationDefaults {
+  /** @default {@link DEFAULT_HEALTHCHECK_INTERVAL} */
+  readonly healthCheckIntervalSeconds?: number;
+}
+
 /** Reads the Service's gcp annotations; problems are returned, never thrown. */
-export function parseGcpAnnotations(service: ServiceSpecView): { settings: GcpServiceSettings; problems: ServiceProblem[] } {
+export function parseGcpAnnotations(service: ServiceSpecView, defaults: GcpAnnotationDefaults = {}): { settings: GcpServiceSettings; problems: ServiceProblem[] } {
   const reader = createAnnotationReader(service);
   const { problems, raw, invalid, integer } = reader;
   reader.rejectUnknown(GCP_ANNOTATION_PREFIX, GCP_ANNOTATIONS, 'gcp');
@@ -59,7 +65,7 @@ export function parseGcpAnnotations(service: ServiceSpecView): { settings: GcpSe
     if (rawInternal === 'true' || rawInternal === 'false') internal = rawInternal === 'true';
     else invalid(INTERNAL_ANNOTATION, 'allowed are true, false');
   }
-  const checkIntervalSec = integer(HEALTHCHECK_INTERVAL_ANNOTATION, 1, 300, DEFAULT_HEALTHCHECK_INTERVAL, ' of seconds');
+  const checkIntervalSec = integer(HEALTHCHECK_INTERVAL_ANNOTATION, 1, 300, defaults.healthCheckIntervalSeconds ?? DEFAULT_HEALTHCHECK_INTERVAL, ' of seconds');
   let timeoutSec = integer(HEALTHCHECK_TIMEOUT_ANNOTATION, 1, 300, Math.min(DEFAULT_HEALTHCHECK_TIMEOUT, checkIntervalSec), ' of seconds');
   if (timeoutSec > checkIntervalSec) {
     invalid(HEALTHCHECK_TIMEOUT_ANNOTATION, `allowed is a whole number of seconds from 1 to the health check interval (${checkIntervalSec})`);

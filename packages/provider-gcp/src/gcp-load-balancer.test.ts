@@ -108,16 +108,18 @@ describe('GcpLoadBalancer ownership, batching and errors', () => {
     await h.close();
   });
 
-  test('1200 endpoints are attached in batches of 500, 500 and 200, reading paged lists', async () => {
+  test('1200 endpoints are attached in batches of 500, 500 and 200; health reads paged lists', async () => {
     const backends = Array.from({ length: 1200 }, (_, i) => backend(i));
     await h.provider.ensureLoadBalancer('c1', service({ uid: 'big' }), backends, signal());
     const sizes = h.fake.calls.filter((c) => c.path.endsWith('/attachNetworkEndpoints')).map((c) => (c.body!['networkEndpoints'] as unknown[]).length);
     assert.deepEqual(sizes, [500, 500, 200]);
     const before = h.fake.calls.length;
     await h.provider.updateLoadBalancer('c1', service({ uid: 'big' }), backends, signal());
+    assert.deepEqual(h.fake.calls.slice(before), [], 'an unchanged update after the ensure reads and writes nothing');
+    const health = await h.provider.getBackendHealth('c1', service({ uid: 'big' }), signal());
+    assert.equal(health.length, 1200);
     const lists = h.fake.calls.slice(before).filter((c) => c.path.endsWith('/listNetworkEndpoints'));
-    assert.equal(lists.length, 4, 'pages of 300');
-    assert.deepEqual(h.fake.writes(before), [], 'an unchanged update writes nothing');
+    assert.equal(lists.length, 4, 'the health read lists pages of 300');
     await h.provider.updateLoadBalancer('c1', service({ uid: 'big' }), [], signal());
     const detach = h.fake.calls.filter((c) => c.path.endsWith('/detachNetworkEndpoints')).map((c) => (c.body!['networkEndpoints'] as unknown[]).length);
     assert.deepEqual(detach, [500, 500, 200]);
@@ -152,6 +154,71 @@ describe('GcpLoadBalancer ownership, batching and errors', () => {
     const ac = new AbortController();
     ac.abort(new Error('stop'));
     await assert.rejects(h.provider.getLoadBalancer('c1', service(), ac.signal), /stop/);
+  });
+});
+
+describe('health reads and their cache', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ healthCheckIntervalSeconds: 2 });
+  });
+  after(async () => {
+    await h.close();
+  });
+  const two = [backend(0), backend(1, { zone: `${REGION}-c` })];
+  const since = (from: number) => h.fake.calls.slice(from).map((c) => `${c.method} ${c.path.split('/').slice(-2).join('/')}`);
+
+  test('the provider interval is the capability the core polls by and what unannotated health checks get', async () => {
+    assert.equal(h.provider.capabilities.healthCheckIntervalMs, 2_000);
+    await h.provider.ensureLoadBalancer('c1', service(), two, signal());
+    assert.equal(h.fake.resources.get(`projects/${PROJECT}/regions/${REGION}/healthChecks/${names().healthCheck}`)?.['checkIntervalSec'], 2);
+  });
+
+  test('a poll is one listNetworkEndpoints (SHOW) per NEG; updates between polls read nothing and their writes count', async () => {
+    const start = h.fake.calls.length;
+    for (let poll = 0; poll < 3; poll++) {
+      h.fake.health.set(`10.8.0.${poll + 3}|8080`, 'HEALTHY');
+      await h.provider.getBackendHealth('c1', service(), signal());
+      await h.provider.updateLoadBalancer('c1', service(), [...two, backend(poll + 2)], signal());
+    }
+    const calls = since(start);
+    const lists = calls.filter((c) => c.endsWith('/listNetworkEndpoints'));
+    assert.equal(lists.length, 6, `3 polls x 2 NEGs: ${calls.join(', ')}`);
+    assert.ok(h.fake.calls.slice(start).filter((c) => c.path.endsWith('/listNetworkEndpoints')).every((c) => c.body?.['healthStatus'] === 'SHOW'));
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('GET ')),
+      [],
+      'no backend service read: the ensure left the NEGs in the cache',
+    );
+    assert.equal(calls.filter((c) => c.endsWith('/attachNetworkEndpoints')).length, 3);
+    assert.equal(calls.filter((c) => c.endsWith('/detachNetworkEndpoints')).length, 2);
+    const health = await h.provider.getBackendHealth('c1', service(), signal());
+    assert.deepEqual(health.map((s) => `${s.ip} ${s.health}`).sort(), ['10.8.0.1 initial', '10.8.0.2 initial', '10.8.0.5 healthy']);
+  });
+
+  test('an endpoint detached by hand is attached again once the next health read shows it gone', async () => {
+    await h.provider.getBackendHealth('c1', service(), signal());
+    const neg = negPath(`${REGION}-b`);
+    h.fake.endpoints.set(neg, (h.fake.endpoints.get(neg) ?? []).filter((e) => e.ipAddress !== '10.8.0.1'));
+    const start = h.fake.calls.length;
+    await h.provider.updateLoadBalancer('c1', service(), [...two, backend(4)], signal());
+    assert.deepEqual(since(start), [], 'unseen until the next health read');
+    await h.provider.getBackendHealth('c1', service(), signal());
+    await h.provider.updateLoadBalancer('c1', service(), [...two, backend(4)], signal());
+    assert.ok(h.fake.endpoints.get(neg)?.some((e) => e.ipAddress === '10.8.0.1'));
+  });
+
+  test('a failed read forgets the Service: the next poll reads the backend service again; getLoadBalancer does too', async () => {
+    h.fake.failNext('POST', '/listNetworkEndpoints', 503, 'backendError', 'busy');
+    await assert.rejects(h.provider.getBackendHealth('c1', service(), signal()), (e: unknown) => isRetryableError(e));
+    let start = h.fake.calls.length;
+    await h.provider.getBackendHealth('c1', service(), signal());
+    assert.deepEqual(since(start).filter((c) => c.startsWith('GET ')), [`GET backendServices/${names().backendService}`]);
+    start = h.fake.calls.length;
+    await h.provider.getLoadBalancer('c1', service(), signal());
+    await h.provider.getBackendHealth('c1', service(), signal());
+    await h.provider.updateLoadBalancer('c1', service(), [...two, backend(4)], signal());
+    assert.equal(since(start).filter((c) => c.startsWith('GET ') && c.includes('backendServices')).length, 1, 'getLoadBalancer read it for the polls and updates that follow');
   });
 });
 

@@ -5,12 +5,18 @@
  * {@link MAX_ENDPOINTS_PER_CALL} endpoints and each waits on its zonal operation. A detached
  * endpoint stops getting new connections; open ones continue for the backend service's
  * connection-draining timeout.
+ *
+ * What is attached comes from the provider's {@link NegCache} when it knows (the last health
+ * read's list, with Sluice's own changes since), else from a list; each successful batch is
+ * applied to the cache, and a failed one drops the NEG from it so the next call lists again.
  */
 import type { protos } from '@google-cloud/compute';
 import type { Backend } from '@sluice/core';
 import type { GcpApi } from './gcp-api.ts';
+import type { NegCache } from './neg-cache.ts';
 
 type NetworkEndpoint = protos.google.cloud.compute.v1.INetworkEndpoint;
+type NetworkEndpointWithHealth = protos.google.cloud.compute.v1.INetworkEndpointWithHealthStatus;
 
 /** Compute's limit, and the GKE NEG controller's batch. */
 export const MAX_ENDPOINTS_PER_CALL = 500;
@@ -47,9 +53,13 @@ export function wantedByZone(backends: readonly Backend[]): { zones: Map<string,
   return { zones, unplaced };
 }
 
-/** Every endpoint attached to a NEG, page by page. */
-export async function listEndpoints(api: GcpApi, zone: string, neg: string, signal: AbortSignal): Promise<NetworkEndpoint[]> {
-  const out: NetworkEndpoint[] = [];
+/**
+ * Every endpoint attached to a NEG, page by page; with `health: 'SHOW'` each also carries its
+ * health per backend service (one call per page gives both, the GKE NEG controller's
+ * readiness poller reads health the same way).
+ */
+export async function listEndpointsWithHealth(api: GcpApi, zone: string, neg: string, health: 'SHOW' | 'SKIP', signal: AbortSignal): Promise<NetworkEndpointWithHealth[]> {
+  const out: NetworkEndpointWithHealth[] = [];
   let pageToken: string | undefined;
   do {
     const token = pageToken;
@@ -59,16 +69,21 @@ export async function listEndpoints(api: GcpApi, zone: string, neg: string, sign
           project: api.project,
           zone,
           networkEndpointGroup: neg,
-          networkEndpointGroupsListEndpointsRequestResource: { healthStatus: 'SKIP' },
+          networkEndpointGroupsListEndpointsRequestResource: { healthStatus: health },
           ...(token ? { pageToken: token } : {}),
         },
         o,
       ),
     );
-    for (const item of items ?? []) if (item.networkEndpoint) out.push(item.networkEndpoint);
+    for (const item of items ?? []) if (item.networkEndpoint) out.push(item);
     pageToken = (raw as { nextPageToken?: string | null } | undefined)?.nextPageToken || undefined;
   } while (pageToken);
   return out;
+}
+
+/** Every endpoint attached to a NEG, page by page. */
+export async function listEndpoints(api: GcpApi, zone: string, neg: string, signal: AbortSignal): Promise<NetworkEndpoint[]> {
+  return (await listEndpointsWithHealth(api, zone, neg, 'SKIP', signal)).map((i) => i.networkEndpoint ?? {});
 }
 
 /** Splits a list into chunks of at most `size`. */
@@ -78,9 +93,25 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Attaches and detaches so the NEG holds exactly `wanted`; no call when nothing differs. */
-export async function syncNeg(api: GcpApi, zone: string, neg: string, wanted: ReadonlyMap<string, WantedEndpoint>, signal: AbortSignal): Promise<void> {
-  const current = await listEndpoints(api, zone, neg, signal);
+/**
+ * Attaches and detaches so the NEG holds exactly `wanted`; no call when nothing differs. What
+ * is attached is what `cache` knows, else a fresh list (remembered in `cache`).
+ */
+export async function syncNeg(api: GcpApi, cache: NegCache, zone: string, neg: string, wanted: ReadonlyMap<string, WantedEndpoint>, signal: AbortSignal): Promise<void> {
+  try {
+    await converge(api, cache, zone, neg, wanted, signal);
+  } catch (error) {
+    cache.forgetEndpoints(zone, neg);
+    throw error;
+  }
+}
+
+async function converge(api: GcpApi, cache: NegCache, zone: string, neg: string, wanted: ReadonlyMap<string, WantedEndpoint>, signal: AbortSignal): Promise<void> {
+  let current = cache.endpoints(zone, neg);
+  if (current === undefined) {
+    current = await listEndpoints(api, zone, neg, signal);
+    cache.setEndpoints(zone, neg, current);
+  }
   const have = new Map(current.map((e) => [endpointKey(e), e]));
   const detach = current.filter((e) => {
     const w = wanted.get(endpointKey(e));
@@ -89,7 +120,10 @@ export async function syncNeg(api: GcpApi, zone: string, neg: string, wanted: Re
   // An endpoint whose IP moved to another instance (IP reused) is detached before it is attached again.
   const moved = new Set(detach.filter((e) => wanted.has(endpointKey(e))).map(endpointKey));
   const attach = [...wanted.entries()].filter(([k]) => !have.has(k) || moved.has(k)).map(([, e]) => e);
-  for (const batch of chunk(detach.filter((e) => moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) await detachBatch(api, zone, neg, batch, signal);
+  for (const batch of chunk(detach.filter((e) => moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) {
+    await detachBatch(api, zone, neg, batch, signal);
+    cache.changed(zone, neg, { detached: batch });
+  }
   for (const batch of chunk(attach, MAX_ENDPOINTS_PER_CALL)) {
     await api.mutate('networkEndpointGroups.attachNetworkEndpoints', { zone }, signal, (o) =>
       api.clients.networkEndpointGroups.attachNetworkEndpoints(
@@ -102,8 +136,12 @@ export async function syncNeg(api: GcpApi, zone: string, neg: string, wanted: Re
         o,
       ),
     );
+    cache.changed(zone, neg, { attached: batch.map((e) => ({ ipAddress: e.ipAddress, port: e.port, instance: e.instance })) });
   }
-  for (const batch of chunk(detach.filter((e) => !moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) await detachBatch(api, zone, neg, batch, signal);
+  for (const batch of chunk(detach.filter((e) => !moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) {
+    await detachBatch(api, zone, neg, batch, signal);
+    cache.changed(zone, neg, { detached: batch });
+  }
 }
 
 function detachBatch(api: GcpApi, zone: string, neg: string, batch: readonly NetworkEndpoint[], signal: AbortSignal): Promise<void> {

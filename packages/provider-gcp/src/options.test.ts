@@ -33,3 +33,14 @@ test('bad values are refused', () => {
   assert.throws(() => resolveOptions({ clusterName: '' }, env), /clusterName/);
   assert.throws(() => resolveOptions({ clusterName: 'c1', operationTimeoutMs: 0 }, env), /operationTimeoutMs/);
 });
+
+test('the health-check interval: option, else SLUICE_GCP_HEALTHCHECK_INTERVAL, else 5 s; 1-300 whole seconds', () => {
+  assert.equal(resolveOptions({ clusterName: 'c1' }, env).healthCheckIntervalSeconds, 5);
+  assert.equal(resolveOptions({ clusterName: 'c1' }, { ...env, SLUICE_GCP_HEALTHCHECK_INTERVAL: '2' }).healthCheckIntervalSeconds, 2);
+  assert.equal(resolveOptions({ clusterName: 'c1', healthCheckIntervalSeconds: 30 }, { ...env, SLUICE_GCP_HEALTHCHECK_INTERVAL: '2' }).healthCheckIntervalSeconds, 30);
+  assert.throws(
+    () => resolveOptions({ clusterName: 'c1' }, { ...env, SLUICE_GCP_HEALTHCHECK_INTERVAL: 'soon' }),
+    (e: unknown) => isTerminalError(e) && (e as Error).message === 'GCP provider SLUICE_GCP_HEALTHCHECK_INTERVAL (option healthCheckIntervalSeconds) is "soon", but it must be a whole number of seconds from 1 to 300.',
+  );
+  assert.throws(() => resolveOptions({ clusterName: 'c1', healthCheckIntervalSeconds: 301 }, env), /option healthCheckIntervalSeconds is 301/);
+});

@@ -6,6 +6,7 @@
  */
 import type { Logger } from '@sluice/core';
 import { TerminalError } from '@sluice/core';
+import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 import type { GcpClients } from './gcp-api.ts';
 
 export interface GcpProviderOptions {
@@ -48,6 +49,15 @@ export interface GcpProviderOptions {
    */
   readonly operationTimeoutMs?: number;
   /**
+   * The health-check interval, in seconds (1-300), of every Service that does not set
+   * `sluice.dev/gcp-healthcheck-interval`. It is also the provider's `healthCheckIntervalMs`:
+   * while a readiness gate waits, endpoint health is read no more often than this (unless the
+   * controller's `--health-poll-ms` says otherwise), since it cannot change faster than the
+   * load balancer checks it.
+   * @default the `SLUICE_GCP_HEALTHCHECK_INTERVAL` environment variable, else 5 (Compute's own default)
+   */
+  readonly healthCheckIntervalSeconds?: number;
+  /**
    * Where the provider logs; every Compute call is logged at debug as `gcp call` with its
    * `operation` (e.g. `networkEndpointGroups.attachNetworkEndpoints`).
    * @default a logger that discards everything
@@ -71,12 +81,15 @@ export interface ResolvedGcpProviderOptions {
   /** Undefined: the SDK's default endpoint. */
   readonly apiEndpoint: URL | undefined;
   readonly operationTimeoutMs: number;
+  readonly healthCheckIntervalSeconds: number;
   readonly log: Logger;
   readonly clients: Partial<GcpClients>;
 }
 
 export const DEFAULT_API_ENDPOINT = 'https://compute.googleapis.com';
 export const DEFAULT_OPERATION_TIMEOUT_MS = 120_000;
+/** The environment variable that fills `healthCheckIntervalSeconds` when it is not given. */
+export const HEALTHCHECK_INTERVAL_ENV = 'SLUICE_GCP_HEALTHCHECK_INTERVAL';
 
 /** The controller's flag for each option (apps/controller), named in error messages. */
 export const FLAG = {
@@ -164,6 +177,17 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
     });
   }
 
+  const rawInterval = env[HEALTHCHECK_INTERVAL_ENV]?.trim() || undefined;
+  const healthCheckIntervalSeconds =
+    options.healthCheckIntervalSeconds ?? (rawInterval === undefined ? DEFAULT_HEALTHCHECK_INTERVAL : /^\d+$/.test(rawInterval) ? Number(rawInterval) : Number.NaN);
+  if (!Number.isSafeInteger(healthCheckIntervalSeconds) || healthCheckIntervalSeconds < 1 || healthCheckIntervalSeconds > 300) {
+    const source =
+      options.healthCheckIntervalSeconds !== undefined
+        ? `option healthCheckIntervalSeconds is ${options.healthCheckIntervalSeconds}`
+        : `${HEALTHCHECK_INTERVAL_ENV} (option healthCheckIntervalSeconds) is "${rawInterval}"`;
+    throw new TerminalError(`GCP provider ${source}, but it must be a whole number of seconds from 1 to 300.`, { field: 'healthCheckIntervalSeconds' });
+  }
+
   return {
     clusterName,
     project: project.value,
@@ -172,6 +196,7 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
     subnetwork,
     apiEndpoint,
     operationTimeoutMs,
+    healthCheckIntervalSeconds,
     log: options.log ?? silentLogger,
     clients: options.clients ?? {},
   };

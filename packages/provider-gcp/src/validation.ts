@@ -8,18 +8,22 @@
  * (otherwise port 80's traffic would also reach port 443's endpoints).
  */
 import type { ServiceProblem, ServiceSpecView } from '@sluice/core';
-import { type GcpServiceSettings, INTERNAL_ANNOTATION, parseGcpAnnotations } from './annotations.ts';
+import { type GcpAnnotationDefaults, type GcpServiceSettings, INTERNAL_ANNOTATION, parseGcpAnnotations } from './annotations.ts';
 
 export const SUPPORTED_PROTOCOLS = ['TCP'] as const;
 
 /** What `validate(service)` reports. `hasSubnetwork` says whether the provider was given one. */
-export function validateService(service: ServiceSpecView, hasSubnetwork: boolean): ServiceProblem[] {
-  return checkService(service, hasSubnetwork).problems;
+export function validateService(service: ServiceSpecView, hasSubnetwork: boolean, defaults: GcpAnnotationDefaults = {}): ServiceProblem[] {
+  return checkService(service, hasSubnetwork, defaults).problems;
 }
 
 /** Settings and every problem, for the provider's own use before any write. */
-export function checkService(service: ServiceSpecView, hasSubnetwork: boolean): { settings: GcpServiceSettings; problems: ServiceProblem[] } {
-  const { settings, problems } = parseGcpAnnotations(service);
+export function checkService(
+  service: ServiceSpecView,
+  hasSubnetwork: boolean,
+  defaults: GcpAnnotationDefaults = {},
+): { settings: GcpServiceSettings; problems: ServiceProblem[] } {
+  const { settings, problems } = parseGcpAnnotations(service, defaults);
   const id = `Service ${service.namespace}/${service.name}`;
   if (settings.internal && !hasSubnetwork) {
     problems.push({

@@ -29,7 +29,7 @@ export interface Harness {
 export const CLUSTER = 'c1';
 export const signal: AbortSignal = new AbortController().signal;
 
-export async function startHarness(options: { maxAttempts?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { maxAttempts?: number; healthCheckIntervalSeconds?: number } = {}): Promise<Harness> {
   const fake = new FakeAws();
   const server = await startQueryServer((call) => fake.handle(call));
   const config = {
@@ -47,7 +47,17 @@ export async function startHarness(options: { maxAttempts?: number } = {}): Prom
     warn: (message, fields = {}) => lines.push({ level: 'warn', message, fields }),
     error: (message, fields = {}) => lines.push({ level: 'error', message, fields }),
   };
-  const provider = new AwsLoadBalancer({ clusterName: CLUSTER, elbv2Client, ec2Client, log, rateLimits: { describe: Infinity, registration: Infinity, write: Infinity } });
+  const provider = new AwsLoadBalancer(
+    {
+      clusterName: CLUSTER,
+      elbv2Client,
+      ec2Client,
+      log,
+      rateLimits: { describe: Infinity, registration: Infinity, write: Infinity },
+      ...(options.healthCheckIntervalSeconds !== undefined ? { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds } : {}),
+    },
+    {},
+  );
   let seen = 0;
   return {
     fake,

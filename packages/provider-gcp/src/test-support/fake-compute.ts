@@ -2,7 +2,8 @@
  * A small Compute Engine API fake on 127.0.0.1 that answers in the recorded REST shapes the
  * provider uses: regional health checks, backend services (with fingerprints: a stale one
  * gets 412 conditionNotMet), target TCP proxies and forwarding rules; zonal NEGs with
- * attach/detach/listNetworkEndpoints (paged); aggregated NEG lists; getHealth; and
+ * attach/detach/listNetworkEndpoints (paged; per endpoint health with `healthStatus: SHOW`);
+ * aggregated NEG lists; getHealth; and
  * operations that are RUNNING until waited on `runningWaits` times, then DONE. Missing
  * resources answer 404 notFound, duplicates 409 alreadyExists, deleting a resource still
  * referenced 400 resourceInUseByAnotherResource. Every request is recorded; `failNext`
@@ -160,7 +161,17 @@ export class FakeCompute {
         const start = Number(query.get('pageToken') ?? '0');
         const page = list.slice(start, start + this.#pageSize);
         const next = start + this.#pageSize < list.length ? String(start + this.#pageSize) : undefined;
-        return send(200, { kind: 'compute#networkEndpointGroupsListNetworkEndpoints', items: page.map((e) => ({ networkEndpoint: e })), ...(next ? { nextPageToken: next } : {}) });
+        // With healthStatus SHOW: per endpoint, the state `health` holds, once per backend service the NEG backs.
+        const show = body?.['healthStatus'] === 'SHOW';
+        const users = show
+          ? [...this.resources.entries()].filter(([p, r]) => /\/backendServices\/[^/]+$/.test(p) && ((r['backends'] as { group?: string }[] | undefined) ?? []).some((b) => b.group === negPath)).map(([p]) => p)
+          : [];
+        const item = (e: (typeof list)[number]) => {
+          const state = this.health.get(`${e.ipAddress}|${e.port}`);
+          if (!show || state === undefined || users.length === 0) return { networkEndpoint: e };
+          return { networkEndpoint: e, healths: users.map((bs) => ({ backendService: { backendService: `https://www.googleapis.com/compute/v1/${bs}` }, healthState: state })) };
+        };
+        return send(200, { kind: 'compute#networkEndpointGroupsListNetworkEndpoints', items: page.map(item), ...(next ? { nextPageToken: next } : {}) });
       }
       if (given.length > 500) return fail(400, 'invalid', `Invalid value for field 'networkEndpoints': more than 500 endpoints.`);
       const key = (e: { ipAddress: string; port: number }) => `${e.ipAddress}|${e.port}`;
