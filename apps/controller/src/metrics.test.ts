@@ -19,6 +19,7 @@ describe('createMetrics', () => {
     m.observer.dequeued?.(5);
     m.observer.gatePassed?.(pod, 250);
     m.observer.drainApplied?.(pod, 3);
+    m.observer.drainMissed?.('default/web', 'uid-x');
     m.onProviderCall('updateLoadBalancer', 'ok', 8, 'default/web');
     m.onProviderCall('updateLoadBalancer', 'fenced', 0, 'default/web');
     m.onProviderCall('getBackendHealth', 'ok', 3, 'default/web');
@@ -46,6 +47,7 @@ describe('createMetrics', () => {
     assert.equal(sample(body, 'sluice_readiness_gate_wait_seconds_bucket', 'le="0.1"'), 0);
     assert.equal(sample(body, 'sluice_drain_latency_seconds_bucket', 'le="0.005"'), 1);
     assert.equal(sample(body, 'sluice_leader'), 1);
+    assert.match(body, /^sluice_drains_missed_total(\{[^}]*\})? 1$/m);
     m.onBackends('default/web', undefined);
     assert.equal(sample((await m.render()).body, 'sluice_backends', 'state="healthy"'), 3, 'a deleted Service no longer counts');
   });

@@ -53,6 +53,11 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     labelNames: ['namespace', 'service', 'kind'],
     registers: [registry],
   });
+  const drainsMissed = new Counter({
+    name: 'sluice_drains_missed_total',
+    help: 'Backends removed from a load balancer without ever being drained because their pod was gone or had exited first (deleted with no grace period, or faster than Sluice saw it): open connections may have been cut.',
+    registers: [registry],
+  });
   const callSeconds = new Histogram({ name: 'sluice_provider_call_duration_seconds', help: 'Load-balancer provider call latency by operation.', labelNames: ['operation'], buckets: CALL_BUCKETS, registers: [registry] });
   const perService = new Map<string, Readonly<Record<BackendHealthState, number>>>();
   new Gauge({
@@ -78,6 +83,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       gatePassed: (_pod, waitedMs) => gateWait.observe(Math.max(0, waitedMs) / 1000),
       drainApplied: (_pod, latencyMs) => drain.observe(Math.max(0, latencyMs) / 1000),
       gateStuck: () => gateStuck.inc(),
+      drainMissed: () => drainsMissed.inc(),
       // Sluice's own writes change what an LB holds before the next health read reports it.
       backendsKnown: (service, statuses) => {
         const counts: Record<BackendHealthState, number> = { initial: 0, healthy: 0, unhealthy: 0, draining: 0, unused: 0 };

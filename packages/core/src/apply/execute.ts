@@ -35,6 +35,8 @@ export interface ExecuteObserver {
   drainApplied?(pod: { kind: 'Pod'; namespace: string; name: string; uid: string }, latencyMs: number): void;
   gateStuck?(pod: { kind: 'Pod'; namespace: string; name: string; uid: string }, waitedMs: number): void;
   providerWrite?(operation: string): void;
+  /** A backend was removed without ever being drained, its pod gone or exited (see ServicePlan.drainsMissed). */
+  drainMissed?(service: string, podUid: string): void;
   /** What a Service's LB holds after this reconcile's writes (`namespace/name`), as the shared health read now says. */
   backendsKnown?(service: string, statuses: readonly BackendStatus[]): void;
 }
@@ -104,6 +106,10 @@ export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promi
   const refused = new Set<string>();
   for (const batch of batchActions(plan.backends, provider.capabilities.maxBatch)) {
     await applyBatch(batch, () => set, update, refused, plan, ctx);
+  }
+  for (const m of plan.drainsMissed) {
+    ctx.observer?.drainMissed?.(plan.key, m.podUid);
+    log.warn('backend removed without a drain: its pod was gone or had exited first', { podUid: m.podUid, backend: m.address });
   }
   if (plan.mode === 'sync') rememberRegistrations(plan.key, set, ctx);
   if (plan.mode === 'sync' || plan.mode === 'invalid') rememberHealth(plan.key, set, ctx);

@@ -580,6 +580,18 @@ describe('Reconciler', () => {
     assert.equal(gateOf('b')?.status, 'True');
   });
 
+  test('a backend removed while still taking connections, its pod already gone, is a missed drain; a drained one is not', async () => {
+    const missed: string[] = [];
+    reconciler = makeReconciler({ observer: { drainMissed: (_s, uid) => missed.push(uid) } }, false);
+    setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
+    await converge();
+    setPods([pod({ name: 'a', ip: '10.0.0.1', state: 'terminating' })]);
+    await reconciler.reconcile(key, signal);
+    setPods([]);
+    await reconciler.reconcile(key, signal);
+    assert.deepEqual(missed, ['uid-b'], 'b vanished at full weight (force-deleted); a was drained first');
+  });
+
   test('every scenario above held its writes against its plan', () => {
     assert.ok(planChecks >= 40, `plan checks: ${planChecks}`);
   });

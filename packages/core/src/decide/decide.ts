@@ -24,7 +24,7 @@ import { currentBackends } from '../apply/apply.ts';
 import { parseServiceSettings } from '../model/annotations.ts';
 import { buildDesired, type DesiredBackend, type DesiredPod, type DesiredState } from '../model/build-desired.ts';
 import { type PodLike, podCondition } from '../model/kube-types.ts';
-import { containersReady } from '../model/pod-state.ts';
+import { containersReady, hasExited } from '../model/pod-state.ts';
 import { toServiceView } from '../model/service-view.ts';
 import { applyToSet, type BackendAction, plan, stripKey } from '../plan/plan.ts';
 import type { Backend, BackendStatus, LoadBalancerIngress, ServiceProblem } from '../provider.ts';
@@ -111,6 +111,7 @@ export function decide(input: DecideInput): ServicePlan {
     currentIngress: (service.status?.loadBalancer?.ingress ?? []) as LoadBalancerIngress[],
     gateDecisions: new Map<string, GateCondition>(),
     events: [] as PlannedEvent[],
+    drainsMissed: [] as { podUid: string; address: string }[],
   };
 
   if (deleting || !isHandled(service, options.loadBalancerClass, options.handleUnclassed)) {
@@ -247,8 +248,22 @@ export function decide(input: DecideInput): ServicePlan {
     gates: gates.patches,
     gateDecisions: gates.decisions,
     events,
+    drainsMissed: missedDrains(input, rest),
     next,
   };
+}
+
+/** Removals of backends still taking new connections whose pod is gone or has exited. */
+function missedDrains(input: DecideInput, actions: readonly BackendAction[]): { podUid: string; address: string }[] {
+  const byUid = new Map(input.pods.map((p) => [p.metadata?.uid ?? '', p]));
+  const out: { podUid: string; address: string }[] = [];
+  for (const a of actions) {
+    if (a.kind !== 'deregister' || a.actual.weight === 0 || a.actual.health === 'draining') continue;
+    const pod = a.actual.podUid !== undefined ? byUid.get(a.actual.podUid) : undefined;
+    if (pod && !hasExited(pod)) continue; // a live pod leaving the Service (not ready, relabelled) is not a drain
+    out.push({ podUid: a.actual.podUid ?? '', address: `${a.actual.ip}:${a.actual.port}` });
+  }
+  return out;
 }
 
 /** Health with pod UIDs filled in from what this process registered, for providers that cannot record them. */

@@ -174,5 +174,11 @@ export interface ServicePlan {
   /** Each live pod's gate decision on this Service (UID -> decision), for the other Services' decisions. */
   readonly gateDecisions: ReadonlyMap<string, GateCondition>;
   readonly events: readonly PlannedEvent[];
+  /**
+   * Backends this plan removes that were never drained although their pod is gone or has
+   * exited (deleted with no grace, or gone before Sluice saw it terminate): each may have cut
+   * open connections. Reported as a metric once the removal is made.
+   */
+  readonly drainsMissed: readonly { readonly podUid: string; readonly address: string }[];
   readonly next: NextStep;
 }
