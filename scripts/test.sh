@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The test command (npm test): build, typecheck, lint, unit tests, publish checks, then the
-# e2e jobs against a real control plane. Ends with one line "N passed, N failed".
+# The test command (npm test): build, typecheck, lint, the CI workflows (actionlint), unit tests,
+# publish checks, then the e2e jobs against a real control plane. Ends with one line
+# "N passed, N failed".
 # Runs under npm, which puts node_modules/.bin (and so Node 24) first on PATH.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 log=$(mktemp -t sluice-test.XXXXXX)
 trap 'rm -f "$log"' EXIT
 status=0
@@ -14,6 +15,9 @@ echo "node $(node -v) at $(command -v node)"
 step "build, typecheck, lint (turbo)"
 turbo run build typecheck lint --continue --output-logs=errors-only || status=1
 
+step "CI workflows (actionlint, built once into ~/.cache/sluice/)"
+bash scripts/lint-workflows.sh || status=1
+
 step "unit tests"
 node --test --conditions=@sluice/source \
   "packages/*/src/**/*.test.ts" "apps/*/src/**/*.test.ts" 2>&1 | tee -a "$log" || status=1
@@ -22,6 +26,13 @@ step "publish checks"
 node scripts/check-publish.ts || status=1
 
 if [ -d e2e/local ]; then
+  # Built here, not inside the e2e harness (which captures its output), so that a first build's
+  # progress lines (at least every 15 s) are on screen; a no-op once cached.
+  if [ -z "${SLUICE_E2E_KUBECONFIG:-}" ]; then
+    step "control plane (etcd, kube-apiserver, kube-controller-manager)"
+    bash e2e/control-plane/build.sh >/dev/null || status=1
+  fi
+
   step "e2e: harness and local provider against a real control plane"
   node --test --test-concurrency=1 --conditions=@sluice/source \
     "e2e/src/**/*.test.ts" "e2e/local/*.e2e.ts" "e2e/aws/*.e2e.ts" "e2e/azure/*.e2e.ts" "e2e/gcp/*.e2e.ts" "e2e/ops/*.e2e.ts" 2>&1 | tee -a "$log" || status=1

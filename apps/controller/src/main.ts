@@ -1,7 +1,8 @@
-#!/usr/bin/env node
 /**
  * The only edge of the app: reads argv, the environment and signals, and maps outcomes to
- * exit codes (0 clean stop, 1 runtime failure, 2 bad flags).
+ * exit codes (0 clean stop, 1 runtime failure, 2 bad flags). The `sluice` bin is bin.ts, which
+ * checks the Node.js version and only then imports this file; tests and the e2e harness run
+ * this file directly under Node 24.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
