@@ -20,12 +20,13 @@ if [ -x "$out/kustomize" ]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "building kustomize needs Go >= 1.24 on PATH (apt-get install golang-go, or set SLUICE_KUSTOMIZE to a kustomize binary)" >&2; exit 1; }
+. "$(dirname "$0")/../../scripts/go-toolchain.sh"
+sluice_use_go 1.24 "kustomize $KUSTOMIZE_VERSION"
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
 start=$(date +%s)
 echo "building kustomize $KUSTOMIZE_VERSION into $out (first time only)" >&2
-CGO_ENABLED=0 GOBIN="$out.tmp" GOFLAGS="${GOFLAGS:-} -trimpath" go install -ldflags "-s -w" "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}" >&2
+sluice_with_progress "kustomize $KUSTOMIZE_VERSION" env CGO_ENABLED=0 GOBIN="$out.tmp" GOFLAGS="${GOFLAGS:-} -trimpath" go install -ldflags "-s -w" "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}" >&2
 rm -rf "$out"
 mv "$out.tmp" "$out"
 echo "kustomize built in $(( $(date +%s) - start ))s" >&2

@@ -22,7 +22,9 @@ if [ -x "$out/helm" ]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "building helm needs Go >= 1.24 on PATH (apt-get install golang-go, or set SLUICE_HELM to a helm binary)" >&2; exit 1; }
+# helm v3.22.0's go.mod asks for Go 1.26; without one on PATH, the registry's Go is used.
+. "$(dirname "$0")/../../scripts/go-toolchain.sh"
+sluice_use_go 1.26 "helm $HELM_VERSION"
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
 start=$(date +%s)
@@ -33,7 +35,7 @@ ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
 for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
   ldflags+=" -X ${pkg}.k8sVersionMajor=${K8S_MAJOR} -X ${pkg}.k8sVersionMinor=${K8S_MINOR}"
 done
-CGO_ENABLED=0 GOBIN="$out.tmp" GOFLAGS="${GOFLAGS:-} -trimpath" go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" >&2
+sluice_with_progress "helm $HELM_VERSION" env CGO_ENABLED=0 GOBIN="$out.tmp" GOFLAGS="${GOFLAGS:-} -trimpath" go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" >&2
 rm -rf "$out"
 mv "$out.tmp" "$out"
 echo "helm built in $(( $(date +%s) - start ))s" >&2
