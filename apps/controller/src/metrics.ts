@@ -84,12 +84,6 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       drainApplied: (_pod, latencyMs) => drain.observe(Math.max(0, latencyMs) / 1000),
       gateStuck: () => gateStuck.inc(),
       drainMissed: () => drainsMissed.inc(),
-      // Sluice's own writes change what an LB holds before the next health read reports it.
-      backendsKnown: (service, statuses) => {
-        const counts: Record<BackendHealthState, number> = { initial: 0, healthy: 0, unhealthy: 0, draining: 0, unused: 0 };
-        for (const s of statuses) counts[s.health]++;
-        perService.set(service, counts);
-      },
       dequeued: (waitedMs) => queueWait.observe(Math.max(0, waitedMs) / 1000),
       reconciled: (result, durationMs) => {
         reconciles.inc({ result });

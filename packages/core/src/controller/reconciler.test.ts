@@ -252,6 +252,8 @@ describe('Reconciler', () => {
 
   test('a pod without the gate is registered but never patched', async () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1', gated: false })]);
+    assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'requeue', afterMs: 250 }, 'one more look at the new registration');
+    clock.advance(250);
     assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'done' });
     assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
     assert.ok(!cluster.writes.some((w) => w.startsWith('pod-status')));

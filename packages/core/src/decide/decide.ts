@@ -224,6 +224,10 @@ export function decide(input: DecideInput): ServicePlan {
   podReports(input, desired, held, svcRef, events);
 
   const retryIn = held.retryAt.length > 0 ? Math.max(0, Math.min(...held.retryAt) - now) : undefined;
+  // New registrations are looked at once more even when no gate waits (pods without the gate,
+  // gates already passed): what the LB then reports is what the metrics and the next plan see.
+  const registers = rest.some((a) => a.kind === 'register') || (loadBalancerOp?.kind === 'create' && loadBalancerOp.registers.length > 0);
+  const pollMs = healthPollMs(options, provider.capabilities.healthCheckIntervalMs, input.memory.unchangedHealthReads);
   const next: ServicePlan['next'] =
     waiting > 0
       ? {
@@ -233,7 +237,9 @@ export function decide(input: DecideInput): ServicePlan {
         }
       : retryIn !== undefined
         ? { kind: 'requeue', afterMs: retryIn, why: 'a refused backend is offered again' }
-        : { kind: 'done' };
+        : registers
+          ? { kind: 'requeue', afterMs: pollMs, why: 'confirming new registrations with the load balancer' }
+          : { kind: 'done' };
 
   return {
     ...base,
