@@ -14,13 +14,19 @@ step() { echo; echo "== $1"; }
 echo "node $(node -v) at $(command -v node)"
 step "build, typecheck, lint (turbo)"
 turbo run build typecheck lint --continue --output-logs=errors-only || status=1
+# image/ is not a workspace (it builds one): typecheck and lint it here.
+tsc --noEmit -p image/tsconfig.json || status=1
+biome lint image || status=1
 
 step "CI workflows (actionlint, built once into ~/.cache/sluice/)"
 bash scripts/lint-workflows.sh || status=1
 
 step "unit tests"
 node --test --conditions=@sluice/source \
-  "packages/*/src/**/*.test.ts" "apps/*/src/**/*.test.ts" 2>&1 | tee -a "$log" || status=1
+  "packages/*/src/**/*.test.ts" "apps/*/src/**/*.test.ts" "image/src/**/*.test.ts" 2>&1 | tee -a "$log" || status=1
+
+step "observability pack (promtool check rules, promtool test rules, metric names)"
+bash scripts/check-observability.sh || status=1
 
 step "publish checks"
 node scripts/check-publish.ts || status=1
@@ -32,6 +38,10 @@ if [ -d e2e/local ]; then
     step "control plane (etcd, kube-apiserver, kube-controller-manager)"
     bash e2e/control-plane/build.sh >/dev/null || status=1
   fi
+
+  # The image the deploy e2e runs the controller from; built here so its progress and size show.
+  step "image (npm run image)"
+  node image/build.ts || status=1
 
   step "e2e: harness and local provider against a real control plane"
   node --test --test-concurrency=1 --conditions=@sluice/source \

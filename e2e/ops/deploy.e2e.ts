@@ -4,24 +4,30 @@
  * SubjectAccessReview, and listed with SelfSubjectRulesReview: nothing more), the controller
  * itself runs on that account's token, every example overlay renders with kustomize and is
  * accepted, and the Helm chart renders the same objects as deploy/base and grants a release
- * under another name the same access.
+ * under another name the same access. The controller of these tests is the container image
+ * (`npm run image`), unpacked and run from its root filesystem as the Deployment runs it: the
+ * image the manifests name is the image the tests ran.
  */
 import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { parseFlags } from '@sluice/controller';
+import { imageReference, LABEL_KEYS } from '../../image/src/image-spec.ts';
 import { startControlPlane, type ControlPlane } from '../src/harness/control-plane.ts';
 import { freeLoopbackPorts } from '../src/harness/free-port.ts';
-import { writeKubeconfig } from '../src/harness/kubeconfig-file.ts';
 import { consoleLogger } from '../src/harness/logger.ts';
 import { waitFor } from '../src/harness/wait.ts';
 import { access, canI, rulesOf, serviceAccountSubject } from '../src/ops/access.ts';
 import { applyObjects } from '../src/ops/apply.ts';
+import { type BuiltImage, buildImage, type UnpackedImage, unpackImage } from '../src/ops/image.ts';
+import { startImageController } from '../src/ops/image-controller.ts';
 import { byKey, loadKustomizationFiles, objectKey, parseObjects, withoutHelmLabels } from '../src/ops/manifests.ts';
 import { HELM_BUILD_SCRIPT, KUSTOMIZE_BUILD_SCRIPT, resolveTool, runTool } from '../src/ops/tools.ts';
-import { type ControllerProcess, startControllerProcess } from '../src/scenario/controller-process.ts';
+import { runInRootfs } from '../src/ops/rootfs-process.ts';
+import type { ControllerProcess } from '../src/scenario/controller-process.ts';
 
 const log = consoleLogger('e2e/deploy');
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
@@ -38,6 +44,9 @@ interface Install {
   readonly webhookConfiguration: string;
 }
 const PLAIN: Install = { namespace: 'sluice-system', serviceAccount: 'sluice', lease: 'sluice', webhookConfiguration: 'sluice' };
+const CONTROLLER_VERSION = (JSON.parse(await readFile(new URL('../../apps/controller/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The image and tag `npm run image` produces, which every manifest must name. */
+const IMAGE = imageReference(CONTROLLER_VERSION);
 
 /**
  * What the controller does with the API, as `verb resource[.group][/sub] [name]`: the whole
@@ -117,12 +126,16 @@ let kc: k8s.KubeConfig;
 let kubeVersion: string;
 let base: k8s.KubernetesObject[];
 let controller: ControllerProcess | undefined;
+let image: Promise<{ built: BuiltImage; unpacked: UnpackedImage }> | undefined;
 let helm: Promise<string> | undefined;
 let kustomize: Promise<string> | undefined;
 const helmBinary = () => (helm ??= resolveTool(HELM_BUILD_SCRIPT));
 const kustomizeBinary = () => (kustomize ??= resolveTool(KUSTOMIZE_BUILD_SCRIPT));
 
 before(async () => {
+  // Built (warm: seconds) and unpacked while the control plane starts; awaited by the tests that run it.
+  image = buildImage().then(async (built) => ({ built, unpacked: await unpackImage(built) }));
+  image.catch(() => {});
   cp = await startControlPlane({ log });
   kc = cp.kubeConfig;
   kubeVersion = (await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
@@ -133,6 +146,7 @@ before(async () => {
 after(async () => {
   await controller?.stop();
   await cp?.stop();
+  await image?.then(({ unpacked }) => unpacked.remove()).catch(() => {});
 });
 
 /** Checks one access table entry for the account; returns a line per mismatch. */
@@ -189,6 +203,7 @@ function assertConsistent(objects: readonly k8s.KubernetesObject[], provider: st
     objects.find((o) => o.kind === kind && o.metadata?.name === name && o.metadata?.namespace === namespace) as T | undefined;
   const { deployment, c } = container(objects);
   assert.equal(deployment.metadata?.namespace, i.namespace);
+  assert.equal(c.image, IMAGE, 'the image and tag `npm run image` builds');
   const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
   assert.equal(env['POD_NAMESPACE'], 'metadata.namespace');
   assert.equal(env['POD_NAME'], 'metadata.name');
@@ -269,7 +284,7 @@ test('deploy/base applies; its Deployment gets pods running as the sluice Servic
   });
   for (const p of pods) {
     assert.equal(p.spec?.serviceAccountName, 'sluice');
-    assert.equal(p.spec?.containers[0]?.image, 'ghcr.io/sluice-dev/sluice:0.1.0');
+    assert.equal(p.spec?.containers[0]?.image, IMAGE);
   }
 });
 
@@ -277,7 +292,54 @@ test('the sluice ServiceAccount can do what the controller needs and nothing mor
   await assertLeastPrivilege(PLAIN);
 });
 
-test('the controller runs on the ServiceAccount token: it leads on the Lease, informers sync, finalizer, status and events are written, deletion completes', { timeout: 120_000 }, async () => {
+test('the image: built by `npm run image` as the manifests name it, OCI labels, non-root, read-only root; `sluice --version` and every provider package run from its root filesystem', { timeout: 1_200_000 }, async () => {
+  const { built, unpacked } = await image!;
+  assert.equal(built.reference, IMAGE, 'the build tags the image the manifests name');
+  const labels = unpacked.config.Labels ?? {};
+  assert.deepEqual(LABEL_KEYS.filter((k) => !labels[k]), [], 'every OCI label is set');
+  assert.equal(labels['org.opencontainers.image.version'], CONTROLLER_VERSION);
+  assert.equal(labels['org.opencontainers.image.licenses'], 'Apache-2.0');
+  assert.match(labels['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$|^unknown$/);
+  const { c, deployment } = container(base);
+  const pod = deployment.spec!.template.spec!;
+  assert.deepEqual(unpacked.process.user, { uid: pod.securityContext?.runAsUser, gid: pod.securityContext?.runAsGroup }, "the image's user is the Deployment's");
+  assert.deepEqual(
+    Object.keys(unpacked.config.ExposedPorts ?? {}).sort(),
+    (c.ports ?? []).map((p) => `${p.containerPort}/tcp`).sort(),
+    'the image exposes the container ports',
+  );
+  const run = (argv: string[]) => runInRootfs({ rootfs: unpacked.rootfs, argv, uid: unpacked.process.user.uid, gid: unpacked.process.user.gid, env: unpacked.process.env });
+
+  const version = await run([...unpacked.process.args, '--version']);
+  assert.deepEqual([version.code, version.stdout, version.stderr], [0, `sluice ${CONTROLLER_VERSION}\n`, ''], 'sluice --version from the image');
+
+  const node = unpacked.process.args[0] === '/usr/local/bin/sluice' ? '/usr/local/bin/node' : assert.fail(`unexpected entrypoint ${unpacked.process.args}`);
+  const probe = await run([
+    node,
+    '--input-type=module',
+    '--eval',
+    `import { writeFileSync } from 'node:fs';
+     import { createRequire } from 'node:module';
+     const tryWrite = (p) => { try { writeFileSync(p, 'x'); return 'writable'; } catch (e) { return e.code; } };
+     // Resolved the way the controller's own import() resolves them: from the app's node_modules.
+     const resolve = createRequire('/app/node_modules/@sluice/controller/dist/providers.js').resolve;
+     const providers = {};
+     for (const [p, factory] of [['local', 'createLocalProvider'], ['aws', 'createAwsProvider'], ['azure', 'createAzureProvider'], ['gcp', 'createGcpProvider']]) {
+       providers[p] = typeof (await import(resolve('@sluice/provider-' + p)))[factory];
+     }
+     console.log(JSON.stringify({ node: process.version, uid: process.getuid(), root: tryWrite('/sluice-probe'), tmp: tryWrite('/tmp/sluice-probe'), providers }));`,
+  ]);
+  assert.equal(probe.code, 0, `the probe ran in the image: ${probe.stderr}`);
+  const seen = JSON.parse(probe.stdout) as { node: string; uid: number; root: string; tmp: string; providers: Record<string, string> };
+  assert.match(seen.node, /^v24\./, 'Node 24');
+  assert.equal(seen.uid, 65532);
+  assert.equal(seen.root, 'EROFS', 'the root filesystem is read-only');
+  assert.equal(seen.tmp, 'writable', '/tmp is the emptyDir');
+  assert.deepEqual(seen.providers, { local: 'function', aws: 'function', azure: 'function', gcp: 'function' }, 'every provider package loads from the image');
+});
+
+test('the controller runs from the image as the Deployment says, on the ServiceAccount token (in-cluster): it leads on the Lease, informers sync, finalizer, status and events are written, deletion completes', { timeout: 1_200_000 }, async () => {
+  const { unpacked } = await image!;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const token = await core.createNamespacedServiceAccountToken({
     namespace: PLAIN.namespace,
@@ -287,20 +349,28 @@ test('the controller runs on the ServiceAccount token: it leads on the Lease, in
   const saToken = token.status?.token;
   assert.ok(saToken, 'the API server issued a token for the ServiceAccount');
   const cluster = kc.getCurrentCluster()!;
-  const kubeconfigPath = join(cp.logDir ?? '/tmp', 'sluice-sa.kubeconfig');
-  await writeKubeconfig(kubeconfigPath, {
-    server: cluster.server,
-    token: saToken,
-    caPem: Buffer.from(cluster.caData!, 'base64').toString('utf8'),
-    name: 'sluice-sa',
-  });
-  controller = startControllerProcess({
-    kubeconfigPath,
-    // The same webhook flags as the Deployment, so the webhook's RBAC is exercised too.
-    args: ['--webhook-bind-address=127.0.0.1:0', `--webhook-configuration-name=${PLAIN.webhookConfiguration}`, '--log-level=debug'],
-    env: { POD_NAMESPACE: PLAIN.namespace, POD_NAME: 'sluice-e2e-0' },
+  // What the kubelet projects into the pod at /var/run/secrets/kubernetes.io/serviceaccount.
+  const saDir = join(cp.logDir ?? '/tmp', 'sluice-serviceaccount');
+  await mkdir(saDir, { recursive: true });
+  await writeFile(join(saDir, 'token'), saToken);
+  await writeFile(join(saDir, 'ca.crt'), Buffer.from(cluster.caData!, 'base64'));
+  await writeFile(join(saDir, 'namespace'), PLAIN.namespace);
+  const server = new URL(cluster.server);
+  const { deployment, c } = container(base);
+  controller = startImageController({
+    image: unpacked,
+    container: c,
+    podSecurity: deployment.spec?.template.spec?.securityContext,
+    pod: { namespace: PLAIN.namespace, name: 'sluice-e2e-0' },
+    serviceAccountDir: saDir,
+    apiServer: { host: server.hostname, port: Number(server.port) },
+    // The Deployment's flags as they are, but on free loopback ports: the test shares the host's network.
+    overrideArgs: { '--metrics-bind-address': '127.0.0.1:0', '--health-probe-bind-address': '127.0.0.1:0', '--webhook-bind-address': '127.0.0.1:0' },
+    extraArgs: ['--log-level=debug'],
   });
   await controller.ready(60_000);
+  const { body: metrics } = await controller.get('/metrics');
+  assert.match(metrics, /^sluice_leader\{[^}]*\} [01]$/m, 'the image serves /metrics');
   // Leader election through the Role: the controller holds the Lease the Role names.
   const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
   await waitFor('the controller to hold the Lease', async () => {
@@ -311,7 +381,11 @@ test('the controller runs on the ServiceAccount token: it leads on the Lease, in
   const [port] = await freeLoopbackPorts(1);
   await core.createNamespacedService({
     namespace: OTHER_NS,
-    body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: port!, targetPort: 8080 }] } },
+    body: {
+      metadata: { name: 'web' },
+      // The Deployment's flags take Services of Sluice's class only (no --handle-unclassed).
+      spec: { type: 'LoadBalancer', loadBalancerClass: 'sluice.dev/load-balancer', selector: { app: 'web' }, ports: [{ name: 'http', port: port!, targetPort: 8080 }] },
+    },
   });
   const svc = await waitFor('the Service to get its finalizer and ingress', async () => {
     const s = await core.readNamespacedService({ namespace: OTHER_NS, name: 'web' });
