@@ -46,7 +46,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     },
   });
   const queueWait = new Histogram({ name: 'sluice_workqueue_wait_seconds', help: 'Time a Service key waited in the work queue before a worker took it.', buckets: RECONCILE_BUCKETS, registers: [registry] });
-  const calls = new Counter({ name: 'sluice_provider_calls_total', help: 'Load-balancer provider calls by operation and outcome (ok, retryable, terminal, fenced).', labelNames: ['operation', 'outcome'], registers: [registry] });
+  const calls = new Counter({ name: 'sluice_provider_calls_total', help: 'Load-balancer provider calls by operation and outcome (ok, retryable, throttled, terminal, fenced).', labelNames: ['operation', 'outcome'], registers: [registry] });
   const serviceCalls = new Counter({
     name: 'sluice_service_provider_calls_total',
     help: "Load-balancer provider calls per Service, reads (getLoadBalancer, getBackendHealth) and writes apart: one Service's share of the cloud's API budget.",

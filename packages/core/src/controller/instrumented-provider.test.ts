@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TerminalError } from '../errors.ts';
+import { RetryableError, TerminalError } from '../errors.ts';
 import { toServiceView } from '../model/service-view.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { service } from '../testing/fixtures.ts';
@@ -29,11 +29,14 @@ describe('instrumentProvider', () => {
     assert.deepEqual(backends.get('default/web'), { initial: 0, healthy: 1, unhealthy: 0, draining: 0, unused: 0 });
     inner.failNextWrites.push(new TerminalError('no'));
     await assert.rejects(p.updateLoadBalancer('c', view, [], signal), /no/);
+    inner.failNextWrites.push(new RetryableError('slow down', { reason: 'AwsThrottled' }), new RetryableError('503'));
+    await assert.rejects(p.updateLoadBalancer('c', view, [], signal), /slow down/);
+    await assert.rejects(p.updateLoadBalancer('c', view, [], signal), /503/);
     await p.ensureLoadBalancerDeleted('c', view, signal);
     assert.equal(backends.get('default/web'), undefined);
     assert.deepEqual(
       calls.map(([op, outcome]) => `${op}:${outcome}`),
-      ['ensureLoadBalancer:ok', 'getBackendHealth:ok', 'updateLoadBalancer:terminal', 'ensureLoadBalancerDeleted:ok'],
+      ['ensureLoadBalancer:ok', 'getBackendHealth:ok', 'updateLoadBalancer:terminal', 'updateLoadBalancer:throttled', 'updateLoadBalancer:retryable', 'ensureLoadBalancerDeleted:ok'],
     );
   });
 

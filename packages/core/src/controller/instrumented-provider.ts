@@ -10,7 +10,8 @@ import type { Clock } from '../queue/clock.ts';
 import { systemClock } from '../queue/clock.ts';
 
 export type ProviderOperation = 'getLoadBalancer' | 'ensureLoadBalancer' | 'updateLoadBalancer' | 'ensureLoadBalancerDeleted' | 'getBackendHealth';
-export type CallOutcome = 'ok' | 'retryable' | 'terminal' | 'fenced';
+/** `throttled`: a retryable error whose reason ends in `Throttled` (every provider names the cloud's throttling so). */
+export type CallOutcome = 'ok' | 'retryable' | 'throttled' | 'terminal' | 'fenced';
 
 export const WRITE_OPERATIONS: ReadonlySet<ProviderOperation> = new Set(['ensureLoadBalancer', 'updateLoadBalancer', 'ensureLoadBalancerDeleted']);
 
@@ -50,7 +51,7 @@ export function instrumentProvider(provider: LoadBalancer, instrumentation: Prov
       instrumentation.onCall?.(operation, 'ok', clock.now() - started, service);
       return result;
     } catch (error) {
-      const outcome: CallOutcome = isTerminalError(error) ? 'terminal' : isRetryableError(error) ? 'retryable' : 'retryable';
+      const outcome: CallOutcome = isTerminalError(error) ? 'terminal' : isRetryableError(error) && error.reason.endsWith('Throttled') ? 'throttled' : 'retryable';
       instrumentation.onCall?.(operation, outcome, clock.now() - started, service);
       throw error;
     }
