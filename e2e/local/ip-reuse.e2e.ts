@@ -197,6 +197,17 @@ test('same IP, different target ports: the old pod drains until it exits, the ne
     const end = run.counts.get('old pod exited and left its slice')!;
     assert.ok(end.draining === 0 && end.healthy === 1 && end.initial === 0, `after the old pod exited only the new pod is on the LB (${formatBackendCounts(end)})`);
   } finally {
+    // The next test reads the LB backend gauge, which sums every Service its controller serves:
+    // this Service and its LB go first (the controller releases the finalizer).
+    await core.deleteNamespacedService({ name: 'web', namespace: ns }).catch(() => {});
+    await waitFor('ip-reuse-ports/web deleted', async () => {
+      try {
+        await core.readNamespacedService({ name: 'web', namespace: ns });
+        return false;
+      } catch {
+        return true;
+      }
+    }, { timeoutMs: 30_000, intervalMs: 200 }).catch(() => {});
     await gates.stop();
     await controllers.stop();
   }

@@ -252,9 +252,12 @@ describe('Reconciler', () => {
 
   test('a pod without the gate is registered but never patched', async () => {
     setPods([pod({ name: 'a', ip: '10.0.0.1', gated: false })]);
-    assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'requeue', afterMs: 250 }, 'one more look at the new registration');
+    assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'requeue', afterMs: 250 }, 'looked at again until the LB judges it');
     clock.advance(250);
-    assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'done' });
+    assert.equal((await reconciler.reconcile(key, signal)).kind, 'requeue', 'still initial');
+    provider.setHealth(key, 'healthy');
+    clock.advance(1_000);
+    assert.deepEqual(await reconciler.reconcile(key, signal), { kind: 'done' }, 'judged: nothing more to look at');
     assert.deepEqual(provider.backends(key).map((b) => b.podName), ['a']);
     assert.ok(!cluster.writes.some((w) => w.startsWith('pod-status')));
   });

@@ -224,9 +224,10 @@ export function decide(input: DecideInput): ServicePlan {
   podReports(input, desired, held, svcRef, events);
 
   const retryIn = held.retryAt.length > 0 ? Math.max(0, Math.min(...held.retryAt) - now) : undefined;
-  // New registrations are looked at once more even when no gate waits (pods without the gate,
-  // gates already passed): what the LB then reports is what the metrics and the next plan see.
-  const registers = rest.some((a) => a.kind === 'register') || (loadBalancerOp?.kind === 'create' && loadBalancerOp.registers.length > 0);
+  // Registrations the LB has not judged yet are looked at again even when no gate waits (pods
+  // without the gate, gates already passed, an LB re-created under passed gates): what the LB
+  // then reports is what the metrics and the next plan see.
+  const unjudged = after.filter((s) => s.weight > 0 && s.health === 'initial').length;
   const pollMs = healthPollMs(options, provider.capabilities.healthCheckIntervalMs, input.memory.unchangedHealthReads);
   const next: ServicePlan['next'] =
     waiting > 0
@@ -237,8 +238,8 @@ export function decide(input: DecideInput): ServicePlan {
         }
       : retryIn !== undefined
         ? { kind: 'requeue', afterMs: retryIn, why: 'a refused backend is offered again' }
-        : registers
-          ? { kind: 'requeue', afterMs: pollMs, why: 'confirming new registrations with the load balancer' }
+        : unjudged > 0
+          ? { kind: 'requeue', afterMs: pollMs, why: `${unjudged} registration${unjudged === 1 ? '' : 's'} not yet judged by the load balancer` }
           : { kind: 'done' };
 
   return {
