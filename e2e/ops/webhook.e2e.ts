@@ -13,9 +13,7 @@ import type { Logger } from '@sluice/core';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePemBundle } from '../../apps/controller/src/webhook/ca-bundle.ts';
-import { createCertificateAuthority, issueServingCertificate } from '../../apps/controller/src/webhook/certificates.ts';
-import { MUTATE_POD_PATH, type RunningWebhook, startWebhook } from '../../apps/controller/src/webhook/index.ts';
+import { createCertificateAuthority, issueServingCertificate, MUTATE_POD_PATH, parsePemBundle, type RunningWebhook, startWebhook } from '@sluice/controller';
 import { startControllerProcess } from '../src/scenario/controller-process.ts';
 import { type ControlPlane, consoleLogger, freeLoopbackPorts, startControlPlane, waitFor } from '../src/harness/index.ts';
 
