@@ -22,37 +22,25 @@
 
 import { currentBackends } from '../apply/apply.ts';
 import { parseServiceSettings } from '../model/annotations.ts';
-import { buildDesired, type DesiredBackend, type DesiredPod, type DesiredState } from '../model/build-desired.ts';
-import { type PodLike, podCondition } from '../model/kube-types.ts';
-import { containersReady, hasExited } from '../model/pod-state.ts';
+import { buildDesired } from '../model/build-desired.ts';
 import { toServiceView } from '../model/service-view.ts';
 import { applyToSet, type BackendAction, plan, stripKey } from '../plan/plan.ts';
-import type { Backend, BackendStatus, LoadBalancerIngress, ServiceProblem } from '../provider.ts';
-import { backendAddressKey } from '../provider.ts';
-import {
-  combineGates,
-  conditionPatchBody,
-  conditionToPatch,
-  GATE_MESSAGE_HEALTHY,
-  GATE_REASON_HEALTHY,
-  GATE_REASON_REGISTERING,
-  type GateCondition,
-  gateForPod,
-  healthByKey,
-} from '../readiness/gate.ts';
+import type { Backend, LoadBalancerIngress, ServiceProblem } from '../provider.ts';
+import type { GateCondition } from '../readiness/gate.ts';
 import { appliedSpecDigest, recordedSpecDigest } from './applied-spec.ts';
 import { featureChecks } from './feature-checks.ts';
+import { decideGates, stuckReports } from './gates.ts';
+import { healthAfter, holdBackends, missedDrains, withRegistrations } from './holds.ts';
+import { podReports } from './reports.ts';
 import { DEFAULT_LOAD_BALANCER_CLASS, FINALIZER, isAdoptedUnclassed, isHandled, sameIngress, serviceProblems, withIpMode } from './service-checks.ts';
 
 export { FINALIZER };
 
 import type { DecideInput, GatePatch, LoadBalancerOperation, PlannedEvent, PlanObjectRef, ServicePlan } from './types.ts';
 
-export const GATE_REASON_INVALID_WEIGHT = 'InvalidWeight';
-export const GATE_REASON_REJECTED = 'LBRegistrationFailed';
-export const GATE_REASON_ADDRESS_CONFLICT = 'AddressConflict';
+export { GATE_REASON_ADDRESS_CONFLICT, GATE_REASON_INVALID_WEIGHT, GATE_REASON_REJECTED } from './gates.ts';
 
-const DEFAULTS = { reensureMs: 300_000, rejectedRetryMs: 30_000 };
+const DEFAULTS = { reensureMs: 300_000 };
 
 /**
  * How long one health read stands for the LB, and so how often a waiting gate looks again: the
@@ -65,10 +53,6 @@ export function healthPollMs(options: Pick<DecideInput['options'], 'healthPollMs
   return Math.round(base * Math.min(2, 1.5 ** Math.max(0, unchangedReads)));
 }
 
-const address = (key: string) => {
-  const [port = '', ip = '', target = ''] = key.split('|');
-  return `${ip.includes(':') ? `[${ip}]` : ip}:${target} (Service port ${port})`;
-};
 
 /**
  * Whether the reconcile must call getLoadBalancer, or may trust that the LB this process
@@ -218,9 +202,12 @@ export function decide(input: DecideInput): ServicePlan {
 
   // Gates, on the health the LB will report once the plan is applied.
   const after = healthAfter(health, desired.backends, [...drains, ...(loadBalancerOp?.kind === 'create' ? loadBalancerOp.registers : []), ...rest]);
-  const gates = decideGates(input, desired, after, held, svcRef, events);
+  // Once per plan, not per pod: the Service's families and the pods by UID.
+  const families = view.ipFamilies ?? ['IPv4'];
+  const podsByUid = new Map(input.pods.map((p) => [p.metadata?.uid ?? '', p]));
+  const gates = decideGates(input, families, podsByUid, desired, after, held, svcRef, events);
   const settings = parseServiceSettings(meta).settings;
-  const waiting = stuckReports(input, gates.waiting, settings.gateTimeoutSeconds, svcRef, events);
+  const waiting = stuckReports(input, podsByUid, gates.waiting, settings.gateTimeoutSeconds, svcRef, events);
   podReports(input, desired, held, svcRef, events);
 
   const retryIn = held.retryAt.length > 0 ? Math.max(0, Math.min(...held.retryAt) - now) : undefined;
@@ -260,226 +247,5 @@ export function decide(input: DecideInput): ServicePlan {
   };
 }
 
-/** Removals of backends still taking new connections whose pod is gone or has exited. */
-function missedDrains(input: DecideInput, actions: readonly BackendAction[]): { podUid: string; address: string }[] {
-  const byUid = new Map(input.pods.map((p) => [p.metadata?.uid ?? '', p]));
-  const out: { podUid: string; address: string }[] = [];
-  for (const a of actions) {
-    if (a.kind !== 'deregister' || a.actual.weight === 0 || a.actual.health === 'draining') continue;
-    const pod = a.actual.podUid !== undefined ? byUid.get(a.actual.podUid) : undefined;
-    if (pod && !hasExited(pod)) continue; // a live pod leaving the Service (not ready, relabelled) is not a drain
-    out.push({ podUid: a.actual.podUid ?? '', address: `${a.actual.ip}:${a.actual.port}` });
-  }
-  return out;
-}
-
-/** Health with pod UIDs filled in from what this process registered, for providers that cannot record them. */
-function withRegistrations(input: DecideInput): BackendStatus[] {
-  const known = input.memory.registrations;
-  if (input.provider.capabilities.tracksPodUid || !known) return [...input.health];
-  return input.health.map((a) => {
-    const uid = known.get(backendAddressKey(a));
-    return uid === undefined || a.podUid !== undefined ? a : { ...a, podUid: uid };
-  });
-}
-
-interface Held {
-  readonly backends: DesiredBackend[];
-  /** Pod UIDs whose invalid weight keeps them off the LB. */
-  readonly offForWeight: Set<string>;
-  /** Pod UID -> its refused backends still waiting for a retry. */
-  readonly rejected: Map<string, { readonly id: string; readonly message: string; readonly at: number }[]>;
-  readonly retryAt: number[];
-}
-
-/**
- * The desired set with pod-level holds applied. A backend held back (invalid weight, or
- * refused by the provider and not yet due for a retry) keeps its registration exactly as the
- * LB has it for this pod, or stays off the LB when it has none.
- */
-function holdBackends(input: DecideInput, desired: DesiredState, health: readonly BackendStatus[]): Held {
-  const actual = healthByKey(health);
-  const retryMs = input.options.rejectedRetryMs ?? DEFAULTS.rejectedRetryMs;
-  const offForWeight = new Set<string>();
-  const rejected: Held['rejected'] = new Map();
-  const retryAt: number[] = [];
-  const backends: DesiredBackend[] = [];
-  for (const d of desired.backends) {
-    if (d.draining) {
-      backends.push(d);
-      continue;
-    }
-    const refusal = input.memory.rejected?.get(d.id);
-    const refused = refusal !== undefined && input.now - refusal.at < retryMs;
-    if (refused) {
-      rejected.set(d.podUid, [...(rejected.get(d.podUid) ?? []), { id: d.id, ...refusal }]);
-      retryAt.push(refusal.at + retryMs);
-    }
-    if (!d.invalidWeight && !refused) {
-      backends.push(d);
-      continue;
-    }
-    const a = actual.get(d.key);
-    if (a && (a.podUid === undefined || a.podUid === d.podUid)) backends.push({ ...d, weight: a.weight });
-    else if (d.invalidWeight) offForWeight.add(d.podUid);
-  }
-  return { backends, offForWeight, rejected, retryAt };
-}
-
-/** What the LB holds after the plan, with the health the gate may assume: new registrations start `initial`. */
-function healthAfter(actual: readonly BackendStatus[], desired: readonly DesiredBackend[], actions: readonly BackendAction[]): BackendStatus[] {
-  if (actions.length === 0) return [...actual];
-  const before = healthByKey(actual);
-  return applyToSet(currentBackends(actual, desired), actions).map((b) => {
-    const prior = before.get(backendAddressKey(b));
-    const same = prior && (prior.podUid === undefined || prior.podUid === b.podUid);
-    return { servicePort: b.servicePort, ip: b.ip, port: b.port, podUid: b.podUid, weight: b.weight, health: b.weight === 0 ? 'draining' : same ? prior.health : 'initial' };
-  });
-}
-
-function podRef(p: { namespace: string; name: string; uid: string }): PlanObjectRef {
-  return { kind: 'Pod', namespace: p.namespace, name: p.name, uid: p.uid };
-}
-
-/** When a pod's containers became ready: as this process saw it, else the condition's transition time. */
-function readySince(input: DecideInput, pod: PodLike | undefined, uid: string): number {
-  const seen = input.memory.readySince?.get(uid);
-  if (seen !== undefined) return seen;
-  const t = pod ? podCondition(pod, 'ContainersReady')?.lastTransitionTime : undefined;
-  const ms = t === undefined ? Number.NaN : new Date(t).getTime();
-  return Number.isNaN(ms) ? input.now : Math.min(ms, input.now);
-}
-
-const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
-
-/**
- * The families of the pod's addresses that the Service balances to but no EndpointSlice has
- * brought yet: a dual-stack Service gets one slice per family, written apart, and a pod must
- * not pass its gate on one family while the other is still on its way.
- */
-function missingFamilies(input: DecideInput, p: DesiredPod): string[] {
-  const families = toServiceView(input.service).view.ipFamilies ?? ['IPv4'];
-  if (families.length < 2) return [];
-  const pod = input.pods.find((x) => x.metadata?.uid === p.uid);
-  const podFamilies = new Set((pod?.status?.podIPs ?? []).map((a) => familyOf(a.ip)));
-  const have = new Set(p.backendKeys.map((k) => familyOf(k.split('|')[1] ?? '')));
-  return families.filter((f) => podFamilies.has(f) && !have.has(f));
-}
-
-/** This Service's view of one pod's gate. */
-function myGate(input: DecideInput, p: DesiredPod, after: ReadonlyMap<string, BackendStatus>, held: Held): GateCondition {
-  if (input.options.gate === false) return { status: 'True', reason: GATE_REASON_HEALTHY, message: GATE_MESSAGE_HEALTHY };
-  if (held.offForWeight.has(p.uid) && p.invalidWeight) {
-    return { status: 'False', reason: GATE_REASON_INVALID_WEIGHT, message: `${p.invalidWeight.message} The pod is kept off the load balancer until the annotation is fixed.` };
-  }
-  const refused = held.rejected.get(p.uid);
-  if (refused) return { status: 'False', reason: GATE_REASON_REJECTED, message: `The load balancer refused this pod: ${refused.map((r) => r.message).join(' ')}` };
-  if (p.backendKeys.length === 0 && p.lostAddresses?.length) {
-    const c = p.lostAddresses[0]!;
-    return { status: 'False', reason: GATE_REASON_ADDRESS_CONFLICT, message: `Address ${address(c.key)} is held on the load balancer by pod ${c.winnerName}, which claims the same IP and port.` };
-  }
-  const missing = missingFamilies(input, p);
-  if (missing.length > 0) {
-    return { status: 'False', reason: GATE_REASON_REGISTERING, message: `waiting for the pod's ${missing.join(' and ')} address in the Service's EndpointSlices` };
-  }
-  return gateForPod(p, after);
-}
-
-function decideGates(
-  input: DecideInput,
-  desired: DesiredState,
-  after: readonly BackendStatus[],
-  held: Held,
-  svcRef: PlanObjectRef,
-  events: PlannedEvent[],
-): { patches: GatePatch[]; decisions: Map<string, GateCondition>; waiting: DesiredPod[] } {
-  const byKey = healthByKey(after);
-  const gateType = input.options.gateConditionType;
-  const podsByUid = new Map(input.pods.map((p) => [p.metadata?.uid ?? '', p]));
-  const patches: GatePatch[] = [];
-  const decisions = new Map<string, GateCondition>();
-  const waiting: DesiredPod[] = [];
-  for (const p of desired.pods) {
-    const pod = podsByUid.get(p.uid);
-    if (!pod || !p.gated) continue;
-    const mine = myGate(input, p, byKey, held);
-    decisions.set(p.uid, mine);
-    // The pod passes only when every handled Service that selects it agrees; one not yet heard from holds it.
-    const others = (input.otherServicesOfPod?.get(p.uid) ?? []).map(
-      (k) => input.memory.otherGates?.get(p.uid)?.get(k) ?? { status: 'False' as const, reason: GATE_REASON_REGISTERING, message: `waiting for Service ${k}` },
-    );
-    const wanted = combineGates([mine, ...others]);
-    const patch = conditionToPatch(pod, gateType, wanted);
-    if (patch) {
-      if (patch.status === 'False' && (patch.reason === GATE_REASON_REGISTERING || patch.reason === 'LBNotRegistered') && !podCondition(pod, gateType)) {
-        events.push({ object: podRef(p), type: 'Normal', reason: 'WaitingForLoadBalancer', message: `Registered on the load balancer; ${patch.message}`, when: 'end' });
-      }
-      const since = readySince(input, pod, p.uid);
-      patches.push({
-        pod: podRef(p),
-        condition: patch,
-        body: conditionPatchBody(pod, gateType, patch, new Date(input.now)),
-        ...(patch.status === 'True' ? { passedAfterMs: input.now - since } : {}),
-      });
-    }
-    if (wanted.status !== 'True' && podCondition(pod, gateType)?.status !== 'True') waiting.push(p);
-  }
-  // Ready pods this Service selects but does not balance to (no matching port) have no say: they pass here.
-  const inDesired = new Set(desired.pods.map((p) => p.uid));
-  for (const pod of input.selectedPods) {
-    const uid = pod.metadata?.uid;
-    if (uid && !inDesired.has(uid) && containersReady(pod) && !decisions.has(uid)) {
-      decisions.set(uid, { status: 'True', reason: GATE_REASON_HEALTHY, message: `not a backend of Service ${svcRef.namespace}/${svcRef.name}` });
-    }
-  }
-  return { patches, decisions, waiting };
-}
-
-/** A Warning once per pod whose gate has waited past the Service's limit; returns how many gates wait. */
-function stuckReports(input: DecideInput, waiting: readonly DesiredPod[], timeoutSeconds: number, svcRef: PlanObjectRef, events: PlannedEvent[]): number {
-  const gateType = input.options.gateConditionType;
-  const podsByUid = new Map(input.pods.map((p) => [p.metadata?.uid ?? '', p]));
-  for (const p of waiting) {
-    const pod = podsByUid.get(p.uid);
-    const since = readySince(input, pod, p.uid);
-    const waited = input.now - since;
-    const reportKey = `stuck|${p.uid}`;
-    if (waited <= timeoutSeconds * 1000 || input.memory.reported?.has(reportKey)) continue;
-    const why = myGate(input, p, new Map(), { backends: [], offForWeight: new Set(), rejected: new Map(), retryAt: [] });
-    const message = `Readiness gate ${gateType} has waited ${Math.round(waited / 1000)}s for the load balancer (limit ${timeoutSeconds}s): ${pod ? (podCondition(pod, gateType)?.message ?? why.message) : why.message}`;
-    events.push({ object: podRef(p), type: 'Warning', reason: 'ReadinessGateStuck', message, when: 'end', reportKey, stuckMs: waited });
-    events.push({ object: svcRef, type: 'Warning', reason: 'ReadinessGateStuck', message: `Pod ${p.name}: ${message}`, when: 'end' });
-  }
-  return waiting.length;
-}
-
-/** Warnings for pod-level problems, each once: an invalid weight, a refused backend, an address conflict. */
-function podReports(input: DecideInput, desired: DesiredState, held: Held, svcRef: PlanObjectRef, events: PlannedEvent[]): void {
-  const reported = input.memory.reported;
-  for (const p of desired.pods) {
-    const ref = podRef(p);
-    if (p.invalidWeight) {
-      const reportKey = `weight|${p.uid}|${p.invalidWeight.message}`;
-      if (!reported?.has(reportKey)) {
-        const fate = held.offForWeight.has(p.uid) ? 'the pod is kept off the load balancer until it is fixed' : 'its registration keeps its current weight until it is fixed';
-        events.push({ object: ref, type: 'Warning', reason: 'InvalidWeight', message: `${p.invalidWeight.message} Sluice ignores it: ${fate}.`, when: 'end', reportKey });
-        events.push({ object: svcRef, type: 'Warning', reason: 'InvalidPodWeight', message: `${p.invalidWeight.message} Only this pod is affected: ${fate}.`, when: 'end' });
-      }
-    }
-    for (const refusal of held.rejected.get(p.uid) ?? []) {
-      const reportKey = `rejected|${refusal.id}|${refusal.at}`;
-      if (!reported?.has(reportKey)) {
-        events.push({ object: ref, type: 'Warning', reason: 'BackendRejected', message: `The load balancer refused this pod: ${refusal.message} Sluice offers it again in ${Math.round((input.options.rejectedRetryMs ?? DEFAULTS.rejectedRetryMs) / 1000)}s; the Service's other pods are not affected.`, when: 'end', reportKey });
-      }
-    }
-    if (p.backendKeys.length === 0 && p.lostAddresses?.length) {
-      const c = p.lostAddresses[0]!;
-      const reportKey = `conflict|${p.uid}|${c.key}|${c.winnerUid}`;
-      if (!reported?.has(reportKey)) {
-        events.push({ object: ref, type: 'Warning', reason: 'AddressConflict', message: `Address ${address(c.key)} is held on the load balancer by pod ${c.winnerName}, which claims the same IP and port; this pod is not registered.`, when: 'end', reportKey });
-      }
-    }
-  }
-}
 
 export { stripKey };
