@@ -25,29 +25,15 @@ import {
 } from '@sluice/core';
 import { hostPort } from './address-range.ts';
 import { BackendPool } from './backend-pool.ts';
+import { CallChains } from './call-chains.ts';
 import { HealthChecker } from './health-checker.ts';
 import { listenError } from './listen-error.ts';
 import { loadBalancerName } from './load-balancer-name.ts';
 import { type LocalProviderOptions, type ResolvedLocalProviderOptions, resolveOptions } from './options.ts';
 import { type ListenAddress, PortListener } from './port-listener.ts';
+import { closeAll, keptListeners, label, type ServiceLoadBalancer, serviceKey } from './service-listeners.ts';
 import { ADMIT_ALL, type SourceFilter, sourceFilter } from './source-ranges.ts';
 import { rejectBackendAddresses, validateBackends, validateService, validateServicePorts } from './validation.ts';
-
-/** A Service port and the listener bound to its number. */
-interface PortEntry {
-  readonly port: ServicePortView;
-  readonly listener: PortListener;
-}
-
-interface ServiceLoadBalancer {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  /** By Service port name, in the Service's port order; only listeners bound to their port. */
-  readonly ports: Map<string, PortEntry>;
-  /** The clients every listener serves, as of the last ensure that succeeded. */
-  sourceFilter: SourceFilter;
-}
 
 export class LocalLoadBalancer implements LoadBalancer {
   readonly providerName = 'local';
@@ -55,8 +41,8 @@ export class LocalLoadBalancer implements LoadBalancer {
 
   readonly #options: ResolvedLocalProviderOptions;
   readonly #services = new Map<string, ServiceLoadBalancer>();
-  /** The tail of each Service's chain of calls; settled promises only. */
-  readonly #queues = new Map<string, Promise<void>>();
+  /** Calls for one Service run one at a time, in call order. */
+  readonly #calls = new CallChains();
   #closed = false;
 
   /** Validates and stores the options; opens nothing until {@link ensureLoadBalancer}. */
@@ -130,7 +116,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     const filter = sourceFilter(service);
     rejectBackendAddresses(service, backends, this.#options.backendRanges);
     const key = serviceKey(service);
-    return this.#serialize(key, async () => {
+    return this.#calls.run(key, async () => {
       signal.throwIfAborted();
       const existing = this.#services.get(key);
       const lb: ServiceLoadBalancer = existing ?? {
@@ -210,7 +196,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     validateBackends(backends);
     rejectBackendAddresses(service, backends, this.#options.backendRanges);
     const key = serviceKey(service);
-    await this.#serialize(key, async () => {
+    await this.#calls.run(key, async () => {
       signal.throwIfAborted();
       const lb = this.#services.get(key);
       if (lb === undefined) {
@@ -227,7 +213,7 @@ export class LocalLoadBalancer implements LoadBalancer {
   async ensureLoadBalancerDeleted(_clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     const key = serviceKey(service);
-    await this.#serialize(key, async () => {
+    await this.#calls.run(key, async () => {
       signal.throwIfAborted();
       const lb = this.#services.get(key);
       if (lb === undefined) return;
@@ -273,7 +259,7 @@ export class LocalLoadBalancer implements LoadBalancer {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#queues.values());
+    await this.#calls.settled();
     const all = [...this.#services.values()];
     this.#services.clear();
     await Promise.all(all.map(closeAll));
@@ -364,57 +350,5 @@ export class LocalLoadBalancer implements LoadBalancer {
       });
     }
   }
-
-  /** Runs `task` after every earlier task of the same Service has settled. */
-  #serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(key) ?? Promise.resolve();
-    const result = previous.then(task);
-    const tail = result.then(
-      () => {},
-      () => {},
-    );
-    this.#queues.set(key, tail);
-    void tail.then(() => {
-      if (this.#queues.get(key) === tail) this.#queues.delete(key);
-    });
-    return result;
-  }
 }
 
-/**
- * The current listeners that keep serving `ports`, by the name of the Service port they
- * will serve: the one of the same name when its number is unchanged, otherwise one of a
- * port being dropped or renamed that holds the same (non-zero) number.
- */
-function keptListeners(lb: ServiceLoadBalancer, ports: readonly ServicePortView[]): Map<string, PortEntry> {
-  const kept = new Map<string, PortEntry>();
-  const claimed = new Set<PortListener>();
-  for (const port of ports) {
-    const current = lb.ports.get(port.name);
-    if (current === undefined || current.port.port !== port.port) continue;
-    kept.set(port.name, { port, listener: current.listener });
-    claimed.add(current.listener);
-  }
-  for (const port of ports) {
-    if (kept.has(port.name) || port.port === 0) continue;
-    const holder = [...lb.ports.values()].find((entry) => entry.port.port === port.port && !claimed.has(entry.listener));
-    if (holder === undefined) continue;
-    kept.set(port.name, { port, listener: holder.listener });
-    claimed.add(holder.listener);
-  }
-  return kept;
-}
-
-function serviceKey(service: { readonly namespace: string; readonly name: string; readonly uid: string }): string {
-  return `${service.namespace}/${service.name}/${service.uid}`;
-}
-
-function label(lb: ServiceLoadBalancer, portName: string): string {
-  return `${lb.namespace}/${lb.name}:${portName}`;
-}
-
-async function closeAll(lb: ServiceLoadBalancer): Promise<void> {
-  const listeners = [...lb.ports.values()].map(({ listener }) => listener);
-  lb.ports.clear();
-  await Promise.all(listeners.map((listener) => listener.close()));
-}
