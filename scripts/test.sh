@@ -14,16 +14,17 @@ step() { echo; echo "== $1"; }
 echo "node $(node -v) at $(command -v node)"
 step "build, typecheck, lint (turbo)"
 turbo run build typecheck lint --continue --output-logs=errors-only || status=1
-# image/ is not a workspace (it builds one): typecheck and lint it here.
-tsc --noEmit -p image/tsconfig.json || status=1
-biome lint image || status=1
+
+step "cross-workspace imports (a workspace imports another only by package name)"
+node scripts/check-imports.ts || status=1
 
 step "CI workflows (actionlint, built once into ~/.cache/sluice/)"
 bash scripts/lint-workflows.sh || status=1
 
 step "unit tests"
 node --test --conditions=@sluice/source \
-  "packages/*/src/**/*.test.ts" "apps/*/src/**/*.test.ts" "image/src/**/*.test.ts" 2>&1 | tee -a "$log" || status=1
+  "packages/core/src/**/*.test.ts" "packages/dataplane/src/**/*.test.ts" "packages/provider-*/src/**/*.test.ts" \
+  "apps/*/src/**/*.test.ts" "image/src/**/*.test.ts" "scripts/*.test.ts" 2>&1 | tee -a "$log" || status=1
 
 step "observability pack (promtool check rules, promtool test rules, metric names)"
 bash scripts/check-observability.sh || status=1
@@ -31,21 +32,22 @@ bash scripts/check-observability.sh || status=1
 step "publish checks"
 node scripts/check-publish.ts || status=1
 
-if [ -d e2e/local ]; then
+if [ -d e2e/jobs ]; then
   # Built here, not inside the e2e harness (which captures its output), so that a first build's
   # progress lines (at least every 15 s) are on screen; a no-op once cached.
   if [ -z "${SLUICE_E2E_KUBECONFIG:-}" ]; then
     step "control plane (etcd, kube-apiserver, kube-controller-manager)"
-    bash e2e/control-plane/build.sh >/dev/null || status=1
+    bash tools/control-plane/build.sh >/dev/null || status=1
   fi
 
   # The image the deploy e2e runs the controller from; built here so its progress and size show.
   step "image (npm run image)"
   node image/build.ts || status=1
 
-  step "e2e: harness and local provider against a real control plane"
+  step "e2e: testbed, cloud test servers and the jobs (local, aws, azure, gcp, ops) against a real control plane"
   node --test --test-concurrency=1 --conditions=@sluice/source \
-    "e2e/src/**/*.test.ts" "e2e/local/*.e2e.ts" "e2e/aws/*.e2e.ts" "e2e/azure/*.e2e.ts" "e2e/gcp/*.e2e.ts" "e2e/ops/*.e2e.ts" 2>&1 | tee -a "$log" || status=1
+    "packages/testbed/src/**/*.test.ts" "e2e/servers/**/*.test.ts" \
+    "e2e/jobs/local/*.e2e.ts" "e2e/jobs/aws/*.e2e.ts" "e2e/jobs/azure/*.e2e.ts" "e2e/jobs/gcp/*.e2e.ts" "e2e/jobs/ops/*.e2e.ts" 2>&1 | tee -a "$log" || status=1
 fi
 
 passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')

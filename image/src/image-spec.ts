@@ -2,7 +2,7 @@
  * What the Sluice image is, in one place: its name and tag, where things live in it, how it
  * runs (user, entrypoint, environment, ports) and its OCI labels. The OCI config the build
  * writes, the Containerfile (checked by image-spec.test.ts) and the manifests in deploy/
- * (checked by e2e/ops/deploy.e2e.ts) all follow this.
+ * (checked by e2e/jobs/ops/deploy.e2e.ts) all follow this.
  */
 
 /** The repository the manifests and the Helm chart pull from. */

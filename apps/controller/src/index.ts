@@ -1,6 +1,7 @@
 /** The Sluice controller app as a library: flag parsing and composition, for embedding and tests. */
 export { LOG_LEVELS, type LogLevel, type ParseResult, PROVIDERS, type ProviderName, type ProviderOptions, parseFlags, type RunConfig, USAGE } from './flags.ts';
 export { createJsonLogger } from './logger.ts';
+export { createMetrics } from './metrics.ts';
 export { loadProvider, ProviderLoadError } from './providers.ts';
 export { loadKubeConfig, run, StartError } from './run.ts';
 export { type PlanReport, runPlan } from './plan/index.ts';

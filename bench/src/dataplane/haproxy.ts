@@ -67,7 +67,7 @@ export async function startHaproxy(mode: HaproxyMode, backends: readonly Backend
   const spawned = await Promise.race([
     once(child, 'spawn').then(() => true),
     once(child, 'error').then(([error]) => {
-      throw new Error(`could not run haproxy (${(error as Error).message}); run bench/scripts/install-tools.sh`);
+      throw new Error(`could not run haproxy (${(error as Error).message}); run tools/bench-tools.sh`);
     }),
   ]);
   if (!spawned || child.pid === undefined) throw new Error('haproxy did not start');

@@ -160,7 +160,7 @@ export async function runDataplaneBench(options: DataplaneBenchOptions = {}): Pr
     ['wrk', machine.wrk],
   ] as const) {
     if (version.startsWith('unavailable')) {
-      throw new Error(`The dataplane bench needs ${tool}, which is not installed; run bench/scripts/install-tools.sh.`);
+      throw new Error(`The dataplane bench needs ${tool}, which is not installed; run tools/bench-tools.sh.`);
     }
   }
 

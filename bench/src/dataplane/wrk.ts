@@ -49,7 +49,7 @@ export function wrkArgs(url: string, options: WrkRun): string[] {
 export async function runWrk(url: string, options: WrkRun): Promise<WrkResult> {
   const args = wrkArgs(url, options);
   const { stdout } = await run('wrk', args, { timeout: (options.durationSeconds + 30) * 1000 }).catch((error: unknown) => {
-    throw new Error(`wrk failed (${(error as Error).message}); run bench/scripts/install-tools.sh if it is missing`, { cause: error });
+    throw new Error(`wrk failed (${(error as Error).message}); run tools/bench-tools.sh if it is missing`, { cause: error });
   });
   const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (line === undefined) throw new Error(`wrk printed no summary line:\n${stdout}`);

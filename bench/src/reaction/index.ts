@@ -23,7 +23,7 @@
  * returned; all on the machine's clock.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { consoleLogger, type HarnessLogger, silentLogger, sleep, waitFor } from '../../../e2e/src/harness/index.ts';
+import { consoleLogger, type HarnessLogger, silentLogger, sleep, waitFor } from '@sluice/testbed/harness';
 import {
   type BenchCluster,
   CONTROLLER_MANAGER_ARGS,

@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { createPodNetwork, type PodNetwork, waitFor } from '../../../e2e/src/harness/index.ts';
+import { createPodNetwork, type PodNetwork, waitFor } from '@sluice/testbed/harness';
 
 export interface LocalBackends {
   /** Where the stamper should take pod IPs (the upper half of the pod network). */

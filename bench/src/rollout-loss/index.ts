@@ -15,11 +15,8 @@
  * non-zero) when it does. Timings are reported, never asserted.
  */
 
-import { freeLoopbackPorts } from '../../../e2e/src/harness/free-port.ts';
-import { consoleLogger } from '../../../e2e/src/harness/logger.ts';
-import { percentile, startControllerProcess } from '../../../e2e/src/scenario/controller-process.ts';
-import { type Environment, startEnvironment } from '../../../e2e/src/scenario/environment.ts';
-import { runRolloutScenario } from '../../../e2e/src/scenario/rollout.ts';
+import { consoleLogger, freeLoopbackPorts } from '@sluice/testbed/harness';
+import { type Environment, percentile, runRolloutScenario, startControllerProcess, startEnvironment } from '@sluice/testbed/scenario';
 import { printTable, type Table } from '../table.ts';
 import { startLoadThread } from './load-thread.ts';
 import { describeRolloutMachine, loadAverage, type RolloutMachine } from './machine.ts';

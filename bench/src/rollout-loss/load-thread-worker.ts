@@ -3,7 +3,7 @@
  * its counters every 200 ms, and on `stop` posts the totals.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type LoadOptions, startLoad } from '../../../e2e/src/load/load.ts';
+import { type LoadOptions, startLoad } from '@sluice/testbed/load';
 import type { LoadThreadMessage } from './load-thread.ts';
 
 const port = parentPort;

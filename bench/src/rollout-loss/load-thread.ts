@@ -5,7 +5,7 @@
  * load keeps its schedule. Same options and results as `startLoad`.
  */
 import { Worker } from 'node:worker_threads';
-import type { LoadOptions, LoadResult, RunningLoad } from '../../../e2e/src/load/load.ts';
+import type { LoadOptions, LoadResult, RunningLoad } from '@sluice/testbed/load';
 
 /** Messages from the worker (see load-thread-worker.ts). */
 export type LoadThreadMessage =

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { loadavg, totalmem } from 'node:os';
 import { promisify } from 'node:util';
-import { resolveControlPlaneBinaries } from '../../../e2e/src/harness/control-plane-binaries.ts';
+import { resolveControlPlaneBinaries } from '@sluice/testbed/harness';
 
 const run = promisify(execFile);
 

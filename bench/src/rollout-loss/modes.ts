@@ -19,7 +19,7 @@ export const MODES: readonly Mode[] = [
   { key: 'neither', label: 'neither (both flags)', flags: ['--no-readiness-gate', '--no-drain'] },
 ];
 
-/** What the pod app does on SIGTERM (see e2e/src/harness/pod-app.ts). */
+/** What the pod app does on SIGTERM (see packages/testbed/src/harness/pod-app.ts). */
 export const BEHAVIOURS = ['keep-serving', 'close'] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 

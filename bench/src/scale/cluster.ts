@@ -4,16 +4,7 @@
  * create and remove thousands of Services and pods through one keep-alive connection pool.
  */
 import type { V1EndpointSliceList, V1Pod, V1Service } from '@kubernetes/client-node';
-import {
-  type ControlPlane,
-  type HarnessLogger,
-  type PodStamper,
-  type PodStamperObserver,
-  startControlPlane,
-  startPodStamper,
-  waitFor,
-} from '../../../e2e/src/harness/index.ts';
-import { createKubeRest, type KubeRest, PATCH_TYPES } from '../../../e2e/src/harness/kube-rest.ts';
+import { type ControlPlane, createKubeRest, type HarnessLogger, type KubeRest, PATCH_TYPES, type PodStamper, type PodStamperObserver, startControlPlane, startPodStamper, waitFor } from '@sluice/testbed/harness';
 
 /** The readiness gate Sluice owns (its default condition type). */
 export const GATE_TYPE = 'sluice.dev/load-balancer-ready';

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../../../e2e/src/harness/index.ts';
+import { waitFor } from '@sluice/testbed/harness';
 import type { ChildConfig, ChildMeasurement, ChildMessage, HostMessage } from './controller-protocol.ts';
 import { nowMs } from './controller-protocol.ts';
 

@@ -16,7 +16,7 @@
  * before the next starts.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { consoleLogger, silentLogger, waitFor } from '../../../e2e/src/harness/index.ts';
+import { consoleLogger, silentLogger, waitFor } from '@sluice/testbed/harness';
 import { printTable, type Table } from '../table.ts';
 import { type BenchCluster, CONTROLLER_MANAGER_ARGS, createNamespace, populate, removeNamespace, startBenchCluster, waitForEndpoints } from './cluster.ts';
 import { forkController, waitUntilQuiet } from './controller-host.ts';

@@ -1,7 +1,7 @@
 /** The machine and cluster a reaction or scale result was measured on. */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, release, totalmem } from 'node:os';
-import type { KubeRest } from '../../../e2e/src/harness/kube-rest.ts';
+import type { KubeRest } from '@sluice/testbed/harness';
 
 export interface ClusterMachine {
   readonly nproc: number;

@@ -1,0 +1,460 @@
+/**
+ * The deploy manifests against the real API server: deploy/base applies, its Deployment gets
+ * pods, the controller's ServiceAccount can do exactly what the controller needs (asked with
+ * SubjectAccessReview, and listed with SelfSubjectRulesReview: nothing more), the controller
+ * itself runs on that account's token, every example overlay renders with kustomize and is
+ * accepted, and the Helm chart renders the same objects as deploy/base and grants a release
+ * under another name the same access. The controller of these tests is the container image
+ * (`npm run image`), unpacked and run from its root filesystem as the Deployment runs it: the
+ * image the manifests name is the image the tests ran.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { parseFlags } from '@sluice/controller';
+import { imageReference, LABEL_KEYS } from '@sluice/image/spec';
+import { consoleLogger, type ControlPlane, freeLoopbackPorts, startControlPlane, waitFor } from '@sluice/testbed/harness';
+import { access, applyObjects, buildImage, type BuiltImage, byKey, canI, HELM_BUILD_SCRIPT, KUSTOMIZE_BUILD_SCRIPT, loadKustomizationFiles, objectKey, parseObjects, resolveTool, rulesOf, runInRootfs, runTool, serviceAccountSubject, startImageController, type UnpackedImage, unpackImage, withoutHelmLabels } from '@sluice/testbed/ops';
+import type { ControllerProcess } from '@sluice/testbed/scenario';
+
+const log = consoleLogger('e2e/deploy');
+const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
+const CHART = join(DEPLOY, 'helm', 'sluice');
+const OTHER_NS = 'shop';
+/** The path the controller's admission server answers (apps/controller/src/webhook/admission-server.ts). */
+const WEBHOOK_PATH = '/mutate-v1-pod';
+
+/** Where a release of Sluice lives and what it names its Lease and webhook configuration. */
+interface Install {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly lease: string;
+  readonly webhookConfiguration: string;
+}
+const PLAIN: Install = { namespace: 'sluice-system', serviceAccount: 'sluice', lease: 'sluice', webhookConfiguration: 'sluice' };
+const CONTROLLER_VERSION = (JSON.parse(await readFile(new URL('../../../apps/controller/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The image and tag `npm run image` produces, which every manifest must name. */
+const IMAGE = imageReference(CONTROLLER_VERSION);
+
+/**
+ * What the controller does with the API, as `verb resource[.group][/sub] [name]`: the whole
+ * grant, no more. Cluster-wide (ClusterRole) first, then its own namespace only (Role).
+ */
+function needs(i: Install): { cluster: string[]; own: string[] } {
+  return {
+    cluster: [
+      // informers (caches of the desired state)
+      'list services',
+      'watch services',
+      'list pods',
+      'watch pods',
+      'list endpointslices.discovery.k8s.io',
+      'watch endpointslices.discovery.k8s.io',
+      // start-up preflight
+      'list namespaces',
+      // the readiness gate condition
+      'patch pods/status',
+      // status.loadBalancer.ingress
+      'patch services/status',
+      'update services/status',
+      // the finalizer (a merge patch of the Service; services/finalizers as the issue asks)
+      'patch services',
+      'update services/finalizers',
+      // events on Services and pods
+      'create events',
+      'patch events',
+      // the webhook's caBundle, on its own configuration only
+      `get mutatingwebhookconfigurations.admissionregistration.k8s.io ${i.webhookConfiguration}`,
+      `patch mutatingwebhookconfigurations.admissionregistration.k8s.io ${i.webhookConfiguration}`,
+    ],
+    own: [
+      // leader election
+      'create leases.coordination.k8s.io',
+      `get leases.coordination.k8s.io ${i.lease}`,
+      `update leases.coordination.k8s.io ${i.lease}`,
+    ],
+  };
+}
+
+/** What the account must not do; `-n` is appended where the table says where. */
+function forbidden(i: Install): string[] {
+  const ns = i.namespace;
+  const everywhere = (spec: string) => [spec, `${spec} -n ${OTHER_NS}`, `${spec} -n ${ns}`];
+  return [
+    ...['get', 'list', 'watch', 'create'].flatMap((v) => everywhere(`${v} secrets`)),
+    ...everywhere('list configmaps'),
+    ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((v) => `${v} pods -n ${OTHER_NS}`),
+    `update pods/status -n ${OTHER_NS}`,
+    `create pods/exec -n ${OTHER_NS}`,
+    `create pods/eviction -n ${OTHER_NS}`,
+    ...['create', 'update', 'delete'].map((v) => `${v} services -n ${OTHER_NS}`),
+    `delete events -n ${OTHER_NS}`,
+    `create leases.coordination.k8s.io -n ${OTHER_NS}`,
+    `get leases.coordination.k8s.io someone-else -n ${ns}`,
+    `update leases.coordination.k8s.io kube-controller-manager -n kube-system`,
+    `delete leases.coordination.k8s.io ${i.lease} -n ${ns}`,
+    'list mutatingwebhookconfigurations.admissionregistration.k8s.io',
+    'create mutatingwebhookconfigurations.admissionregistration.k8s.io',
+    `delete mutatingwebhookconfigurations.admissionregistration.k8s.io ${i.webhookConfiguration}`,
+    'patch mutatingwebhookconfigurations.admissionregistration.k8s.io someone-else',
+    'patch validatingwebhookconfigurations.admissionregistration.k8s.io',
+    `create serviceaccounts/token ${i.serviceAccount} -n ${ns}`,
+    'impersonate users',
+    'create clusterrolebindings.rbac.authorization.k8s.io',
+    'escalate clusterroles.rbac.authorization.k8s.io',
+    'bind clusterroles.rbac.authorization.k8s.io',
+    'list nodes',
+    'patch namespaces',
+    '* *.*',
+  ];
+}
+
+let cp: ControlPlane;
+let kc: k8s.KubeConfig;
+let kubeVersion: string;
+let base: k8s.KubernetesObject[];
+let controller: ControllerProcess | undefined;
+let image: Promise<{ built: BuiltImage; unpacked: UnpackedImage }> | undefined;
+let helm: Promise<string> | undefined;
+let kustomize: Promise<string> | undefined;
+const helmBinary = () => (helm ??= resolveTool(HELM_BUILD_SCRIPT));
+const kustomizeBinary = () => (kustomize ??= resolveTool(KUSTOMIZE_BUILD_SCRIPT));
+
+before(async () => {
+  // Built (warm: seconds) and unpacked while the control plane starts; awaited by the tests that run it.
+  image = buildImage().then(async (built) => ({ built, unpacked: await unpackImage(built) }));
+  image.catch(() => {});
+  cp = await startControlPlane({ log });
+  kc = cp.kubeConfig;
+  kubeVersion = (await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+  base = await loadKustomizationFiles(join(DEPLOY, 'base'));
+  await applyObjects(kc, base);
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: OTHER_NS } } });
+});
+after(async () => {
+  await controller?.stop();
+  await cp?.stop();
+  await image?.then(({ unpacked }) => unpacked.remove()).catch(() => {});
+});
+
+/** Checks one access table entry for the account; returns a line per mismatch. */
+async function mismatches(i: Install, specs: readonly string[], want: boolean): Promise<string[]> {
+  const subject = serviceAccountSubject(i.namespace, i.serviceAccount);
+  const out: string[] = [];
+  for (const spec of specs) {
+    const r = await canI(kc, subject, access(spec));
+    if (r.allowed !== want) out.push(`${spec}: ${r.allowed ? 'allowed' : 'denied'}${r.reason ? ` (${r.reason})` : ''}`);
+  }
+  return out;
+}
+
+/** Asserts the account's access is exactly the controller's needs, both ways. */
+async function assertLeastPrivilege(i: Install): Promise<void> {
+  const n = needs(i);
+  const allowedWanted = [
+    ...n.cluster,
+    ...n.cluster.filter((s) => !s.includes('mutatingwebhookconfigurations') && !s.includes('namespaces')).map((s) => `${s} -n ${OTHER_NS}`),
+    ...n.own.map((s) => `${s} -n ${i.namespace}`),
+  ];
+  assert.deepEqual(await mismatches(i, allowedWanted, true), [], `${i.namespace}/${i.serviceAccount} lacks what the controller needs`);
+  assert.deepEqual(await mismatches(i, forbidden(i), false), [], `${i.namespace}/${i.serviceAccount} may do more than it should`);
+
+  // Everything granted beyond what any ServiceAccount of the namespace gets anyway
+  // (discovery, self reviews) must be exactly the needs: a broader rule shows up here.
+  const user = serviceAccountSubject(i.namespace, i.serviceAccount).user;
+  const baselineUser = serviceAccountSubject(i.namespace, 'e2e-baseline').user;
+  for (const [ns, want] of [
+    [OTHER_NS, n.cluster],
+    [i.namespace, [...n.cluster, ...n.own]],
+  ] as const) {
+    const baseline = await rulesOf(kc, baselineUser, ns);
+    const granted = [...(await rulesOf(kc, user, ns))].filter((r) => !baseline.has(r)).sort();
+    assert.deepEqual(granted, [...want].sort(), `the permissions of ${user} in namespace ${ns}`);
+  }
+}
+
+function container(objects: readonly k8s.KubernetesObject[]): { deployment: k8s.V1Deployment; c: k8s.V1Container } {
+  const deployment = objects.find((o) => o.kind === 'Deployment') as k8s.V1Deployment | undefined;
+  assert.ok(deployment, 'there is a Deployment');
+  const c = deployment.spec?.template.spec?.containers.find((x) => x.name === 'sluice');
+  assert.ok(c, 'the Deployment has a container named sluice');
+  return { deployment, c };
+}
+
+/**
+ * The objects agree with each other and with the controller's flag parser: the args parse
+ * and select `provider`, ports and probes match the flags, the Lease and webhook names the
+ * controller will use are the ones RBAC grants, and the webhook Service is in its certificate.
+ */
+function assertConsistent(objects: readonly k8s.KubernetesObject[], provider: string, i: Install): void {
+  const find = <T>(kind: string, name: string, namespace?: string) =>
+    objects.find((o) => o.kind === kind && o.metadata?.name === name && o.metadata?.namespace === namespace) as T | undefined;
+  const { deployment, c } = container(objects);
+  assert.equal(deployment.metadata?.namespace, i.namespace);
+  assert.equal(c.image, IMAGE, 'the image and tag `npm run image` builds');
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+  assert.equal(env['POD_NAMESPACE'], 'metadata.namespace');
+  assert.equal(env['POD_NAME'], 'metadata.name');
+  const parsed = parseFlags(c.args ?? [], { POD_NAMESPACE: i.namespace, POD_NAME: `${i.serviceAccount}-0` });
+  assert.equal(parsed.kind, 'run', `the container args parse: ${JSON.stringify(parsed)}`);
+  if (parsed.kind !== 'run') return;
+  const config = parsed.config;
+  assert.equal(config.provider, provider);
+
+  const pod = deployment.spec!.template.spec!;
+  assert.equal(pod.serviceAccountName, i.serviceAccount);
+  assert.ok(find('ServiceAccount', i.serviceAccount, i.namespace), 'the ServiceAccount is part of the install');
+  assert.ok((pod.terminationGracePeriodSeconds ?? 30) > config.shutdownTimeoutMs / 1000, 'the grace period outlasts the shutdown timeout');
+  const port = (name: string) => c.ports?.find((p) => p.name === name)?.containerPort;
+  assert.equal(port('metrics'), config.metricsAddress?.port);
+  assert.equal(port('health'), config.healthAddress?.port);
+  assert.deepEqual([c.livenessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.port], ['/healthz', 'health']);
+  assert.deepEqual([c.readinessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.port], ['/readyz', 'health']);
+  assert.ok(c.resources?.requests?.['cpu'] && c.resources?.requests?.['memory'] && c.resources?.limits?.['memory'], 'resource requests and limits');
+  assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
+  assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
+  assert.equal(c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true);
+  assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL']);
+
+  assert.ok(config.leaderElection.enabled, 'leader election is on (two replicas)');
+  assert.equal(config.leaderElection.namespace, i.namespace);
+  assert.equal(config.leaderElection.name, i.lease);
+  const role = find<k8s.V1Role>('Role', `${i.lease}-leader-election`, i.namespace);
+  assert.ok(role?.rules?.some((r) => r.resources?.includes('leases') && r.resourceNames?.includes(config.leaderElection.name)), 'the Role names the Lease');
+
+  assert.ok(config.webhook, 'the webhook is on');
+  assert.equal(config.webhook.configurationName, i.webhookConfiguration);
+  assert.equal(port('webhook'), config.webhook.address.port);
+  const mwc = find<k8s.V1MutatingWebhookConfiguration>('MutatingWebhookConfiguration', i.webhookConfiguration);
+  const hook = mwc?.webhooks?.[0];
+  assert.ok(hook, 'the MutatingWebhookConfiguration the controller patches is part of the install');
+  assert.equal(mwc.webhooks?.length, 1);
+  assert.equal(hook.name, 'readiness-gate.sluice.dev');
+  assert.equal(hook.failurePolicy, 'Ignore');
+  assert.equal(hook.sideEffects, 'None');
+  assert.deepEqual(hook.admissionReviewVersions, ['v1']);
+  assert.equal(hook.timeoutSeconds, 5);
+  assert.equal(hook.reinvocationPolicy, 'Never');
+  assert.deepEqual(hook.namespaceSelector, { matchLabels: { 'sluice.dev/readiness-gate-inject': 'enabled' } });
+  assert.deepEqual(hook.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }]);
+  assert.equal(hook.clientConfig.caBundle, undefined, 'caBundle is left to the controller');
+  const ref = hook.clientConfig.service!;
+  assert.equal(ref.namespace, i.namespace);
+  assert.equal(ref.path, WEBHOOK_PATH);
+  assert.ok(config.webhook.dnsNames.includes(`${ref.name}.${ref.namespace}.svc`), `the generated certificate covers ${ref.name}.${ref.namespace}.svc`);
+  const svc = find<k8s.V1Service>('Service', ref.name, ref.namespace);
+  const svcPort = svc?.spec?.ports?.find((p) => p.port === (ref.port ?? 443));
+  assert.equal(svcPort?.targetPort, 'webhook', 'the webhook Service forwards to the container port named webhook');
+  assert.deepEqual(svc?.spec?.selector, deployment.spec?.selector.matchLabels, 'the webhook Service selects the controller pods');
+}
+
+test('deploy/base applies; its Deployment gets pods running as the sluice ServiceAccount', { timeout: 120_000 }, async () => {
+  assert.deepEqual(
+    base.map(objectKey),
+    [
+      'Namespace sluice-system',
+      'ServiceAccount sluice-system/sluice',
+      'ClusterRole sluice',
+      'ClusterRoleBinding sluice',
+      'Role sluice-system/sluice-leader-election',
+      'RoleBinding sluice-system/sluice-leader-election',
+      'Deployment sluice-system/sluice',
+      'Service sluice-system/sluice-webhook',
+      'MutatingWebhookConfiguration sluice',
+    ],
+  );
+  assertConsistent(base, 'local', PLAIN);
+  // The ReplicaSet controller creates the pods; admission refuses them if the ServiceAccount is missing.
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const pods = await waitFor('the two sluice pods', async () => {
+    const list = await core.listNamespacedPod({ namespace: 'sluice-system', labelSelector: 'app.kubernetes.io/name=sluice' });
+    return list.items.length === 2 && list.items;
+  });
+  for (const p of pods) {
+    assert.equal(p.spec?.serviceAccountName, 'sluice');
+    assert.equal(p.spec?.containers[0]?.image, IMAGE);
+  }
+});
+
+test('the sluice ServiceAccount can do what the controller needs and nothing more (no Secrets)', { timeout: 120_000 }, async () => {
+  await assertLeastPrivilege(PLAIN);
+});
+
+test('the image: built by `npm run image` as the manifests name it, OCI labels, non-root, read-only root; `sluice --version` and every provider package run from its root filesystem', { timeout: 1_200_000 }, async () => {
+  const { built, unpacked } = await image!;
+  assert.equal(built.reference, IMAGE, 'the build tags the image the manifests name');
+  const labels = unpacked.config.Labels ?? {};
+  assert.deepEqual(LABEL_KEYS.filter((k) => !labels[k]), [], 'every OCI label is set');
+  assert.equal(labels['org.opencontainers.image.version'], CONTROLLER_VERSION);
+  assert.equal(labels['org.opencontainers.image.licenses'], 'Apache-2.0');
+  assert.match(labels['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$|^unknown$/);
+  const { c, deployment } = container(base);
+  const pod = deployment.spec!.template.spec!;
+  assert.deepEqual(unpacked.process.user, { uid: pod.securityContext?.runAsUser, gid: pod.securityContext?.runAsGroup }, "the image's user is the Deployment's");
+  assert.deepEqual(
+    Object.keys(unpacked.config.ExposedPorts ?? {}).sort(),
+    (c.ports ?? []).map((p) => `${p.containerPort}/tcp`).sort(),
+    'the image exposes the container ports',
+  );
+  const run = (argv: string[]) => runInRootfs({ rootfs: unpacked.rootfs, argv, uid: unpacked.process.user.uid, gid: unpacked.process.user.gid, env: unpacked.process.env });
+
+  const version = await run([...unpacked.process.args, '--version']);
+  assert.deepEqual([version.code, version.stdout, version.stderr], [0, `sluice ${CONTROLLER_VERSION}\n`, ''], 'sluice --version from the image');
+
+  const node = unpacked.process.args[0] === '/usr/local/bin/sluice' ? '/usr/local/bin/node' : assert.fail(`unexpected entrypoint ${unpacked.process.args}`);
+  const probe = await run([
+    node,
+    '--input-type=module',
+    '--eval',
+    `import { writeFileSync } from 'node:fs';
+     import { createRequire } from 'node:module';
+     const tryWrite = (p) => { try { writeFileSync(p, 'x'); return 'writable'; } catch (e) { return e.code; } };
+     // Resolved the way the controller's own import() resolves them: from the app's node_modules.
+     const resolve = createRequire('/app/node_modules/@sluice/controller/dist/providers.js').resolve;
+     const providers = {};
+     for (const [p, factory] of [['local', 'createLocalProvider'], ['aws', 'createAwsProvider'], ['azure', 'createAzureProvider'], ['gcp', 'createGcpProvider']]) {
+       providers[p] = typeof (await import(resolve('@sluice/provider-' + p)))[factory];
+     }
+     console.log(JSON.stringify({ node: process.version, uid: process.getuid(), root: tryWrite('/sluice-probe'), tmp: tryWrite('/tmp/sluice-probe'), providers }));`,
+  ]);
+  assert.equal(probe.code, 0, `the probe ran in the image: ${probe.stderr}`);
+  const seen = JSON.parse(probe.stdout) as { node: string; uid: number; root: string; tmp: string; providers: Record<string, string> };
+  assert.match(seen.node, /^v24\./, 'Node 24');
+  assert.equal(seen.uid, 65532);
+  assert.equal(seen.root, 'EROFS', 'the root filesystem is read-only');
+  assert.equal(seen.tmp, 'writable', '/tmp is the emptyDir');
+  assert.deepEqual(seen.providers, { local: 'function', aws: 'function', azure: 'function', gcp: 'function' }, 'every provider package loads from the image');
+});
+
+test('the controller runs from the image as the Deployment says, on the ServiceAccount token (in-cluster): it leads on the Lease, informers sync, finalizer, status and events are written, deletion completes', { timeout: 1_200_000 }, async () => {
+  const { unpacked } = await image!;
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const token = await core.createNamespacedServiceAccountToken({
+    namespace: PLAIN.namespace,
+    name: PLAIN.serviceAccount,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const saToken = token.status?.token;
+  assert.ok(saToken, 'the API server issued a token for the ServiceAccount');
+  const cluster = kc.getCurrentCluster()!;
+  // What the kubelet projects into the pod at /var/run/secrets/kubernetes.io/serviceaccount.
+  const saDir = join(cp.logDir ?? '/tmp', 'sluice-serviceaccount');
+  await mkdir(saDir, { recursive: true });
+  await writeFile(join(saDir, 'token'), saToken);
+  await writeFile(join(saDir, 'ca.crt'), Buffer.from(cluster.caData!, 'base64'));
+  await writeFile(join(saDir, 'namespace'), PLAIN.namespace);
+  const server = new URL(cluster.server);
+  const { deployment, c } = container(base);
+  controller = startImageController({
+    image: unpacked,
+    container: c,
+    podSecurity: deployment.spec?.template.spec?.securityContext,
+    pod: { namespace: PLAIN.namespace, name: 'sluice-e2e-0' },
+    serviceAccountDir: saDir,
+    apiServer: { host: server.hostname, port: Number(server.port) },
+    // The Deployment's flags as they are, but on free loopback ports: the test shares the host's network.
+    overrideArgs: { '--metrics-bind-address': '127.0.0.1:0', '--health-probe-bind-address': '127.0.0.1:0', '--webhook-bind-address': '127.0.0.1:0' },
+    extraArgs: ['--log-level=debug'],
+  });
+  await controller.ready(60_000);
+  const { body: metrics } = await controller.get('/metrics');
+  assert.match(metrics, /^sluice_leader\{[^}]*\} [01]$/m, 'the image serves /metrics');
+  // Leader election through the Role: the controller holds the Lease the Role names.
+  const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+  await waitFor('the controller to hold the Lease', async () => {
+    const lease = await coordination.readNamespacedLease({ namespace: PLAIN.namespace, name: PLAIN.lease });
+    return lease.spec?.holderIdentity?.startsWith('sluice-e2e-0');
+  });
+
+  const [port] = await freeLoopbackPorts(1);
+  await core.createNamespacedService({
+    namespace: OTHER_NS,
+    body: {
+      metadata: { name: 'web' },
+      // The Deployment's flags take Services of Sluice's class only (no --handle-unclassed).
+      spec: { type: 'LoadBalancer', loadBalancerClass: 'sluice.dev/load-balancer', selector: { app: 'web' }, ports: [{ name: 'http', port: port!, targetPort: 8080 }] },
+    },
+  });
+  const svc = await waitFor('the Service to get its finalizer and ingress', async () => {
+    const s = await core.readNamespacedService({ namespace: OTHER_NS, name: 'web' });
+    return (s.metadata?.finalizers?.length ?? 0) > 0 && (s.status?.loadBalancer?.ingress?.length ?? 0) > 0 && s;
+  });
+  assert.ok(svc.metadata?.finalizers?.some((f) => f.startsWith('sluice.dev/')), `a sluice finalizer: ${svc.metadata?.finalizers}`);
+  await waitFor('an event from sluice on the Service', async () => {
+    const events = await core.listNamespacedEvent({ namespace: OTHER_NS });
+    return events.items.some((e) => e.source?.component === 'sluice' && e.involvedObject.name === 'web');
+  });
+  await core.deleteNamespacedService({ namespace: OTHER_NS, name: 'web' });
+  await waitFor('the Service to be gone (finalizer removed)', async () => {
+    try {
+      await core.readNamespacedService({ namespace: OTHER_NS, name: 'web' });
+      return false;
+    } catch (error) {
+      return (error as { code?: number }).code === 404;
+    }
+  });
+  const refused = controller.lines.filter((l) => /forbidden|\b403\b|refused by the API server/i.test(JSON.stringify(l)));
+  assert.deepEqual(refused, [], 'no API call of the controller was refused');
+  assert.equal(await controller.stop(), 0);
+  controller = undefined;
+});
+
+test('every example renders with kustomize, selects its provider, wires its credentials and is accepted (dry run)', { timeout: 900_000 }, async () => {
+  const bin = await kustomizeBinary();
+  const baseByKey = byKey(base);
+  const credentials: Record<string, (sa: k8s.V1ServiceAccount, podLabels: Record<string, string>) => void> = {
+    aws: (sa) => assert.match(sa.metadata?.annotations?.['eks.amazonaws.com/role-arn'] ?? '', /^arn:aws:iam::\d{12}:role\//),
+    azure: (sa, labels) => {
+      assert.match(sa.metadata?.annotations?.['azure.workload.identity/client-id'] ?? '', /^[0-9a-f-]{36}$/);
+      assert.equal(labels['azure.workload.identity/use'], 'true');
+    },
+    gcp: (sa) => assert.match(sa.metadata?.annotations?.['iam.gke.io/gcp-service-account'] ?? '', /@[a-z0-9-]+\.iam\.gserviceaccount\.com$/),
+    local: (sa) => assert.equal(sa.metadata?.annotations, undefined),
+  };
+  for (const provider of ['aws', 'azure', 'gcp', 'local']) {
+    const objects = parseObjects(await runTool(bin, ['build', join(DEPLOY, 'examples', provider)]));
+    assertConsistent(objects, provider, PLAIN);
+    const rendered = byKey(objects);
+    assert.deepEqual([...rendered.keys()].sort(), [...baseByKey.keys()].sort(), `examples/${provider} has the objects of the base`);
+    for (const [key, o] of rendered) {
+      if (o.kind === 'Deployment' || o.kind === 'ServiceAccount') continue;
+      assert.deepEqual(o, baseByKey.get(key), `examples/${provider} leaves ${key} as in the base`);
+    }
+    const { deployment } = container(objects);
+    credentials[provider]!(rendered.get('ServiceAccount sluice-system/sluice') as k8s.V1ServiceAccount, deployment.spec?.template.metadata?.labels ?? {});
+    await applyObjects(kc, objects, { dryRun: true });
+  }
+});
+
+test('helm template with default values renders the objects of deploy/base (Namespace aside), accepted (dry run)', { timeout: 900_000 }, async () => {
+  const bin = await helmBinary();
+  await runTool(bin, ['lint', '--strict', CHART]);
+  const rendered = parseObjects(await runTool(bin, ['template', 'sluice', CHART, '--namespace', 'sluice-system', '--kube-version', kubeVersion]));
+  for (const o of rendered) assert.equal(o.metadata?.labels?.['app.kubernetes.io/managed-by'], 'Helm', `${objectKey(o)} carries Helm's labels`);
+  const want = byKey(base.filter((o) => o.kind !== 'Namespace'));
+  const got = byKey(rendered.map(withoutHelmLabels));
+  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'the same objects');
+  for (const [key, o] of want) assert.deepEqual(got.get(key), o, `${key} renders as in deploy/base`);
+  await applyObjects(kc, rendered, { dryRun: true, fieldManager: 'helm' });
+});
+
+test('a Helm release under another name and namespace applies and gets the same least-privilege access', { timeout: 900_000 }, async () => {
+  const bin = await helmBinary();
+  const i: Install = { namespace: 'platform', serviceAccount: 'lb-sluice', lease: 'lb-sluice', webhookConfiguration: 'lb-sluice' };
+  const rendered = parseObjects(
+    await runTool(bin, [
+      'template', 'lb', CHART, '--namespace', i.namespace, '--kube-version', kubeVersion,
+      '--set', 'provider=aws', '--set', 'providerArgs={--aws-region=eu-west-1}',
+      '--set', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111122223333:role/sluice',
+    ]),
+  );
+  assertConsistent(rendered, 'aws', i);
+  const { c } = container(rendered);
+  assert.ok(c.args?.includes('--aws-region=eu-west-1'), 'providerArgs reach the container');
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: i.namespace } } });
+  await applyObjects(kc, rendered, { fieldManager: 'helm' });
+  await assertLeastPrivilege(i);
+});

@@ -1,0 +1,153 @@
+/**
+ * Runs the real `sluice` controller as a child process (the app's main.ts under Node 24),
+ * and reads its JSON log lines: the gate and drain latencies it reports, and its readiness.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CONTROLLER_MAIN = fileURLToPath(new URL('../../../../apps/controller/src/main.ts', import.meta.url));
+
+export interface ControllerProcessOptions {
+  readonly kubeconfigPath: string;
+  /** @default 'local' */
+  readonly provider?: string;
+  /** Extra flags after `--provider <p> --kubeconfig ...`. */
+  readonly args?: readonly string[];
+  /** Extra environment for the controller (e.g. AWS credentials and endpoint). */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Pass `--handle-unclassed`: the test clusters have no cloud controller, and the workloads'
+   * Services carry no class. @default true
+   */
+  readonly handleUnclassed?: boolean;
+  /** Echo every log line to stderr. @default false (SLUICE_E2E_DEBUG turns it on) */
+  readonly echo?: boolean;
+}
+
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export interface ControllerProcess {
+  readonly lines: readonly LogLine[];
+  /** Resolves once the controller logged that it is running; rejects if it exits first. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** `gate passed` waits and `drain applied` latencies logged since `from` (an index into lines). */
+  latencies(from?: number): { gateMs: number[]; drainMs: number[] };
+  /** Every `drain applied` line: pod UID and the controller's wall-clock time. */
+  drains(): { podUid: string; wallMs: number }[];
+  /** SIGTERM, then SIGKILL after `killAfterMs` (default 5 s). Resolves with the exit code. */
+  stop(killAfterMs?: number): Promise<number | null>;
+  /** SIGKILL at once (a crashed replica). Resolves with the exit signal. */
+  kill(): Promise<void>;
+  /** Resolves with the exit code once the process exits by itself. */
+  readonly exited: Promise<number | null>;
+  /** The ports of /metrics and /healthz,/readyz, once logged. */
+  ports(timeoutMs?: number): Promise<{ metrics: number; health: number }>;
+  /** GET a path on the metrics (/metrics) or health (/healthz, /readyz) port. */
+  get(path: string): Promise<{ status: number; body: string }>;
+  readonly pid: number | undefined;
+}
+
+export function startControllerProcess(options: ControllerProcessOptions): ControllerProcess {
+  const echo = options.echo ?? Boolean(process.env['SLUICE_E2E_DEBUG']);
+  const extra = options.args ?? [];
+  // Ephemeral loopback ports unless the test chose: several controllers may run at once.
+  const has = (flag: string) => extra.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const defaults = [
+    ...((options.handleUnclassed ?? true) ? ['--handle-unclassed'] : []),
+    ...(has('--metrics-bind-address') ? [] : ['--metrics-bind-address', '127.0.0.1:0']),
+    ...(has('--health-probe-bind-address') ? [] : ['--health-probe-bind-address', '127.0.0.1:0']),
+  ];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', options.provider ?? 'local', '--kubeconfig', options.kubeconfigPath, ...defaults, ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+  );
+  const lines: LogLine[] = [];
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
+  const stderr: string[] = [];
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr.push(d);
+    if (echo) process.stderr.write(`[sluice] ${d}`);
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (echo) process.stderr.write(`[sluice] ${line}\n`);
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      lines.push({ level: 'raw', msg: line });
+    }
+  });
+  const onParentExit = () => child.kill('SIGKILL');
+  process.once('exit', onParentExit);
+
+  const ports = async (timeoutMs = 30_000) => {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const http = lines.filter((l) => l.msg === 'http listening');
+      const metrics = http.find((l) => l['metricsPort'] !== undefined)?.['metricsPort'];
+      const health = http.find((l) => l['healthPort'] !== undefined)?.['healthPort'];
+      if (metrics !== undefined && health !== undefined) return { metrics: Number(metrics), health: Number(health) };
+      if (exited !== undefined) throw new Error(`sluice exited (${exited}) before it listened: ${stderr.join('').trim()}`);
+      if (performance.now() > deadline) throw new Error('sluice did not report its HTTP ports in time');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return {
+    lines,
+    pid: child.pid,
+    exited: exit,
+    ports,
+    async get(path: string) {
+      const p = await ports();
+      const port = path.startsWith('/metrics') ? p.metrics : p.health;
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+      return { status: res.status, body: await res.text() };
+    },
+    async kill() {
+      process.off('exit', onParentExit);
+      if (exited === undefined) child.kill('SIGKILL');
+      await exit;
+    },
+    async ready(timeoutMs = 30_000) {
+      const deadline = performance.now() + timeoutMs;
+      while (!lines.some((l) => l.msg === 'sluice running')) {
+        if (exited !== undefined) throw new Error(`sluice exited (${exited}) before it was ready: ${stderr.join('').trim()}`);
+        if (performance.now() > deadline) throw new Error('sluice did not report running in time');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    latencies(from = 0) {
+      const slice = lines.slice(from);
+      return {
+        gateMs: slice.filter((l) => l.msg === 'gate passed').map((l) => Number(l['waitedMs'])),
+        drainMs: slice.filter((l) => l.msg === 'drain applied').map((l) => Number(l['latencyMs'])),
+      };
+    },
+    drains() {
+      return lines.filter((l) => l.msg === 'drain applied').map((l) => ({ podUid: String(l['podUid']), wallMs: Number(l['wallMs']) }));
+    },
+    async stop(killAfterMs = 5000) {
+      process.off('exit', onParentExit);
+      if (exited !== undefined) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** p-th percentile (0-100) by nearest rank; NaN for no samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { crossWorkspaceImports } from './check-imports.ts';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A throwaway monorepo: root package.json with workspaces, and the given files. */
+function repo(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'sluice-imports-'));
+  dirs.push(root);
+  const all: Record<string, string> = {
+    'package.json': JSON.stringify({ name: 'r', private: true, workspaces: ['packages/*', 'e2e'] }),
+    'packages/a/package.json': '{"name":"a"}',
+    'packages/b/package.json': '{"name":"b"}',
+    'e2e/package.json': '{"name":"e2e"}',
+    ...files,
+  };
+  for (const [path, text] of Object.entries(all)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+test('the repository itself has no relative import into another workspace', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  assert.deepEqual(crossWorkspaceImports(root), []);
+});
+
+test('imports by package name and relative imports inside a workspace pass', () => {
+  const root = repo({
+    'packages/a/src/x.ts': "import { y } from './y.ts';\nimport { b } from 'b';\nexport * from '../src/y.ts';\n",
+    'packages/a/src/y.ts': 'export const y = 1;\n',
+    'e2e/jobs/j.e2e.ts': "import { s } from '../servers/s.ts';\nconst m = await import('b/sub');\n",
+    'e2e/servers/s.ts': 'export const s = 1;\n',
+  });
+  assert.deepEqual(crossWorkspaceImports(root), []);
+});
+
+test('a relative import into another workspace is reported with file, line and the workspace reached', () => {
+  const root = repo({
+    'packages/a/src/x.ts': "// header\nimport { b } from '../../b/src/index.ts';\n",
+    'packages/b/src/index.ts': 'export const b = 1;\n',
+    'e2e/jobs/j.e2e.ts': "const h = await import('../../packages/a/src/x.ts');\nexport { y } from \"../../packages/b/src/index.ts\";\n",
+    'scripts/tool.ts': "import '../e2e/jobs/j.e2e.ts';\n",
+  });
+  assert.deepEqual(
+    crossWorkspaceImports(root).map((f) => `${f.file}:${f.line} -> ${f.reaches}`),
+    ['e2e/jobs/j.e2e.ts:1 -> packages/a', 'e2e/jobs/j.e2e.ts:2 -> packages/b', 'packages/a/src/x.ts:2 -> packages/b', 'scripts/tool.ts:1 -> e2e'],
+  );
+});
+
+test('a workspace reaching into the root folder (outside every workspace) is reported too', () => {
+  const root = repo({ 'packages/a/src/x.ts': "import { t } from '../../../scripts/t.ts';\n", 'scripts/t.ts': 'export const t = 1;\n' });
+  assert.deepEqual(
+    crossWorkspaceImports(root).map((f) => f.reaches),
+    ['.'],
+  );
+});
