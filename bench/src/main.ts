@@ -4,8 +4,11 @@
  *
  * Usage: npm run bench                      every benchmark, in the order below
  *        npm run bench -- <name> [<name>]   only these (planner, rollout-loss, reaction, scale, dataplane)
+ *        npm run bench -- rollout-loss --profile <name>   the rollout under another timing profile
+ *                                           (embedded, aws-nlb, azure-slb, gcp-proxy-nlb)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { TIMING_PROFILES } from '@sluice/testbed/scenario';
 
 /** One benchmark: runs, prints its tables, returns what goes to bench/results/<name>.json. */
 type Bench = () => Promise<unknown>;
@@ -17,13 +20,31 @@ const BENCHES: Record<string, Bench> = {
     m.runPlannerBench();
     m.runDecideBench();
   },
-  'rollout-loss': async () => (await import('./rollout-loss/index.ts')).runRolloutLossBench(),
+  'rollout-loss': async () => (await import('./rollout-loss/index.ts')).runRolloutLossBench(profileOption()),
   reaction: async () => (await import('./reaction/index.ts')).runReactionBench(),
   scale: async () => (await import('./scale/index.ts')).runScaleBench(),
   dataplane: async () => (await import('./dataplane/index.ts')).runDataplaneBench(),
 };
 
-const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+/** Flags that take a value, and the value each was given. */
+const VALUE_FLAGS = new Set(['--profile']);
+const args = process.argv.slice(2);
+const values = new Map<string, string>();
+const names: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (VALUE_FLAGS.has(a)) values.set(a, args[++i] ?? '');
+  else if (!a.startsWith('--')) names.push(a);
+}
+
+function profileOption(): { profile?: (typeof TIMING_PROFILES)[string] } {
+  const name = values.get('--profile');
+  if (name === undefined) return {};
+  const profile = TIMING_PROFILES[name];
+  if (!profile) throw new Error(`--profile "${name}" is not a timing profile: allowed are ${Object.keys(TIMING_PROFILES).join(', ')}.`);
+  return { profile };
+}
+
 const unknown = names.filter((n) => !(n in BENCHES));
 if (unknown.length > 0) {
   process.stderr.write(`bench: unknown benchmark "${unknown[0]}": allowed are ${Object.keys(BENCHES).join(', ')}.\n`);

@@ -15,8 +15,19 @@
  * non-zero) when it does. Timings are reported, never asserted.
  */
 
-import { consoleLogger, freeLoopbackPorts } from '@sluice/testbed/harness';
-import { type Environment, percentile, runRolloutScenario, startControllerProcess, startEnvironment } from '@sluice/testbed/scenario';
+import { consoleLogger } from '@sluice/testbed/harness';
+import {
+  checkProfile,
+  describeProfile,
+  EMBEDDED_PROFILE,
+  type Environment,
+  LOCAL_PROVIDER,
+  type ProviderUnderTest,
+  percentile,
+  runProviderRollout,
+  type TimingProfile,
+  startEnvironment,
+} from '@sluice/testbed/scenario';
 import { printTable, type Table } from '../table.ts';
 import { startLoadThread } from './load-thread.ts';
 import { describeRolloutMachine, loadAverage, type RolloutMachine } from './machine.ts';
@@ -61,6 +72,10 @@ export interface RolloutLossBenchOptions {
   readonly modes?: readonly Mode['key'][];
   /** Which SIGTERM behaviours run. @default both */
   readonly behaviours?: readonly Behaviour[];
+  /** The provider under test (a cloud provider runs through its twin). @default the local provider */
+  readonly provider?: ProviderUnderTest;
+  /** How fast the LB judges health and how it drains (`--profile <name>`). @default the embedded profile */
+  readonly profile?: TimingProfile;
   /** Print the tables to stdout. @default true */
   readonly print?: boolean;
 }
@@ -68,7 +83,11 @@ export interface RolloutLossBenchOptions {
 export interface RolloutLossResult {
   readonly name: 'rollout-loss';
   readonly machine: RolloutMachine;
-  readonly settings: Required<Omit<RolloutLossBenchOptions, 'print'>> & { readonly controllerFlags: readonly string[] };
+  readonly settings: Required<Omit<RolloutLossBenchOptions, 'print' | 'provider' | 'profile'>> & {
+    readonly controllerFlags: readonly string[];
+    readonly provider: string;
+    readonly profile: TimingProfile;
+  };
   readonly rows: readonly RolloutRow[];
   /** Total failed requests of the Sluice rows; the bench throws unless it is 0. */
   readonly sluiceFailed: number;
@@ -98,6 +117,9 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
     modes: options.modes ?? MODES.map((m) => m.key),
     behaviours: options.behaviours ?? BEHAVIOURS,
   };
+  const provider = options.provider ?? LOCAL_PROVIDER;
+  const profile = options.profile ?? EMBEDDED_PROFILE;
+  checkProfile(provider, profile);
   const log = consoleLogger('bench/rollout-loss');
   const machine = await describeRolloutMachine();
   const rows: RolloutRow[] = [];
@@ -105,7 +127,7 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
   log.info(`environment up: control plane ${env.timings.controlPlaneMs} ms, pod network ${env.timings.networkMs} ms, node ${env.timings.nodeMs} ms`);
   try {
     for (const mode of MODES.filter((m) => settings.modes.includes(m.key))) {
-      rows.push(...(await runMode(env, mode, settings, log.info)));
+      rows.push(...(await runMode(env, mode, settings, provider, profile, log.info)));
     }
   } finally {
     await env.stop();
@@ -134,7 +156,7 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
   if (options.print ?? true) {
     const la = machine.loadAverage.join(' ');
     process.stdout.write(
-      `\nrollout-loss machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.kernel}, node ${machine.node}, ${machine.kubeApiserver}; load average at start ${la}, at end ${loadAverage().join(' ')}\n`,
+      `\nrollout-loss: provider ${provider.name}, profile ${describeProfile(profile)}\nrollout-loss machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.kernel}, node ${machine.node}, ${machine.kubeApiserver}; load average at start ${la}, at end ${loadAverage().join(' ')}\n`,
     );
     for (const table of tables) printTable(table.title, table.header, table.rows);
     process.stdout.write(`\n${verdict.join('\n')}\n`);
@@ -142,7 +164,7 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
   const result: RolloutLossResult = {
     name: 'rollout-loss',
     machine,
-    settings: { ...settings, controllerFlags: COMMON_FLAGS },
+    settings: { ...settings, controllerFlags: COMMON_FLAGS, provider: provider.name, profile },
     rows,
     sluiceFailed,
     neitherFailed,
@@ -150,7 +172,7 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
     commands: [
       'cd bench && node --conditions=@sluice/source src/main.ts rollout-loss   (or: npm run bench -- rollout-loss)',
       ...MODES.filter((m) => settings.modes.includes(m.key)).map(
-        (m) => `sluice --provider local --kubeconfig <test control plane> ${[...COMMON_FLAGS, ...m.flags].join(' ')}   (${m.label})`,
+        (m) => `sluice --provider ${provider.name} --kubeconfig <test control plane> <the provider's flags for profile ${profile.name}> ${[...COMMON_FLAGS, ...m.flags].join(' ')}   (${m.label})`,
       ),
     ],
     loadAverageAtEnd: loadAverage(),
@@ -163,71 +185,70 @@ export async function runRolloutLossBench(options: RolloutLossBenchOptions = {})
   return result;
 }
 
-/** One controller for the mode; one fresh namespace and Service port per SIGTERM behaviour. */
-async function runMode(env: Environment, mode: Mode, settings: TableSettings, say: (line: string) => void): Promise<RolloutRow[]> {
-  const controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: [...COMMON_FLAGS, ...mode.flags] });
-  const rows: RolloutRow[] = [];
-  try {
-    await controller.ready();
-    for (const sigterm of settings.behaviours) {
-      const t = performance.now();
-      const from = controller.lines.length;
-      const [port] = await freeLoopbackPorts(1);
-      const r = await runRolloutScenario({
-        kubeConfig: env.kubeConfig,
-        namespace: `bench-${mode.key}-${sigterm}`,
-        servicePort: port!,
-        sigterm,
-        replicas: settings.replicas,
-        rollouts: settings.rollouts,
-        scaleDownAndUp: false,
-        backToBack: true,
-        startLoad: startLoadThread,
-        load: {
-          ratePerSecond: settings.ratePerSecond,
-          freshWorkers: settings.freshWorkers,
-          keepAliveWorkers: settings.keepAliveWorkers,
-          maxConnectionAgeMs: settings.maxConnectionAgeMs,
-          maxDurationMs: 900_000,
-        },
-        workload: {
-          maxSurge: settings.maxSurge,
-          maxUnavailable: settings.maxUnavailable,
-          preStopSeconds: settings.preStopSeconds,
-          terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds,
-        },
-        say: (line) => say(`${mode.key}/${sigterm}: ${line}`),
-      });
-      const { gateMs, drainMs } = controller.latencies(from);
-      const settleMs = r.settleMs ?? 0;
-      const totalRolloutMs = r.rolloutsMs.reduce((a, b) => a + b, 0) + settleMs;
-      rows.push({
-        mode: mode.key,
-        label: mode.label,
-        flags: mode.flags,
-        sigterm,
-        requests: r.requests,
-        failed: r.failed,
-        failedPercent: r.requests === 0 ? 0 : (100 * r.failed) / r.requests,
-        failures: r.failures,
-        loadMs: r.durationMs,
-        requestsPerSecond: r.durationMs === 0 ? 0 : r.requests / (r.durationMs / 1000),
-        rolloutsMs: r.rolloutsMs,
-        meanRolloutMs: r.rolloutsMs.length === 0 ? 0 : (totalRolloutMs - settleMs) / r.rolloutsMs.length,
-        settleMs,
-        totalRolloutMs,
-        podsAnswered: Object.keys(r.byPod).length,
-        gatePasses: gateMs.length,
-        gateWaitP50Ms: percentile(gateMs, 50),
-        gateWaitP95Ms: percentile(gateMs, 95),
-        drainsApplied: drainMs.length,
-        drainP50Ms: percentile(drainMs, 50),
-        wallMs: Math.round(performance.now() - t),
-      });
-      say(`${mode.key}/${sigterm}: ${r.requests} requests, ${r.failed} failed ${JSON.stringify(r.failures)}, rollouts ${r.rolloutsMs.join(' ')} ms, settle ${settleMs} ms`);
-    }
-  } finally {
-    await controller.stop();
-  }
-  return rows;
+/** One controller for the mode (the provider's flags for the profile, then the mode's); one fresh namespace and Service port per SIGTERM behaviour. */
+async function runMode(
+  env: Environment,
+  mode: Mode,
+  settings: TableSettings,
+  provider: ProviderUnderTest,
+  profile: TimingProfile,
+  say: (line: string) => void,
+): Promise<RolloutRow[]> {
+  const t = performance.now();
+  const run = await runProviderRollout({
+    env,
+    provider,
+    profile,
+    behaviours: settings.behaviours,
+    controllerArgs: [...COMMON_FLAGS, ...mode.flags],
+    namespacePrefix: `bench-${mode.key}`,
+    replicas: settings.replicas,
+    rollouts: settings.rollouts,
+    scaleDownAndUp: false,
+    backToBack: true,
+    startLoad: startLoadThread,
+    load: {
+      ratePerSecond: settings.ratePerSecond,
+      freshWorkers: settings.freshWorkers,
+      keepAliveWorkers: settings.keepAliveWorkers,
+      maxConnectionAgeMs: settings.maxConnectionAgeMs,
+      maxDurationMs: 900_000,
+    },
+    workload: {
+      maxSurge: settings.maxSurge,
+      maxUnavailable: settings.maxUnavailable,
+      preStopSeconds: settings.preStopSeconds,
+      terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds,
+    },
+    say: (line) => say(`${mode.key}: ${line}`),
+  });
+  return run.runs.map((r) => {
+    const settleMs = r.settleMs ?? 0;
+    const totalRolloutMs = r.rolloutsMs.reduce((a, b) => a + b, 0) + settleMs;
+    say(`${mode.key}/${r.sigterm}: ${r.requests} requests, ${r.failed} failed ${JSON.stringify(r.failures)}, rollouts ${r.rolloutsMs.join(' ')} ms, settle ${settleMs} ms`);
+    return {
+      mode: mode.key,
+      label: mode.label,
+      flags: mode.flags,
+      sigterm: r.sigterm,
+      requests: r.requests,
+      failed: r.failed,
+      failedPercent: r.requests === 0 ? 0 : (100 * r.failed) / r.requests,
+      failures: r.failures,
+      loadMs: r.durationMs,
+      requestsPerSecond: r.durationMs === 0 ? 0 : r.requests / (r.durationMs / 1000),
+      rolloutsMs: r.rolloutsMs,
+      meanRolloutMs: r.rolloutsMs.length === 0 ? 0 : (totalRolloutMs - settleMs) / r.rolloutsMs.length,
+      settleMs,
+      totalRolloutMs,
+      podsAnswered: Object.keys(r.byPod).length,
+      gatePasses: r.gateMs.length,
+      gateWaitP50Ms: percentile(r.gateMs, 50),
+      gateWaitP95Ms: percentile(r.gateMs, 95),
+      drainsApplied: r.drainMs.length,
+      drainP50Ms: percentile(r.drainMs, 50),
+      // The wall time of the mode, shared by its behaviours' rows.
+      wallMs: Math.round(performance.now() - t),
+    };
+  });
 }

@@ -24,16 +24,8 @@ export const BEHAVIOURS = ['keep-serving', 'close'] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
 /**
- * Flags every mode gets, as the local e2e uses them: gate polling every 100 ms, the embedded
- * LB's health checks every 200 ms, a 30 s resync. One controller runs at a time, so leader
- * election is off (it would only add a Lease round trip at start).
+ * Flags every mode gets beyond the provider's own (the timing profile sets the LB's health-check
+ * interval): gate polling every 100 ms and a 30 s resync, as the local e2e uses them. One
+ * controller runs at a time, so leader election is off (it would only add a Lease round trip at start).
  */
-export const COMMON_FLAGS: readonly string[] = [
-  '--health-poll-ms',
-  '100',
-  '--local-health-interval-ms',
-  '200',
-  '--resync-period',
-  '30',
-  '--no-leader-elect',
-];
+export const COMMON_FLAGS: readonly string[] = ['--health-poll-ms', '100', '--resync-period', '30', '--no-leader-elect'];

@@ -1,5 +1,6 @@
 /**
- * e2e/local: the real controller (`--provider local`) against a real API server, the pod
+ * e2e/local: the real controller (`--provider local`, the embedded timing profile, through the
+ * testbed's provider rollout scenario) against a real API server, the pod
  * network and the kubelet simulator. Five replicas, maxSurge 1 / maxUnavailable 0, steady
  * load of new and keep-alive connections, three rollouts then scale 5 -> 1 -> 5, for both
  * app behaviours on SIGTERM: zero failed requests with Sluice's gate and drain. Then the
@@ -8,11 +9,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { consoleLogger, freeLoopbackPorts } from '@sluice/testbed/harness';
+import { consoleLogger } from '@sluice/testbed/harness';
 import type { LoadResult } from '@sluice/testbed/load';
-import { drainLatencies, type Environment, gateLatencies, percentile, runRolloutScenario, startControllerProcess, startEnvironment, watchPodTimeline } from '@sluice/testbed/scenario';
+import { drainLatencies, EMBEDDED_PROFILE, type Environment, gateLatencies, LOCAL_PROVIDER, percentile, runProviderRollout, startEnvironment, watchPodTimeline } from '@sluice/testbed/scenario';
 
-const FAST = ['--health-poll-ms', '100', '--local-health-interval-ms', '200', '--resync-period', '30'];
+// The embedded profile sets --local-health-interval-ms 200; the gate reads health every 100 ms.
+const FAST = ['--health-poll-ms', '100', '--resync-period', '30'];
 const BEHAVIOURS = ['keep-serving', 'close'] as const;
 const log = consoleLogger('e2e/local');
 let env: Environment;
@@ -27,29 +29,30 @@ after(async () => {
 
 async function runMode(mode: 'sluice' | 'off', extra: readonly string[]) {
   const timeline = await watchPodTimeline(env.kubeConfig);
-  const controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: [...FAST, ...extra] });
-  await controller.ready();
-  const results: Record<string, LoadResult> = {};
   let metricsText = '';
+  let drains: { podUid: string; wallMs: number }[] = [];
   try {
-    for (const sigterm of BEHAVIOURS) {
-      const [port] = await freeLoopbackPorts(1);
-      results[sigterm] = await runRolloutScenario({
-        kubeConfig: env.kubeConfig,
-        namespace: `${mode}-${sigterm}`,
-        servicePort: port!,
-        sigterm,
-        say: (line) => log.info(`${mode}: ${line}`),
-      });
-    }
-    // What an operator's scrape sees after the rollouts, fetched with curl like one would.
-    const { metrics: metricsPort } = await controller.ports();
-    metricsText = execFileSync('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${metricsPort}/metrics`], { encoding: 'utf8' });
+    const run = await runProviderRollout({
+      env,
+      provider: LOCAL_PROVIDER,
+      profile: EMBEDDED_PROFILE,
+      behaviours: BEHAVIOURS,
+      controllerArgs: [...FAST, ...extra],
+      namespacePrefix: mode,
+      say: (line) => log.info(`${mode}: ${line}`),
+      // What an operator's scrape sees after the rollouts, fetched with curl like one would.
+      inspect: async (controller) => {
+        const { metrics: metricsPort } = await controller.ports();
+        metricsText = execFileSync('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${metricsPort}/metrics`], { encoding: 'utf8' });
+        drains = controller.drains();
+      },
+    });
+    const results: Record<string, LoadResult> = Object.fromEntries(run.runs.map((r) => [r.sigterm, r]));
+    const latencies = { gateMs: run.runs.flatMap((r) => r.gateMs), drainMs: run.runs.flatMap((r) => r.drainMs) };
+    return { results, metricsText, latencies, watched: { gateMs: gateLatencies(timeline), drainMs: drainLatencies(timeline, drains) } };
   } finally {
-    await controller.stop();
     await timeline.stop();
   }
-  return { results, metricsText, latencies: controller.latencies(), watched: { gateMs: gateLatencies(timeline), drainMs: drainLatencies(timeline, controller.drains()) } };
 }
 
 test('rolling updates and scale lose no request with Sluice; they do without the gate and drain', { timeout: 1_500_000 }, async () => {
