@@ -7,9 +7,10 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Logger } from '@sluice/core';
+import { type Clock, providerClock } from '@sluice/core/provider-kit';
 import { awsErrorCode, classifyAwsError } from './errors.ts';
 import type { ResolvedAwsProviderOptions } from './options.ts';
-import { type LimiterClock, RateLimiter, systemLimiterClock } from './rate-limit.ts';
+import { RateLimiter } from './rate-limit.ts';
 
 /** Any SDK v3 command; its output type is inferred from the command class. */
 export interface AwsCommand<Output> {
@@ -27,9 +28,9 @@ export class AwsApi {
   readonly #owned: readonly { destroy(): void }[];
   readonly #limiter: RateLimiter;
   readonly #log: Logger;
-  readonly #clock: LimiterClock;
+  readonly #clock: Clock;
 
-  constructor(options: ResolvedAwsProviderOptions, clock: LimiterClock = systemLimiterClock) {
+  constructor(options: ResolvedAwsProviderOptions, clock: Clock = providerClock) {
     const config = {
       maxAttempts: options.maxAttempts,
       ...(options.region !== undefined ? { region: options.region } : {}),
@@ -77,7 +78,7 @@ export class AwsApi {
         attempts,
         durationMs: Math.round(this.#clock.now() - started),
       });
-      throw classifyAwsError(operation, error, signal);
+      throw classifyAwsError(operation, error, signal, this.#clock);
     }
   }
 }

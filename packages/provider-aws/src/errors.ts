@@ -10,8 +10,13 @@
  *   missing certificate...), with the AWS code and message, and missing credentials or
  *   region.
  * An abort is not an error of AWS: the caller's signal reason is rethrown as is.
+ *
+ * What AWS answered is classified by the provider kit (`classifyHttpFailure`) with AWS's
+ * codes; only what happens before an answer (network, SDK timeout, credentials, region) is
+ * AWS-specific here.
  */
 import { errorMessage, RetryableError, SluiceError, TerminalError } from '@sluice/core';
+import { type Clock, classifyHttpFailure, networkErrorCode, passThrough, providerClock, type VendorProfile } from '@sluice/core/provider-kit';
 
 const THROTTLING = new Set([
   'Throttling',
@@ -41,9 +46,11 @@ const TRANSIENT = new Set([
   'TimeoutError',
 ]);
 
-const VANISHED = new Set(['LoadBalancerNotFound', 'TargetGroupNotFound', 'ListenerNotFound', 'RuleNotFound']);
+/** Codes of a resource gone under a call; the SDK's class names add `Exception`. */
+const VANISHED = new Set(['LoadBalancerNotFound', 'TargetGroupNotFound', 'ListenerNotFound', 'RuleNotFound'].flatMap((c) => [c, `${c}Exception`]));
 
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+/** How AWS names its answers, for the provider kit's classification. */
+export const AWS_PROFILE: VendorProfile = { vendor: 'AWS', reasonPrefix: 'Aws', throttlingCodes: THROTTLING, transientCodes: TRANSIENT, vanishedCodes: VANISHED };
 
 interface SdkErrorShape {
   name?: string;
@@ -75,37 +82,41 @@ export function isNotFound(error: unknown, ...codes: readonly string[]): boolean
   return codes.some((c) => c === code || `${c}Exception` === code || c === name || `${c}Exception` === name);
 }
 
-/** Turns anything a `client.send` threw into a RetryableError or TerminalError. */
-export function classifyAwsError(operation: string, error: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return signal.reason;
-  if (error instanceof SluiceError) return error;
+/**
+ * Turns anything a `client.send` threw into a RetryableError or TerminalError. A Retry-After
+ * date counts from `clock`.
+ */
+export function classifyAwsError(operation: string, error: unknown, signal?: AbortSignal, clock: Pick<Clock, 'now'> = providerClock): unknown {
+  const settled = passThrough(error, signal);
+  if (settled !== undefined) return settled;
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const code = awsErrorCode(error) ?? 'Error';
   const message = e.message ?? errorMessage(error);
   const status = e.$metadata?.httpStatusCode;
-  const isServiceError = e.$fault !== undefined || status !== undefined;
 
-  if (isServiceError) {
-    const retryAfterMs = retryAfter(e.$response?.headers);
-    const retryOptions = { cause: error, reason: 'AwsRetryable', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-    if (THROTTLING.has(code) || e.$retryable?.throttling === true || status === 429) {
-      return new RetryableError(`AWS throttled ${operation}: ${code}: ${message}`, { ...retryOptions, reason: 'AwsThrottled' });
-    }
-    if (VANISHED.has(code.replace(/Exception$/, ''))) {
-      return new RetryableError(`AWS ${operation} found the resource gone, will look again: ${code}: ${message}`, { ...retryOptions, reason: 'AwsNotFound' });
-    }
-    if (TRANSIENT.has(code) || e.$fault === 'server' || (status !== undefined && status >= 500)) {
-      return new RetryableError(`AWS ${operation} failed, will retry: ${code}: ${message}`, retryOptions);
-    }
-    return new TerminalError(`AWS rejected ${operation}: ${code}: ${message}`, { cause: error, reason: 'AwsRejected' });
+  if (e.$fault !== undefined || status !== undefined) {
+    return classifyHttpFailure(
+      AWS_PROFILE,
+      {
+        operation,
+        ...(status !== undefined ? { status } : {}),
+        code,
+        message,
+        ...(e.$response?.headers ? { headers: e.$response.headers } : {}),
+        cause: error,
+        throttling: e.$retryable?.throttling === true,
+        serverFault: e.$fault === 'server',
+      },
+      clock,
+    );
   }
-  const sysCode = e.code ?? (error as { cause?: { code?: string } })?.cause?.code;
   if (e.name === 'AbortError') {
     // Aborted without the caller's signal: a socket or request timeout inside the SDK.
     return new RetryableError(`AWS ${operation} timed out: ${message}`, { cause: error, reason: 'AwsUnreachable' });
   }
-  if ((sysCode !== undefined && NETWORK.has(sysCode)) || TRANSIENT.has(e.name ?? '')) {
-    return new RetryableError(`AWS ${operation} could not reach AWS: ${sysCode ?? e.name}: ${message}`, { cause: error, reason: 'AwsUnreachable' });
+  const unreachable = networkErrorCode(error) ?? (TRANSIENT.has(e.name ?? '') ? e.name : undefined);
+  if (unreachable !== undefined) {
+    return new RetryableError(`AWS ${operation} could not reach AWS: ${unreachable}: ${message}`, { cause: error, reason: 'AwsUnreachable' });
   }
   if (e.name === 'CredentialsProviderError') {
     return new TerminalError(`AWS ${operation} has no credentials: ${message} Provide them through the SDK default chain (environment, shared config, web identity, container or instance role).`, {
@@ -117,14 +128,4 @@ export function classifyAwsError(operation: string, error: unknown, signal?: Abo
     return new TerminalError(`AWS ${operation} has no region: set AWS_REGION or the provider's region option.`, { cause: error, reason: 'AwsRegion' });
   }
   return new RetryableError(`AWS ${operation} failed: ${message}`, { cause: error, reason: 'AwsRetryable' });
-}
-
-/** Milliseconds from a Retry-After header (seconds or an HTTP date), when one was sent. */
-function retryAfter(headers: Record<string, string> | undefined): number | undefined {
-  if (!headers) return undefined;
-  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-  if (value === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -4,6 +4,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type Logger, TerminalError } from '@sluice/core';
+import { silentLogger } from '@sluice/core/provider-kit';
 import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 
 /**
@@ -105,13 +106,6 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 /** The environment variable that fills `healthCheckIntervalSeconds` when it is not given. */
 export const HEALTHCHECK_INTERVAL_ENV = 'SLUICE_AWS_HEALTHCHECK_INTERVAL';
 export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { describe: 20, registration: 10, write: 5 };
-
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
 
 /** Fills in the defaults (from `env` where an option says so); rejects values that cannot work, naming the option. */
 export function resolveOptions(options: AwsProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env): ResolvedAwsProviderOptions {

@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { callClass, type LimiterClock, RateLimiter, TokenBucket } from './rate-limit.ts';
+import { FakeClock } from '@sluice/core/testing';
+import { callClass, RateLimiter, TokenBucket } from './rate-limit.ts';
 
-/** A clock whose sleeps complete when the test advances time. */
-class ManualClock implements LimiterClock {
-  at = 0;
+/** The core's fake clock, recording each wait a bucket asks for; sleeps complete when the test advances time. */
+class ManualClock extends FakeClock {
   readonly sleeps: number[] = [];
-  #waiters: { until: number; resolve: () => void }[] = [];
-  now(): number {
-    return this.at;
-  }
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
+  override setTimer(fn: () => void, ms: number): () => void {
     this.sleeps.push(ms);
-    return new Promise((resolve, reject) => {
-      const w = { until: this.at + ms, resolve };
-      this.#waiters.push(w);
-      signal.addEventListener('abort', () => {
-        this.#waiters = this.#waiters.filter((x) => x !== w);
-        reject(signal.reason);
-      });
-    });
+    return super.setTimer(fn, ms);
   }
-  async advance(ms: number): Promise<void> {
-    this.at += ms;
-    for (const w of this.#waiters.filter((x) => x.until <= this.at)) w.resolve();
-    this.#waiters = this.#waiters.filter((x) => x.until > this.at);
+  /** Advances time and lets the woken waiters run. */
+  async elapse(ms: number): Promise<void> {
+    this.advance(ms);
     await new Promise((r) => setImmediate(r));
   }
 }
@@ -39,9 +27,9 @@ test('a bucket passes a burst of its rate at once, then spaces calls 1/rate apar
   const done: number[] = [];
   const waiting = [1, 2, 3].map((n) => bucket.take(never).then(() => done.push(n)));
   assert.deepEqual(clock.sleeps, [200, 400, 600]);
-  await clock.advance(200);
+  await clock.elapse(200);
   assert.deepEqual(done, [1]);
-  await clock.advance(400);
+  await clock.elapse(400);
   await Promise.all(waiting);
   assert.deepEqual(done, [1, 2, 3]);
 });
@@ -51,7 +39,7 @@ test('tokens refill with time up to one second\'s worth', async () => {
   const bucket = new TokenBucket(2, clock);
   await bucket.take(never);
   await bucket.take(never);
-  await clock.advance(10_000);
+  await clock.elapse(10_000);
   await bucket.take(never);
   await bucket.take(never);
   assert.deepEqual(clock.sleeps, []);

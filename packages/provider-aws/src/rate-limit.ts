@@ -7,45 +7,18 @@
  * until it is due, so waiters are served in arrival order without polling. A waiter whose
  * signal aborts gives its reservation back.
  */
+import { type Clock, providerClock, sleep } from '@sluice/core/provider-kit';
 import type { RateLimits } from './options.ts';
-
-/** Time source and sleeper, injected so tests run without real time. */
-export interface LimiterClock {
-  /** Milliseconds, monotonic. */
-  now(): number;
-  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-export const systemLimiterClock: LimiterClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 export class TokenBucket {
   readonly #perMs: number;
   readonly #capacity: number;
-  readonly #clock: LimiterClock;
+  readonly #clock: Clock;
   #tokens: number;
   #at: number;
 
   /** `ratePerSecond` may be Infinity for no limit. */
-  constructor(ratePerSecond: number, clock: LimiterClock = systemLimiterClock) {
+  constructor(ratePerSecond: number, clock: Clock = providerClock) {
     this.#perMs = ratePerSecond / 1000;
     this.#capacity = Math.max(1, ratePerSecond);
     this.#clock = clock;
@@ -58,13 +31,14 @@ export class TokenBucket {
     signal.throwIfAborted();
     if (!Number.isFinite(this.#perMs)) return;
     const now = this.#clock.now();
-    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#at) * this.#perMs);
+    // A wall clock set back refills nothing rather than taking tokens away.
+    this.#tokens = Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#at) * this.#perMs);
     this.#at = now;
     this.#tokens -= 1;
     if (this.#tokens >= 0) return;
     const waitMs = -this.#tokens / this.#perMs;
     try {
-      await this.#clock.sleep(waitMs, signal);
+      await sleep(this.#clock, waitMs, signal);
     } catch (error) {
       this.#tokens += 1;
       throw error;
@@ -85,7 +59,7 @@ export function callClass(operation: string): CallClass {
 export class RateLimiter {
   readonly #buckets: Record<CallClass, TokenBucket>;
 
-  constructor(limits: Required<RateLimits>, clock: LimiterClock = systemLimiterClock) {
+  constructor(limits: Required<RateLimits>, clock: Clock = providerClock) {
     this.#buckets = {
       describe: new TokenBucket(limits.describe, clock),
       registration: new TokenBucket(limits.registration, clock),

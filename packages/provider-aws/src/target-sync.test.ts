@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { afterChanges, inBatches, planTargets } from './target-sync.ts';
+import { afterChanges, planTargets } from './target-sync.ts';
 
 const b = (ip: string, weight = 1, port = 8080) => ({ ip, port, weight });
 const r = (ip: string, State = 'healthy', port = 8080) => ({ Target: { Id: ip, Port: port }, TargetHealth: { State } });
@@ -30,18 +30,6 @@ test('planTargets is set algebra over ip:port', () => {
 test('a duplicate ip:port with one wanted entry stays registered', () => {
   const plan = planTargets([b('10.0.0.1', 0), b('10.0.0.1', 1)], [r('10.0.0.1')]);
   assert.deepEqual(plan, { register: [], deregister: [] });
-});
-
-test('450 targets go in batches of 200, 200 and 50', () => {
-  const items = Array.from({ length: 450 }, (_, i) => i);
-  const batches = inBatches(items);
-  assert.deepEqual(
-    batches.map((x) => x.length),
-    [200, 200, 50],
-  );
-  assert.deepEqual(batches.flat(), items);
-  assert.deepEqual(inBatches([]), []);
-  assert.deepEqual(inBatches([1, 2, 3], 2), [[1, 2], [3]]);
 });
 
 test('afterChanges applies a successful change to what was described: registered targets are initial, deregistered ones draining', () => {

@@ -20,6 +20,7 @@
  */
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Backend } from '@sluice/core';
+import { diffByKey, runBatches, throwFirstFailure } from '@sluice/core/provider-kit';
 import type { AwsApi } from './aws-api.ts';
 import { isDrainingState, type TargetHealthLike } from './health-map.ts';
 import type { ResourceCache } from './resource-cache.ts';
@@ -41,26 +42,17 @@ const key = (ip: string, port: number) => `${ip}:${port}`;
 
 /** Pure: what to register and deregister so the group holds exactly the wanted backends. */
 export function planTargets(backends: readonly Pick<Backend, 'ip' | 'port' | 'weight'>[], registered: readonly TargetHealthLike[]): TargetChanges {
-  const wanted = new Map<string, Target>();
-  for (const b of backends) if (b.weight > 0) wanted.set(key(b.ip, b.port), { Id: b.ip, Port: b.port });
-  const current = new Map<string, { target: Target; draining: boolean }>();
-  for (const d of registered) {
-    const id = d.Target?.Id;
-    const port = d.Target?.Port;
-    if (id === undefined || port === undefined) continue;
-    current.set(key(id, port), { target: { Id: id, Port: port }, draining: isDrainingState(d.TargetHealth?.State) });
-  }
-  const register = [...wanted.entries()].filter(([k]) => current.get(k) === undefined || current.get(k)!.draining).map(([, t]) => t);
-  const deregister = [...current.entries()].filter(([k, c]) => !wanted.has(k) && !c.draining).map(([, c]) => c.target);
+  const wanted = backends.filter((b) => b.weight > 0).map((b): Target => ({ Id: b.ip, Port: b.port }));
+  const diff = diffByKey(wanted, registered, {
+    desiredKey: (t) => key(t.Id, t.Port),
+    actualKey: (d) => (d.Target?.Id === undefined || d.Target.Port === undefined ? undefined : key(d.Target.Id, d.Target.Port)),
+    // A wanted target that is draining is registered again, which puts it back in service.
+    same: (_t, d) => !isDrainingState(d.TargetHealth?.State),
+  });
+  const register = [...diff.toAdd, ...diff.toUpdate.map((p) => p.desired)];
+  const deregister = diff.toRemove.filter((d) => !isDrainingState(d.TargetHealth?.State)).map((d): Target => ({ Id: d.Target!.Id!, Port: d.Target!.Port! }));
   const order = (a: Target, b: Target) => (key(a.Id, a.Port) < key(b.Id, b.Port) ? -1 : 1);
   return { register: register.sort(order), deregister: deregister.sort(order) };
-}
-
-/** Splits `items` into consecutive chunks of at most `size`. */
-export function inBatches<T>(items: readonly T[], size: number = MAX_TARGETS_PER_CALL): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Every registration of the group, with its health. */
@@ -69,14 +61,24 @@ export async function describeTargets(api: AwsApi, targetGroupArn: string, signa
   return out.TargetHealthDescriptions ?? [];
 }
 
-/** Applies the changes: registrations, then deregistrations, each in batches. */
+/**
+ * Applies the changes: registrations, then deregistrations, each in batches of
+ * {@link MAX_TARGETS_PER_CALL}, one call at a time. The first failed batch stops the step (the
+ * next call continues from what AWS then has) and skips the deregistrations, so nothing leaves
+ * before its replacement is in.
+ */
 export async function applyTargetChanges(api: AwsApi, targetGroupArn: string, changes: TargetChanges, signal: AbortSignal): Promise<void> {
-  for (const batch of inBatches(changes.register)) {
-    await api.elbv2(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: batch }), signal, { targetGroupArn, targets: batch.length });
-  }
-  for (const batch of inBatches(changes.deregister)) {
-    await api.elbv2(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: batch }), signal, { targetGroupArn, targets: batch.length });
-  }
+  const options = { size: MAX_TARGETS_PER_CALL, stopOnFailure: true, signal };
+  throwFirstFailure(
+    await runBatches(changes.register, options, async (batch) => {
+      await api.elbv2(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...batch] }), signal, { targetGroupArn, targets: batch.length });
+    }),
+  );
+  throwFirstFailure(
+    await runBatches(changes.deregister, options, async (batch) => {
+      await api.elbv2(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...batch] }), signal, { targetGroupArn, targets: batch.length });
+    }),
+  );
 }
 
 /**

@@ -11,9 +11,10 @@
 import { NetworkManagementClient } from '@azure/arm-network';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Logger } from '@sluice/core';
+import { type Clock, isLoopbackUrl, providerClock } from '@sluice/core/provider-kit';
 import { classifyAzureError, httpStatus } from './errors.ts';
 import type { ResourceScope } from './names.ts';
-import { DEFAULT_ENDPOINT, isLoopback, type ResolvedAzureProviderOptions } from './options.ts';
+import { DEFAULT_ENDPOINT, type ResolvedAzureProviderOptions } from './options.ts';
 
 type Pipeline = NetworkManagementClient['pipeline'];
 type PipelinePolicy = Parameters<Pipeline['addPolicy']>[0];
@@ -32,7 +33,7 @@ export interface PollerLike<T> {
 /** The token scope for an endpoint: its origin, except loopback test servers stand in for ARM. */
 export function tokenScope(endpoint: string): string {
   const url = new URL(endpoint);
-  return `${isLoopback(url) ? DEFAULT_ENDPOINT : url.origin}/.default`;
+  return `${isLoopbackUrl(url) ? DEFAULT_ENDPOINT : url.origin}/.default`;
 }
 
 /** DefaultAzureCredential, pointed at `AZURE_AUTHORITY_HOST` (a sovereign cloud or a test identity server) when set. */
@@ -48,7 +49,7 @@ function loopbackBearerPolicy(credential: TokenCredential, scope: string): Pipel
   return {
     name: 'sluiceLoopbackBearerPolicy',
     async sendRequest(request, next) {
-      if (!isLoopback(new URL(request.url))) throw new Error(`Refusing to send an Azure token over http to ${new URL(request.url).host}: only loopback test servers may use http.`);
+      if (!isLoopbackUrl(new URL(request.url))) throw new Error(`Refusing to send an Azure token over http to ${new URL(request.url).host}: only loopback test servers may use http.`);
       const token = await credential.getToken(scope, { abortSignal: request.abortSignal });
       if (token) request.headers.set('authorization', `Bearer ${token.token}`);
       return next(request);
@@ -81,16 +82,16 @@ export class AzureApi {
   readonly virtualNetworkId: string;
   readonly #log: Logger;
   readonly #pollIntervalMs: number | undefined;
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
 
-  constructor(options: ResolvedAzureProviderOptions, now: () => number = () => performance.now()) {
+  constructor(options: ResolvedAzureProviderOptions, clock: Pick<Clock, 'now'> = providerClock) {
     this.client = options.networkClient ?? buildNetworkClient(options);
     this.scope = { subscriptionId: options.subscriptionId, resourceGroup: options.resourceGroup };
     this.location = options.location;
     this.virtualNetworkId = options.virtualNetworkId;
     this.#log = options.log;
     this.#pollIntervalMs = options.pollIntervalMs;
-    this.#now = now;
+    this.#clock = clock;
   }
 
   /** The resource group every call addresses. */
@@ -104,11 +105,11 @@ export class AzureApi {
    */
   async call<T>(operation: string, resource: string, signal: AbortSignal, fn: (options: CallOptions) => Promise<T>): Promise<T> {
     signal.throwIfAborted();
-    const started = this.#now();
+    const started = this.#clock.now();
     const options: CallOptions = { abortSignal: signal, ...(this.#pollIntervalMs !== undefined ? { updateIntervalInMs: this.#pollIntervalMs } : {}) };
     try {
       const out = await fn(options);
-      this.#log.debug('azure call', { operation, resource, outcome: 'ok', durationMs: Math.round(this.#now() - started) });
+      this.#log.debug('azure call', { operation, resource, outcome: 'ok', durationMs: Math.round(this.#clock.now() - started) });
       return out;
     } catch (error) {
       const status = httpStatus(error);
@@ -118,9 +119,9 @@ export class AzureApi {
         resource,
         outcome: signal.aborted ? 'aborted' : (code ?? (status !== undefined ? `HTTP${status}` : 'error')),
         ...(status !== undefined ? { status } : {}),
-        durationMs: Math.round(this.#now() - started),
+        durationMs: Math.round(this.#clock.now() - started),
       });
-      throw classifyAzureError(operation, error, signal);
+      throw classifyAzureError(operation, error, signal, this.#clock);
     }
   }
 

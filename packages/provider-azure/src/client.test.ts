@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { type LogLine, recordingLogger } from '@sluice/core/testing';
 import { AzureLoadBalancer } from './azure-load-balancer.ts';
 import { startArmServer } from './test-support/arm-server.ts';
 import { FakeArm } from './test-support/fake-arm.ts';
-import { fakeOptions, type LogLine, recordingLogger } from './test-support/harness.ts';
+import { fakeOptions } from './test-support/harness.ts';
 import { testCertificate } from './test-support/tls.ts';
 
 const web = { namespace: 'shop', name: 'web', uid: 'uid-1', annotations: {}, ports: [{ name: 'http', port: 80, protocol: 'TCP' as const, targetPort: 8080 }] };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RestError } from '@azure/arm-network';
 import { isRetryableError, isTerminalError, RetryableError } from '@sluice/core';
-import { classifyAzureError, httpStatus, isNotFound, retryAfterMs } from './errors.ts';
+import { classifyAzureError, httpStatus, isNotFound } from './errors.ts';
 
 /** What the SDK throws when ARM answers with a CloudError. */
 function restError(status: number, code: string, message = 'msg', headers: Record<string, string> = {}): RestError {
@@ -19,8 +19,9 @@ test('429 is throttling: retryable with retryAfterMs from Retry-After (seconds o
   assert.equal(out.message, 'Azure throttled loadBalancers.get: SubscriptionRequestsThrottled: slow down');
   assert.ok(out.cause instanceof RestError, 'cause kept');
   const at = new Date(Date.parse('2026-01-01T00:00:10Z')).toUTCString();
-  assert.equal(retryAfterMs(restError(429, 'x', 'm', { 'retry-after': at }), () => Date.parse('2026-01-01T00:00:00Z')), 10_000);
-  assert.equal(retryAfterMs(restError(429, 'x')), undefined);
+  const clock = { now: () => Date.parse('2026-01-01T00:00:00Z') };
+  assert.equal((classifyAzureError('x', restError(429, 'x', 'm', { 'retry-after': at }), undefined, clock) as RetryableError).retryAfterMs, 10_000, 'a date counts from the injected clock');
+  assert.equal((classifyAzureError('x', restError(429, 'x')) as RetryableError).retryAfterMs, undefined);
 });
 
 test('5xx, 408, 409, 412 and a vanished resource are retryable; each message names operation, code and Azure message', () => {

@@ -10,32 +10,35 @@
  *   (`Azure rejected <operation>: <code>: <message>`), including 401/403 with a hint at
  *   the role the identity needs, and a missing resource group or subscription.
  * An abort is not an error of Azure: the caller's signal reason is rethrown as is.
+ *
+ * What ARM answered is classified by the provider kit (`classifyHttpFailure`); only what
+ * happens before or after an answer (network, SDK timeout, tokens, long-running operations)
+ * is Azure-specific here.
  */
-import { errorMessage, RetryableError, SluiceError, TerminalError } from '@sluice/core';
+import { errorMessage, RetryableError, SluiceError } from '@sluice/core';
+import { type Clock, classifyHttpFailure, type HeaderSource, isNetworkFailure, passThrough, providerClock, type VendorProfile } from '@sluice/core/provider-kit';
 
 interface RestErrorShape {
   name?: string;
   code?: string;
   message?: string;
   statusCode?: number;
-  response?: { headers?: { get?(name: string): string | undefined } | Record<string, string> };
+  response?: { headers?: HeaderSource };
 }
 
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNABORTED',
-  'REQUEST_SEND_ERROR',
-  'UND_ERR_SOCKET',
-]);
+/** A request the SDK could not send (its RestError code for any network failure). */
+const REQUEST_SEND_ERROR = 'REQUEST_SEND_ERROR';
 const CONFIG_NOT_FOUND = new Set(['ResourceGroupNotFound', 'SubscriptionNotFound', 'InvalidSubscriptionId']);
 const LRO_FAILED = /^The long-running operation has failed(?:\. ([^.\s]+)\. ([\s\S]*))?$/;
+
+/** How Azure names its answers, for the provider kit's classification. */
+export const AZURE_PROFILE: VendorProfile = {
+  vendor: 'Azure',
+  reasonPrefix: 'Azure',
+  configurationCodes: CONFIG_NOT_FOUND,
+  versionToken: 'ETag',
+  forbiddenHint: 'The identity needs the Network Contributor role (or the permissions the README lists) on the resource group.',
+};
 
 function shape(error: unknown): RestErrorShape {
   return (typeof error === 'object' && error !== null ? error : {}) as RestErrorShape;
@@ -58,54 +61,29 @@ export function isNotFound(error: unknown): boolean {
   return httpStatus(error) === 404 && !CONFIG_NOT_FOUND.has(azureErrorCode(error) ?? '');
 }
 
-/** Milliseconds from a Retry-After header (seconds or an HTTP date), when one was sent. */
-export function retryAfterMs(error: unknown, now: () => number = Date.now): number | undefined {
-  const headers = shape(error).response?.headers;
-  if (!headers) return undefined;
-  const value =
-    typeof (headers as { get?: unknown }).get === 'function'
-      ? (headers as { get(name: string): string | undefined }).get('retry-after')
-      : Object.entries(headers as Record<string, string>).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-  if (value === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now());
-}
-
-/** Turns anything an SDK call threw into a RetryableError or TerminalError. */
-export function classifyAzureError(operation: string, error: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return signal.reason;
-  if (error instanceof SluiceError) return error;
+/**
+ * Turns anything an SDK call threw into a RetryableError or TerminalError. A Retry-After
+ * date counts from `clock`.
+ */
+export function classifyAzureError(operation: string, error: unknown, signal?: AbortSignal, clock: Pick<Clock, 'now'> = providerClock): unknown {
+  const settled = passThrough(error, signal);
+  if (settled !== undefined) return settled;
   const e = shape(error);
   const message = e.message ?? errorMessage(error);
   const status = e.statusCode;
 
   if (e.name === 'RestError' && status !== undefined) {
-    const code = e.code ?? `HTTP${status}`;
-    const after = retryAfterMs(error);
-    const retry = { cause: error, reason: 'AzureRetryable', ...(after !== undefined ? { retryAfterMs: after } : {}) };
-    if (status === 429) return new RetryableError(`Azure throttled ${operation}: ${code}: ${message}`, { ...retry, reason: 'AzureThrottled' });
-    if (status >= 500) return new RetryableError(`Azure ${operation} failed, will retry: ${code}: ${message}`, retry);
-    if (status === 408 || status === 409) return new RetryableError(`Azure ${operation} conflicted with another operation, will retry: ${code}: ${message}`, retry);
-    if (status === 412) {
-      return new RetryableError(`Azure ${operation} lost a race with another writer (ETag changed), will retry: ${code}: ${message}`, { ...retry, reason: 'AzureConflict' });
-    }
-    if (status === 404 && !CONFIG_NOT_FOUND.has(code)) {
-      return new RetryableError(`Azure ${operation} found the resource gone, will look again: ${code}: ${message}`, { ...retry, reason: 'AzureNotFound' });
-    }
-    if (status === 401 || status === 403) {
-      return new TerminalError(
-        `Azure rejected ${operation}: ${code}: ${message} The identity needs the Network Contributor role (or the permissions the README lists) on the resource group.`,
-        { cause: error, reason: 'AzureForbidden' },
-      );
-    }
-    return new TerminalError(`Azure rejected ${operation}: ${code}: ${message}`, { cause: error, reason: 'AzureRejected' });
+    return classifyHttpFailure(
+      AZURE_PROFILE,
+      { operation, status, code: e.code ?? `HTTP${status}`, message, ...(e.response?.headers ? { headers: e.response.headers } : {}), cause: error },
+      clock,
+    );
   }
   if (e.name === 'AbortError') {
     // Aborted without the caller's signal: a socket or request timeout inside the SDK.
     return new RetryableError(`Azure ${operation} timed out: ${message}`, { cause: error, reason: 'AzureUnreachable' });
   }
-  if (e.name === 'RestError' || NETWORK.has(e.code ?? '')) {
+  if (e.name === 'RestError' || e.code === REQUEST_SEND_ERROR || isNetworkFailure(error)) {
     return new RetryableError(`Azure ${operation} could not reach Azure Resource Manager: ${e.code ?? 'network error'}: ${message}`, {
       cause: error,
       reason: 'AzureUnreachable',

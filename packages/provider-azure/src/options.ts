@@ -8,6 +8,7 @@
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/identity';
 import { type Logger, TerminalError } from '@sluice/core';
+import { isLoopbackUrl, silentLogger } from '@sluice/core/provider-kit';
 import { DEFAULT_PROBE_INTERVAL } from './annotations.ts';
 
 export interface AzureProviderOptions {
@@ -129,24 +130,10 @@ export const ENV = {
   probeIntervalSeconds: 'SLUICE_AZURE_PROBE_INTERVAL',
 } as const;
 
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
-
 const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 /** Azure resource group names: 1-90 letters, digits, underscores, periods, hyphens, parentheses; not ending in a period. */
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/u;
 const LOCATION = /^[a-z0-9]+$/i;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** True for an http(s) URL whose host is a loopback address. */
-export function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
-}
-
 /** Fills in the defaults from `env`; rejects values that cannot work, naming the option and its variable. */
 export function resolveOptions(options: AzureProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env): ResolvedAzureProviderOptions {
   const clusterName = options?.clusterName;
@@ -181,7 +168,7 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
 
   const rawEndpoint = (options.endpoint ?? env[ENV.endpoint])?.trim() || DEFAULT_ENDPOINT;
   const url = URL.parse(rawEndpoint);
-  const endpointOk = url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url))) && url.pathname.replace(/\/+$/, '') === '';
+  const endpointOk = url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url))) && url.pathname.replace(/\/+$/, '') === '';
   if (!endpointOk) {
     const source = options.endpoint !== undefined ? `${FLAG.endpoint} (option endpoint)` : `${ENV.endpoint} (option endpoint)`;
     throw new TerminalError(

@@ -12,6 +12,7 @@
  */
 import type { LoadBalancerBackendAddress } from '@azure/arm-network';
 import { type Backend, type ServiceSpecView, TerminalError } from '@sluice/core';
+import { diffByKey, inSync } from '@sluice/core/provider-kit';
 import { backendAddressName, sameId } from './names.ts';
 
 export const SERVING_ADMIN_STATE = 'None';
@@ -39,19 +40,11 @@ export function adminStateOf(address: Pick<LoadBalancerBackendAddress, 'adminSta
 
 /** True when the pool already holds exactly `wanted` (names, IPs, virtual network, admin state). */
 export function sameAddresses(current: readonly LoadBalancerBackendAddress[] | undefined, wanted: readonly LoadBalancerBackendAddress[]): boolean {
-  const have = current ?? [];
-  if (have.length !== wanted.length) return false;
-  const byName = new Map(have.map((a) => [a.name ?? '', a]));
-  return wanted.every((w) => {
-    const a = byName.get(w.name ?? '');
-    return (
-      a !== undefined &&
-      a.ipAddress === w.ipAddress &&
-      sameId(a.virtualNetwork?.id, w.virtualNetwork?.id) &&
-      a.subnet === undefined &&
-      adminStateOf(a) === adminStateOf(w)
-    );
+  const diff = diffByKey(wanted, current ?? [], {
+    key: (a) => a.name ?? '',
+    same: (w, a) => a.ipAddress === w.ipAddress && sameId(a.virtualNetwork?.id, w.virtualNetwork?.id) && a.subnet === undefined && adminStateOf(a) === adminStateOf(w),
   });
+  return inSync(diff);
 }
 
 /** Only the writable fields of an address, for a PUT that must keep it as it is. */

@@ -8,13 +8,24 @@
  * - terminal: every other 4xx, as `Google rejected <method>: <reason>: <message>`, with a
  *   hint at IAM for 401/403.
  * An abort is not an error of Google's: the caller's signal reason is rethrown as is.
+ *
+ * What Compute answered is classified by the provider kit (`classifyHttpFailure`) with
+ * Compute's reasons; a failure before any answer is the network's.
  */
 import { errorMessage, RetryableError, SluiceError, TerminalError } from '@sluice/core';
+import { type Clock, classifyHttpFailure, networkErrorCode, passThrough, providerClock, type VendorProfile } from '@sluice/core/provider-kit';
 
 /** Where google-gax keeps the undecoded body of an HTTP error (Compute's `errors[].reason` lives there). */
 const RAW_PAYLOAD = Symbol.for('google-gax.rawHttpResponsePayload');
-const THROTTLED = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+
+/** How Compute names its answers, for the provider kit's classification. */
+export const GCP_PROFILE: VendorProfile = {
+  vendor: 'Google',
+  reasonPrefix: 'Gcp',
+  throttlingCodes: new Set(['rateLimitExceeded', 'userRateLimitExceeded']),
+  versionToken: 'fingerprint',
+  forbiddenHint: 'The credentials need the Compute permissions the README of @sluice/provider-gcp lists (e.g. roles/compute.loadBalancerAdmin and roles/compute.networkUser).',
+};
 
 interface GaxErrorShape {
   name?: string;
@@ -61,32 +72,19 @@ export function isPreconditionFailed(error: unknown): boolean {
 }
 
 /** Turns anything an SDK call threw into a RetryableError or TerminalError. */
-export function classifyGcpError(operation: string, error: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return signal.reason;
-  if (error instanceof SluiceError) return error;
+export function classifyGcpError(operation: string, error: unknown, signal?: AbortSignal, clock: Pick<Clock, 'now'> = providerClock): unknown {
+  const settled = passThrough(error, signal);
+  if (settled !== undefined) return settled;
   const e = shape(error);
   const message = (e.message ?? errorMessage(error)).trim();
   const status = e.httpStatusCode;
   if (status !== undefined) {
-    const reason = errorReason(error) ?? `HTTP${status}`;
-    const retry = (text: string, why = 'GcpRetryable') => new RetryableError(text, { cause: error, reason: why });
-    if (status === 429 || THROTTLED.has(reason)) return retry(`Google throttled ${operation}: ${reason}: ${message}`, 'GcpThrottled');
-    if (status >= 500) return retry(`Google ${operation} failed, will retry: ${reason}: ${message}`);
-    if (status === 408 || status === 409) return retry(`Google ${operation} conflicted with another operation, will retry: ${reason}: ${message}`);
-    if (status === 412) return retry(`Google ${operation} lost a race with another writer (fingerprint changed), will retry: ${reason}: ${message}`, 'GcpConflict');
-    if (status === 404) return retry(`Google ${operation} found the resource gone, will look again: ${reason}: ${message}`, 'GcpNotFound');
-    if (status === 401 || status === 403) {
-      return new TerminalError(
-        `Google rejected ${operation}: ${reason}: ${message} The credentials need the Compute permissions the README of @sluice/provider-gcp lists (e.g. roles/compute.loadBalancerAdmin and roles/compute.networkUser).`,
-        { cause: error, reason: 'GcpForbidden' },
-      );
-    }
-    return new TerminalError(`Google rejected ${operation}: ${reason}: ${message}`, { cause: error, reason: 'GcpRejected' });
+    return classifyHttpFailure(GCP_PROFILE, { operation, status, code: errorReason(error) ?? `HTTP${status}`, message, cause: error }, clock);
   }
   const code = typeof e.code === 'string' ? e.code : (shape(e.cause).code as string | undefined);
   return new RetryableError(`Google ${operation} could not reach the Compute Engine API: ${code ?? 'network error'}: ${message}`, {
     cause: error,
-    reason: NETWORK.has(code ?? '') ? 'GcpUnreachable' : 'GcpRetryable',
+    reason: networkErrorCode(error) !== undefined ? 'GcpUnreachable' : 'GcpRetryable',
   });
 }
 

@@ -19,6 +19,7 @@ import {
   ZoneOperationsClient,
 } from '@google-cloud/compute';
 import { type Logger, RetryableError } from '@sluice/core';
+import { type Clock, providerClock } from '@sluice/core/provider-kit';
 import { classifyGcpError, operationError } from './errors.ts';
 import { lastSegment } from './names.ts';
 import type { ResolvedGcpProviderOptions } from './options.ts';
@@ -128,10 +129,10 @@ export class GcpApi {
   readonly region: string;
   readonly #log: Logger;
   readonly #operationTimeoutMs: number;
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #built: { close(): Promise<void> }[];
 
-  constructor(options: ResolvedGcpProviderOptions, now: () => number = () => performance.now()) {
+  constructor(options: ResolvedGcpProviderOptions, clock: Pick<Clock, 'now'> = providerClock) {
     const { clients, built } = buildClients(options);
     this.clients = clients;
     this.#built = built;
@@ -139,7 +140,7 @@ export class GcpApi {
     this.region = options.region;
     this.#log = options.log;
     this.#operationTimeoutMs = options.operationTimeoutMs;
-    this.#now = now;
+    this.#clock = clock;
   }
 
   /** Runs one SDK method, logged as `gcp call` with `operation`; failures come back classified. */
@@ -149,7 +150,7 @@ export class GcpApi {
     try {
       return await abortable(fn({ retry: null, timeout: REQUEST_TIMEOUT_MS, autoPaginate: false }), signal);
     } catch (error) {
-      throw classifyGcpError(operation, error, signal);
+      throw classifyGcpError(operation, error, signal, this.#clock);
     }
   }
 
@@ -158,11 +159,11 @@ export class GcpApi {
    * repeated until the deadline). An operation that ends with an error throws it classified.
    */
   async mutate(operation: string, scope: OperationScope, signal: AbortSignal, fn: (options: CallOptions) => Promise<unknown>): Promise<void> {
-    const started = this.#now();
+    const started = this.#clock.now();
     const result = (await this.call(operation, signal, fn)) as [{ latestResponse?: Operation } | undefined, ...unknown[]];
     let op: Operation | undefined = result?.[0]?.latestResponse;
     while (op && op.status !== 'DONE') {
-      const remaining = this.#operationTimeoutMs - (this.#now() - started);
+      const remaining = this.#operationTimeoutMs - (this.#clock.now() - started);
       const name = op.name ?? '';
       if (remaining <= 0) {
         throw new RetryableError(`Google ${operation} did not finish within ${this.#operationTimeoutMs} ms (operation ${name} is ${op.status ?? 'pending'}); will look again.`, {

@@ -12,6 +12,7 @@
  */
 import type { protos } from '@google-cloud/compute';
 import type { Backend } from '@sluice/core';
+import { diffByKey, runBatches, throwFirstFailure } from '@sluice/core/provider-kit';
 import type { GcpApi } from './gcp-api.ts';
 import type { NegCache } from './neg-cache.ts';
 
@@ -86,13 +87,6 @@ export async function listEndpoints(api: GcpApi, zone: string, neg: string, sign
   return (await listEndpointsWithHealth(api, zone, neg, 'SKIP', signal)).map((i) => i.networkEndpoint ?? {});
 }
 
-/** Splits a list into chunks of at most `size`. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /**
  * Attaches and detaches so the NEG holds exactly `wanted`; no call when nothing differs. What
  * is attached is what `cache` knows, else a fresh list (remembered in `cache`).
@@ -112,36 +106,29 @@ async function converge(api: GcpApi, cache: NegCache, zone: string, neg: string,
     current = await listEndpoints(api, zone, neg, signal);
     cache.setEndpoints(zone, neg, current);
   }
-  const have = new Map(current.map((e) => [endpointKey(e), e]));
-  const detach = current.filter((e) => {
-    const w = wanted.get(endpointKey(e));
-    return !w || (!!e.instance && e.instance !== w.instance);
-  });
-  // An endpoint whose IP moved to another instance (IP reused) is detached before it is attached again.
-  const moved = new Set(detach.filter((e) => wanted.has(endpointKey(e))).map(endpointKey));
-  const attach = [...wanted.entries()].filter(([k]) => !have.has(k) || moved.has(k)).map(([, e]) => e);
-  for (const batch of chunk(detach.filter((e) => moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) {
+  // Matched endpoints whose IP moved to another instance (IP reused) are detached before they are attached again.
+  const diff = diffByKey(wanted.values(), current, { key: endpointKey, same: (w, e) => !e.instance || e.instance === w.instance });
+  const moved = diff.toUpdate.map((p) => p.actual);
+  const attach = [...diff.toAdd, ...diff.toUpdate.map((p) => p.desired)];
+  const batches = { size: MAX_ENDPOINTS_PER_CALL, stopOnFailure: true, signal };
+  const detach = async (batch: readonly NetworkEndpoint[]) => {
     await detachBatch(api, zone, neg, batch, signal);
     cache.changed(zone, neg, { detached: batch });
-  }
-  for (const batch of chunk(attach, MAX_ENDPOINTS_PER_CALL)) {
-    await api.mutate('networkEndpointGroups.attachNetworkEndpoints', { zone }, signal, (o) =>
-      api.clients.networkEndpointGroups.attachNetworkEndpoints(
-        {
-          project: api.project,
-          zone,
-          networkEndpointGroup: neg,
-          networkEndpointGroupsAttachEndpointsRequestResource: { networkEndpoints: batch.map((e) => ({ ipAddress: e.ipAddress, port: e.port, instance: e.instance })) },
-        },
-        o,
-      ),
-    );
-    cache.changed(zone, neg, { attached: batch.map((e) => ({ ipAddress: e.ipAddress, port: e.port, instance: e.instance })) });
-  }
-  for (const batch of chunk(detach.filter((e) => !moved.has(endpointKey(e))), MAX_ENDPOINTS_PER_CALL)) {
-    await detachBatch(api, zone, neg, batch, signal);
-    cache.changed(zone, neg, { detached: batch });
-  }
+  };
+  throwFirstFailure(await runBatches(moved, batches, detach));
+  throwFirstFailure(
+    await runBatches(attach, batches, async (batch) => {
+      const endpoints = batch.map((e) => ({ ipAddress: e.ipAddress, port: e.port, instance: e.instance }));
+      await api.mutate('networkEndpointGroups.attachNetworkEndpoints', { zone }, signal, (o) =>
+        api.clients.networkEndpointGroups.attachNetworkEndpoints(
+          { project: api.project, zone, networkEndpointGroup: neg, networkEndpointGroupsAttachEndpointsRequestResource: { networkEndpoints: endpoints } },
+          o,
+        ),
+      );
+      cache.changed(zone, neg, { attached: endpoints });
+    }),
+  );
+  throwFirstFailure(await runBatches(diff.toRemove, batches, detach));
 }
 
 function detachBatch(api: GcpApi, zone: string, neg: string, batch: readonly NetworkEndpoint[], signal: AbortSignal): Promise<void> {

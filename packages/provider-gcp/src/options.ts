@@ -6,6 +6,7 @@
  */
 import type { Logger } from '@sluice/core';
 import { TerminalError } from '@sluice/core';
+import { isLoopbackUrl, silentLogger } from '@sluice/core/provider-kit';
 import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 import type { GcpClients } from './gcp-api.ts';
 
@@ -108,13 +109,10 @@ export const ENV = {
   apiEndpoint: 'GCP_COMPUTE_ENDPOINT',
 } as const;
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
 const PROJECT = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$|^[a-z][-a-z0-9.:]{0,62}[a-z0-9]$/;
 const REGION = /^[a-z]+-[a-z]+\d+$/;
 const RESOURCE_NAME = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 const API_PREFIX = /^(?:https:\/\/(?:www|compute)\.googleapis\.com\/compute\/(?:v1|beta)\/)?/;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Fills in the defaults from `env`; rejects values that cannot work, naming the flag and its variable. */
 export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env): ResolvedGcpProviderOptions {
@@ -165,7 +163,7 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
   let apiEndpoint: URL | undefined;
   if (ep.value !== undefined) {
     const url = URL.parse(ep.value);
-    const ok = url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) && url.pathname.replace(/\/+$/, '') === '';
+    const ok = url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url))) && url.pathname.replace(/\/+$/, '') === '';
     if (!ok) bad('apiEndpoint', ep.source, ep.value, `an https URL without a path such as ${DEFAULT_API_ENDPOINT} (http only on a loopback address, for test servers)`);
     apiEndpoint = url ?? undefined;
   }

@@ -5,16 +5,11 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Backend, Logger, ServicePortView, ServiceSpecView } from '@sluice/core';
+import type { Backend, ServicePortView, ServiceSpecView } from '@sluice/core';
+import { backendAt, fieldTaker, type LogLine, recordingLogger, serviceView } from '@sluice/core/testing';
 import { AwsLoadBalancer } from '../aws-load-balancer.ts';
 import { FakeAws } from './fake-aws.ts';
 import { type QueryServer, startQueryServer } from './query-server.ts';
-
-export interface LogLine {
-  readonly level: string;
-  readonly message: string;
-  readonly fields: Record<string, unknown>;
-}
 
 export interface Harness {
   readonly fake: FakeAws;
@@ -40,13 +35,8 @@ export async function startHarness(options: { maxAttempts?: number; healthCheckI
   };
   const elbv2Client = new ElasticLoadBalancingV2Client(config);
   const ec2Client = new EC2Client(config);
-  const lines: LogLine[] = [];
-  const log: Logger = {
-    debug: (message, fields = {}) => lines.push({ level: 'debug', message, fields }),
-    info: (message, fields = {}) => lines.push({ level: 'info', message, fields }),
-    warn: (message, fields = {}) => lines.push({ level: 'warn', message, fields }),
-    error: (message, fields = {}) => lines.push({ level: 'error', message, fields }),
-  };
+  const log = recordingLogger();
+  const lines = log.lines;
   const provider = new AwsLoadBalancer(
     {
       clusterName: CLUSTER,
@@ -58,18 +48,12 @@ export async function startHarness(options: { maxAttempts?: number; healthCheckI
     },
     {},
   );
-  let seen = 0;
   return {
     fake,
     server,
     provider,
     lines,
-    takeOperations() {
-      const calls = lines.filter((l) => l.message === 'aws call');
-      const out = calls.slice(seen).map((l) => String(l.fields['operation']));
-      seen = calls.length;
-      return out;
-    },
+    takeOperations: fieldTaker(lines, 'aws call', 'operation'),
     async close() {
       elbv2Client.destroy();
       ec2Client.destroy();
@@ -78,18 +62,13 @@ export async function startHarness(options: { maxAttempts?: number; healthCheckI
   };
 }
 
+/** `shop/web` (uid `uid-1`) with the given ports (each `http` 80/TCP -> 8080 unless it says otherwise). */
 export function service(ports: readonly Partial<ServicePortView>[] = [{}], annotations: Record<string, string> = {}, uid = 'uid-1'): ServiceSpecView {
-  return {
-    namespace: 'shop',
-    name: 'web',
-    uid,
-    annotations,
-    ports: ports.map((p) => ({ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, ...p })),
-  };
+  return serviceView({ ports, annotations, uid });
 }
 
 export function backend(ip: string, weight = 1, servicePort = 'http', port = 8080): Backend {
-  return { servicePort, ip, port, podUid: `uid-${ip}`, podName: `pod-${ip}`, weight };
+  return backendAt(ip, { weight, servicePort, port });
 }
 
 /** n backends 10.1.x.y:8080. */

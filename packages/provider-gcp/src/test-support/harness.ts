@@ -2,25 +2,14 @@
  * Test harness: a {@link FakeCompute} on loopback and a provider pointed at it through the
  * real SDK (apiEndpoint `http://127.0.0.1:<port>`), with a recording logger.
  */
-import type { Backend, Logger, ServiceSpecView } from '@sluice/core';
+import type { Backend, ServiceSpecView } from '@sluice/core';
+import { backendAt, recordingLogger, serviceView } from '@sluice/core/testing';
 import { GcpLoadBalancer } from '../gcp-load-balancer.ts';
 import type { GcpProviderOptions } from '../options.ts';
 import { FakeCompute, type FakeComputeOptions } from './fake-compute.ts';
 
 export const PROJECT = 'proj-1';
 export const REGION = 'europe-west1';
-
-export interface LogLine {
-  readonly level: string;
-  readonly message: string;
-  readonly fields?: Record<string, unknown>;
-}
-
-export function recordingLogger(): Logger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, ...(fields ? { fields } : {}) });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 export interface Harness {
   readonly fake: FakeCompute;
@@ -45,27 +34,12 @@ export async function startHarness(options: Partial<GcpProviderOptions> = {}, fa
   };
 }
 
+/** `shop/web` (uid `uid-1`) with one port `http` 80/TCP -> 8080, and whatever `overrides` sets. */
 export function service(overrides: Partial<ServiceSpecView> = {}): ServiceSpecView {
-  return {
-    namespace: 'shop',
-    name: 'web',
-    uid: 'uid-1',
-    ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
-    annotations: {},
-    ...overrides,
-  };
+  return serviceView(overrides);
 }
 
+/** Backend number `i`: 10.8.x.y:8080, pod `web-<i>` on node `node-<i % 3>` in zone `<region>-b`. */
 export function backend(i: number, overrides: Partial<Backend> = {}): Backend {
-  return {
-    servicePort: 'http',
-    ip: `10.8.${Math.floor(i / 250)}.${(i % 250) + 1}`,
-    port: 8080,
-    podUid: `pod-${i}`,
-    podName: `web-${i}`,
-    weight: 1,
-    nodeName: `node-${i % 3}`,
-    zone: `${REGION}-b`,
-    ...overrides,
-  };
+  return backendAt(`10.8.${Math.floor(i / 250)}.${(i % 250) + 1}`, { podUid: `pod-${i}`, podName: `web-${i}`, nodeName: `node-${i % 3}`, zone: `${REGION}-b`, ...overrides });
 }
