@@ -7,6 +7,8 @@
  * (or a static IP given to a replacement) does exactly that, and the API server accepts two
  * pods with the same `status.podIP`. Counting holders is what keeps the address on the
  * interface for the pod still using it when the other one goes away.
+ *
+ * The client network keeps its source addresses in a pool too (one holder each).
  */
 import { familyOf, type IpFamily } from './ip-family.ts';
 import { formatIpv4, parseCidr, parseIpv4 } from './ipv4.ts';
@@ -25,6 +27,11 @@ export interface AddressPoolOptions {
    * @default []
    */
   reserved?: readonly string[];
+  /**
+   * Who holds the addresses, in error messages ("client IP ... is outside the client range").
+   * @default 'pod'
+   */
+  label?: string;
 }
 
 /** How one family's addresses are read and written. */
@@ -42,6 +49,7 @@ export class AddressPool {
   /** The range, e.g. `10.213.0.0/16` or `fd12:3456:789a::/64`. */
   readonly cidr: string;
   readonly family: IpFamily;
+  readonly #label: string;
   readonly #codec: Codec;
   readonly #start: bigint;
   readonly #end: bigint;
@@ -53,6 +61,7 @@ export class AddressPool {
 
   constructor(cidr: string, options: AddressPoolOptions = {}) {
     this.family = familyOf(cidr.split('/')[0] ?? '') ?? 'IPv4';
+    this.#label = options.label ?? 'pod';
     this.#codec = CODECS[this.family];
     let start: bigint;
     let size: bigint;
@@ -62,13 +71,13 @@ export class AddressPool {
     } else {
       ({ start, size } = parseCidr6(cidr));
     }
-    if (size < 4n) throw new Error(`pod range ${cidr} is too small: it needs at least 4 addresses`);
+    if (size < 4n) throw new Error(`${this.#label} range ${cidr} is too small: it needs at least 4 addresses`);
     this.cidr = cidr;
     this.#start = start;
     this.#end = start + size - 1n;
     const firstOffset = options.firstOffset ?? (this.family === 'IPv4' ? 257 : 65537);
     this.#first = start + BigInt(firstOffset);
-    if (this.#first <= this.#start || this.#first >= this.#end) throw new Error(`firstOffset ${firstOffset} lies outside pod range ${cidr}`);
+    if (this.#first <= this.#start || this.#first >= this.#end) throw new Error(`firstOffset ${firstOffset} lies outside ${this.#label} range ${cidr}`);
     this.#reserved = new Set([this.#start, this.#end, ...(options.reserved ?? []).map((a) => this.#codec.parse(a))]);
     this.#cursor = this.#first;
   }
@@ -89,7 +98,7 @@ export class AddressPool {
       this.#holders.set(candidate, 1);
       return this.#codec.format(candidate);
     }
-    throw new Error(`pod range ${this.cidr} has no free address left`);
+    throw new Error(`${this.#label} range ${this.cidr} has no free address left`);
   }
 
   /**
@@ -99,9 +108,9 @@ export class AddressPool {
    */
   take(address: string): { address: string; first: boolean } {
     const value = this.#parse(address);
-    if (value === undefined) throw new Error(`pod IP ${JSON.stringify(address)} is not an ${this.family} address`);
-    if (value < this.#start || value > this.#end) throw new Error(`pod IP ${address} is outside the pod range ${this.cidr}`);
-    if (this.#reserved.has(value)) throw new Error(`pod IP ${address} is reserved in the pod range ${this.cidr} (network, broadcast or host address)`);
+    if (value === undefined) throw new Error(`${this.#label} IP ${JSON.stringify(address)} is not an ${this.family} address`);
+    if (value < this.#start || value > this.#end) throw new Error(`${this.#label} IP ${address} is outside the ${this.#label} range ${this.cidr}`);
+    if (this.#reserved.has(value)) throw new Error(`${this.#label} IP ${address} is reserved in the ${this.#label} range ${this.cidr} (network, broadcast or host address)`);
     const holders = this.#holders.get(value) ?? 0;
     this.#holders.set(value, holders + 1);
     return { address: this.#codec.format(value), first: holders === 0 };

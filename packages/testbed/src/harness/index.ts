@@ -3,6 +3,8 @@ export { type ControlPlaneBinaries, resolveControlPlaneBinaries } from './contro
 export { type KubeconfigParams, kubeconfigDocument, writeKubeconfig } from './kubeconfig-file.ts';
 export { createPodNetwork, type PodExecOptions, type PodNetwork, type PodNetworkOptions } from './pod-network.ts';
 export { removeStaleNamespaces } from './netns-cleanup.ts';
+export { type ClientNetwork, type ClientNetworkOptions, createClientNetwork } from './client-network.ts';
+export type { NetnsExecOptions, NetnsRunner } from './netns-exec.ts';
 export { type ContainerProcess, type ContainerProcessOptions, POD_APP_PATH, startContainerProcess } from './container-process.ts';
 export { type KubeletSimulator, type KubeletSimulatorOptions, startKubeletSimulator } from './kubelet-sim.ts';
 export { SIGTERM_ANNOTATION } from './pod-runner.ts';

@@ -18,8 +18,10 @@ export function listNamespaces(): string[] {
 
 /**
  * Deletes a namespace and everything in it: processes still inside are SIGKILLed first so the
- * kernel frees the namespace (and with it the veth pair) right away. Errors are swallowed: a
- * namespace that is already gone is the desired outcome.
+ * kernel frees the namespace right away, and its veth pairs are deleted one by one before it,
+ * since the kernel tears a namespace down in the background and its links (the root end
+ * `sluice<octet>`, a pod link's end in another namespace) would otherwise outlive this call for
+ * a moment. Errors are swallowed: a namespace that is already gone is the desired outcome.
  */
 export function deleteNamespace(name: string): void {
   try {
@@ -29,6 +31,18 @@ export function deleteNamespace(name: string): void {
         process.kill(Number(pid), 'SIGKILL');
       } catch {
         // exited meanwhile
+      }
+    }
+  } catch {
+    // no such namespace
+  }
+  try {
+    const veths = JSON.parse(execFileSync('ip', ['-n', name, '-j', 'link', 'show', 'type', 'veth'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }) || '[]');
+    for (const { ifname } of veths as { ifname: string }[]) {
+      try {
+        execFileSync('ip', ['-n', name, 'link', 'del', ifname], { stdio: 'ignore' });
+      } catch {
+        // went with its peer
       }
     }
   } catch {

@@ -8,39 +8,16 @@
  *   keeps its open connections, so retiring them is what moves long-lived clients off it.
  *
  * Bounded: it stops at `maxRequests` or `maxDurationMs`, whichever comes first. Traffic goes
- * only to the address given (the test passes a loopback LB address).
+ * only to the address given (the test passes a loopback LB address, or one of a namespace the
+ * test created). With `sources`, connections come from several local addresses in turn, and
+ * the results say what happened per source.
  */
 import http from 'node:http';
+import { type LoadOptions, loadSettings } from './load-options.ts';
+import { type SourceResult, SourceTally } from './source-results.ts';
+import { DEFAULT_SOURCE, sourcePicker } from './sources.ts';
 
-export interface LoadOptions {
-  readonly host: string;
-  readonly port: number;
-  /** Workers opening a new connection per request. @default 3 */
-  readonly freshWorkers?: number;
-  /** Workers on persistent connections. @default 3 */
-  readonly keepAliveWorkers?: number;
-  /** Retire a persistent connection after this long. @default 1000 */
-  readonly maxConnectionAgeMs?: number;
-  /** Pause between a worker's requests (when `ratePerSecond` is not set). @default 5 */
-  readonly pauseMs?: number;
-  /**
-   * Paced instead of closed-loop: request starts per second across all workers, shared evenly
-   * (so `freshWorkers : keepAliveWorkers` is also the mix of requests). Each worker keeps a
-   * fixed schedule of slots instead of pausing `pauseMs`: a worker behind schedule (a slow
-   * response, a late timer) starts its next requests at once until it has caught up, but
-   * forgives a lag above `maxLagMs` (a request timeout, say) rather than bursting to repay it.
-   * So the rate reached can still fall short of the one offered: compare `requests / durationMs`.
-   * @default undefined (closed loop with `pauseMs`)
-   */
-  readonly ratePerSecond?: number;
-  /** With `ratePerSecond`: the most a worker catches up on after falling behind schedule. @default 1000 */
-  readonly maxLagMs?: number;
-  /** A request with no complete response by then is a failure. @default 5000 */
-  readonly requestTimeoutMs?: number;
-  /** Hard caps. @default 500_000 requests, 600_000 ms */
-  readonly maxRequests?: number;
-  readonly maxDurationMs?: number;
-}
+export type { LoadOptions } from './load-options.ts';
 
 export interface LoadResult {
   readonly requests: number;
@@ -49,6 +26,8 @@ export interface LoadResult {
   readonly failures: Readonly<Record<string, number>>;
   /** Successful responses per answering pod. */
   readonly byPod: Readonly<Record<string, number>>;
+  /** Per source address (every one listed, even if never picked), or under `DEFAULT_SOURCE` without sources. */
+  readonly bySource: Readonly<Record<string, SourceResult>>;
   readonly durationMs: number;
 }
 
@@ -62,28 +41,14 @@ export interface RunningLoad {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Starts the workers at once; throws a RangeError naming the option when one is invalid. */
 export function startLoad(options: LoadOptions): RunningLoad {
-  const o = {
-    freshWorkers: 3,
-    keepAliveWorkers: 3,
-    maxConnectionAgeMs: 1000,
-    pauseMs: 5,
-    maxLagMs: 1000,
-    requestTimeoutMs: 5000,
-    maxRequests: 500_000,
-    maxDurationMs: 600_000,
-    ...options,
-  };
+  const o = loadSettings(options);
   const workerCount = o.freshWorkers + o.keepAliveWorkers;
-  if (o.ratePerSecond !== undefined && !(Number.isFinite(o.ratePerSecond) && o.ratePerSecond > 0)) {
-    throw new RangeError(`ratePerSecond ${o.ratePerSecond} is invalid: allowed is a finite number above 0.`);
-  }
-  if (!(Number.isFinite(o.maxLagMs) && o.maxLagMs >= 0)) {
-    throw new RangeError(`maxLagMs ${o.maxLagMs} is invalid: allowed is a finite number of 0 or more.`);
-  }
-  if (o.ratePerSecond !== undefined && workerCount === 0) {
-    throw new RangeError('ratePerSecond needs at least one worker: freshWorkers and keepAliveWorkers are both 0.');
-  }
+  const nextSource = sourcePicker(o.sources);
+  const tallies = new Map<string, SourceTally>(
+    (o.sources.length > 0 ? o.sources.map((s) => s.address) : [DEFAULT_SOURCE]).map((address) => [address, new SourceTally()]),
+  );
   const started = performance.now();
   const failures: Record<string, number> = {};
   const byPod: Record<string, number> = {};
@@ -92,16 +57,32 @@ export function startLoad(options: LoadOptions): RunningLoad {
   let stopped = false;
   const running = () => !stopped && requests < o.maxRequests && performance.now() - started < o.maxDurationMs;
 
-  const once = (agent: http.Agent | false) =>
+  /** One request; settles once, whatever mix of request and response errors follows. */
+  const once = (agent: http.Agent | false, source: string | undefined) =>
     new Promise<void>((resolve) => {
       requests += 1;
+      const tally = tallies.get(source ?? DEFAULT_SOURCE)!;
+      tally.sent += 1;
+      const began = performance.now();
+      let settled = false;
       const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
         failed += 1;
         failures[why] = (failures[why] ?? 0) + 1;
+        tally.fail(why);
         resolve();
       };
       const req = http.request(
-        { host: o.host, port: o.port, path: '/', agent, headers: agent === false ? { connection: 'close' } : {}, timeout: o.requestTimeoutMs },
+        {
+          host: o.host,
+          port: o.port,
+          path: '/',
+          agent,
+          localAddress: source,
+          headers: agent === false ? { connection: 'close' } : {},
+          timeout: o.requestTimeoutMs,
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');
@@ -111,7 +92,10 @@ export function startLoad(options: LoadOptions): RunningLoad {
             if (res.statusCode !== 200) return fail(`HTTP ${res.statusCode}`);
             const pod = body.trim();
             if (!pod) return fail('empty body');
+            if (settled) return;
+            settled = true;
             byPod[pod] = (byPod[pod] ?? 0) + 1;
+            tally.succeed(performance.now() - began);
             resolve();
           });
         },
@@ -149,7 +133,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
   const fresh = async (pace: ReturnType<typeof pacer>) => {
     await pace.start();
     while (running()) {
-      await once(false);
+      await once(false, nextSource());
       await pace.pause();
     }
   };
@@ -157,9 +141,10 @@ export function startLoad(options: LoadOptions): RunningLoad {
     await pace.start();
     while (running()) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const source = nextSource();
       const born = performance.now();
       while (running() && performance.now() - born < o.maxConnectionAgeMs) {
-        await once(agent);
+        await once(agent, source);
         await pace.pause();
       }
       agent.destroy();
@@ -180,7 +165,8 @@ export function startLoad(options: LoadOptions): RunningLoad {
     async stop() {
       stopped = true;
       await Promise.all(workers);
-      return { requests, failed, failures, byPod, durationMs: Math.round(performance.now() - started) };
+      const bySource = Object.fromEntries([...tallies].map(([address, tally]) => [address, tally.result()]));
+      return { requests, failed, failures, byPod, bySource, durationMs: Math.round(performance.now() - started) };
     },
   };
 }
