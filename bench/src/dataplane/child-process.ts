@@ -1,10 +1,9 @@
 /**
- * Forked Node children (backends, the embedded load balancer) and their lifecycle: start,
- * request/reply over IPC, CPU time read from /proc, and a stop that waits for exit.
+ * Forked Node children (backends, the in-process engine) and their lifecycle: start,
+ * request/reply over IPC, and a stop that waits for exit.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 
 export interface NodeChild {
   readonly pid: number;
@@ -63,14 +62,4 @@ function wrap(child: ChildProcess, pid: number, name: string): NodeChild {
       clearTimeout(timer);
     },
   };
-}
-
-/** User + system CPU seconds a process has used so far (Linux /proc), assuming 100 ticks/s. */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start at field 3 (state).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / 100;
 }

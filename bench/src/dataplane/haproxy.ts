@@ -1,8 +1,8 @@
 /**
- * HAProxy as the peer load balancer: a generated configuration over the same backends
- * (round-robin, TCP or HTTP mode, health checks like the embedded LB's: every 1 s, 2 to
- * rise, 2 to fall), run in the foreground (`-db`) with one thread so it gets the same one
- * core a Node process uses, and driven through its runtime API (the admin stats socket).
+ * HAProxy as the baseline load balancer: a generated configuration over the same backends
+ * (TCP mode, the engine's layer; round-robin; health checks like the engine's: every 1 s,
+ * 2 to rise, 2 to fall), run in the foreground (`-db`) with one thread so it gets the same
+ * one core a Node process uses, and driven through its runtime API (the admin stats socket).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,12 +13,9 @@ import { join } from 'node:path';
 import type { BackendRef } from './backends.ts';
 import { freePort, sleep } from './net-util.ts';
 
-export type HaproxyMode = 'tcp' | 'http';
-
 export interface Haproxy {
   readonly pid: number;
   readonly port: number;
-  readonly mode: HaproxyMode;
   /** The configuration it runs, for the results file. */
   readonly config: string;
   /** Sends one runtime API command (e.g. `set server be/a state drain`) and returns the answer. */
@@ -27,7 +24,7 @@ export interface Haproxy {
 }
 
 /** The configuration: one frontend on 127.0.0.1:`port`, backend `be` with one server per backend id. */
-export function haproxyConfig(mode: HaproxyMode, port: number, socketPath: string, backends: readonly BackendRef[]): string {
+export function haproxyConfig(port: number, socketPath: string, backends: readonly BackendRef[]): string {
   return [
     'global',
     '  nbthread 1',
@@ -35,8 +32,7 @@ export function haproxyConfig(mode: HaproxyMode, port: number, socketPath: strin
     `  stats socket ${socketPath} mode 600 level admin`,
     '',
     'defaults',
-    `  mode ${mode}`,
-    ...(mode === 'http' ? ['  option http-keep-alive'] : []),
+    '  mode tcp',
     '  timeout connect 5s',
     '  timeout client 120s',
     '  timeout server 120s',
@@ -53,12 +49,12 @@ export function haproxyConfig(mode: HaproxyMode, port: number, socketPath: strin
 }
 
 /** Starts HAProxy and resolves once every server is UP. */
-export async function startHaproxy(mode: HaproxyMode, backends: readonly BackendRef[]): Promise<Haproxy> {
+export async function startHaproxy(backends: readonly BackendRef[]): Promise<Haproxy> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-haproxy-'));
   const socketPath = join(dir, 'admin.sock');
   const configPath = join(dir, 'haproxy.cfg');
   const port = await freePort();
-  const config = haproxyConfig(mode, port, socketPath, backends);
+  const config = haproxyConfig(port, socketPath, backends);
   await writeFile(configPath, config);
 
   const child = spawn('haproxy', ['-f', configPath, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -76,7 +72,6 @@ export async function startHaproxy(mode: HaproxyMode, backends: readonly Backend
   const haproxy: Haproxy = {
     pid: child.pid,
     port,
-    mode,
     config,
     command,
     async stop() {

@@ -9,6 +9,13 @@ export interface WrkRun {
   readonly connections: number;
   readonly threads: number;
   readonly durationSeconds: number;
+  /**
+   * Send `Connection: close`, so every request opens a new connection (the backend answers
+   * and closes; wrk reconnects). wrk's latency starts when the request is written, so it
+   * leaves out the client's own connect but keeps the load balancer's connect to the backend.
+   * @default false
+   */
+  readonly newConnections?: boolean;
 }
 
 export interface WrkResult {
@@ -41,6 +48,7 @@ export function wrkArgs(url: string, options: WrkRun): string[] {
     `--duration=${options.durationSeconds}s`,
     '--timeout=5s',
     '--latency',
+    ...(options.newConnections ? ['--header=Connection: close'] : []),
     `--script=${script}`,
     url,
   ];
@@ -59,6 +67,6 @@ export async function runWrk(url: string, options: WrkRun): Promise<WrkResult> {
     ...parsed,
     requestsPerSecond: parsed.requests / (parsed.durationUs / 1e6),
     errorCount: e.connect + e.read + e.write + e.status + e.timeout,
-    command: ['wrk', ...args.map((a) => (a.startsWith('--script=') ? '--script=bench/src/dataplane/wrk-report.lua' : a))].join(' '),
+    command: ['wrk', ...args.map((a) => (a.startsWith('--script=') ? '--script=bench/src/dataplane/wrk-report.lua' : a.includes(' ') ? `'${a}'` : a))].join(' '),
   };
 }
