@@ -4,12 +4,15 @@
  * {@link ArmError}s; the server does authentication, api-version, faults and logging around them.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FaultBox } from '../kit/faults.ts';
+import { decodePageToken, pageAt } from '../kit/paging.ts';
+import { route as kitRoute, type Route as KitRoute } from '../kit/router.ts';
+import { invalidRequestFormat } from './arm-errors.ts';
+import type { ArmOperations, OperationFault } from './arm-operations.ts';
 import type { ArmStore } from './arm-store.ts';
 import type { BackendHealth } from './backend-health.ts';
 import type { Preconditions } from './etags.ts';
-import type { FaultRegistry } from './faults.ts';
-import type { Json } from './json.ts';
-import type { OperationTracker } from './operations.ts';
+import type { Json, JsonObject } from './json.ts';
 
 export interface ArmRequest {
   readonly method: string;
@@ -36,8 +39,8 @@ export type HealthCheckMode = 'probe' | 'tcp-backend-port';
 
 export interface ArmContext {
   readonly store: ArmStore;
-  readonly operations: OperationTracker;
-  readonly faults: FaultRegistry;
+  readonly operations: ArmOperations;
+  readonly faults: FaultBox<OperationFault>;
   readonly health: BackendHealth;
   /** `https://127.0.0.1:<port>`, the base of operation URLs and next links. */
   readonly endpoint: string;
@@ -48,8 +51,30 @@ export interface ArmContext {
 
 export type ArmHandler = (req: ArmRequest, ctx: ArmContext) => ArmResponse | Promise<ArmResponse>;
 
+/** An ARM route: a Swagger path with `:param` segments, named by its operationId. */
+export type Route = KitRoute<ArmHandler>;
+
+/** Declares an ARM route; `{ implemented: false }` for known operations the server only answers 501 to. */
+export const route = kitRoute<ArmHandler>;
+
 /** The conditional headers of a request. */
 export function preconditionsOf(req: ArmRequest): Preconditions {
   const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
   return { ifMatch: one(req.headers['if-match']), ifNoneMatch: one(req.headers['if-none-match']) };
+}
+
+/**
+ * ARM list pagination: a page holds at most `pageSize` items and, when more remain, a
+ * `nextLink` (an absolute URL with `$skiptoken`) the client follows as is. A small page size
+ * makes the SDK's paging code run in every test that lists.
+ */
+export function page(items: readonly Json[], req: ArmRequest, ctx: ArmContext): JsonObject {
+  const token = req.query.get('$skiptoken');
+  const offset = token === null ? 0 : decodePageToken(token);
+  if (offset === undefined) throw invalidRequestFormat('$skiptoken', `The skip token ${JSON.stringify(token)} is invalid.`);
+  const p = pageAt(items, offset, ctx.pageSize);
+  const out: JsonObject = { value: p.items };
+  // Written out rather than through URLSearchParams, which would encode `$` as %24; ARM's links keep it.
+  if (p.nextToken !== undefined) out['nextLink'] = `${ctx.endpoint}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}&$skiptoken=${p.nextToken}`;
+  return out;
 }

@@ -2,17 +2,24 @@
  * The ARM request pipeline, in the order ARM applies it: route the path (to learn the
  * operation), authenticate (a bearer token this server issued; else 401), check the
  * api-version (required; any date accepted, since the SDK's may differ from the published
- * 2024-05-01), apply armed faults (429 / 5xx), parse the JSON body, settle due
- * asynchronous operations, and run the route's handler. Failures are thrown as ArmErrors.
+ * 2024-05-01), apply the rate limits when they are on (arm-throttling.ts), apply faults
+ * (429 / 5xx, latency, held or dropped connections), parse the JSON body, settle due
+ * asynchronous operations, and run the route's handler. Failures are thrown as ArmErrors;
+ * a request a fault leaves unanswered rejects with the kit's RequestAbandoned.
  */
 import type { IncomingMessage } from 'node:http';
+import { enactTransportFault } from '../kit/fault-transport.ts';
+import type { FaultBox } from '../kit/faults.ts';
+import type { RateLimiter } from '../kit/rate-limiter.ts';
+import type { FaultKind } from '../kit/request-log.ts';
+import { matchRoute } from '../kit/router.ts';
+import type { Sleep } from '../kit/time.ts';
 import type { TokenSigner } from './access-token.ts';
-import type { ArmContext, ArmRequest, ArmResponse } from './arm-context.ts';
+import type { ArmContext, ArmRequest, ArmResponse, Route } from './arm-context.ts';
 import { ArmError, authenticationFailed, invalidApiVersion, invalidAuthenticationToken, invalidRequestContent, missingApiVersion, noRoute, notImplemented, serverError, tooManyRequests } from './arm-errors.ts';
-import type { FaultRegistry } from './faults.ts';
+import type { ArmOperations, OperationFault } from './arm-operations.ts';
+import { type ArmCall, armCharges, remainingHeaders, subscriptionRequestsThrottled } from './arm-throttling.ts';
 import type { Json } from './json.ts';
-import type { OperationTracker } from './operations.ts';
-import { matchRoute, type Route } from './router.ts';
 import { healthRoutes } from './routes-health.ts';
 import { loadBalancerChildRoutes } from './routes-lb-children.ts';
 import { loadBalancerRoutes } from './routes-load-balancers.ts';
@@ -56,9 +63,21 @@ export function readBody(req: IncomingMessage): Promise<string> {
 
 export interface PipelineDeps {
   readonly signer: TokenSigner;
-  readonly faults: FaultRegistry;
-  readonly operations: OperationTracker;
+  readonly faults: FaultBox<OperationFault>;
+  readonly operations: ArmOperations;
+  /** The rate limits; undefined when they are off. */
+  readonly limits: RateLimiter | undefined;
+  /** Waits out injected latency and holds. */
+  readonly sleep: Sleep;
   readonly context: () => ArmContext;
+}
+
+/** What the pipeline learned about a request, for the request log. */
+export interface RequestTrace {
+  /** The operation name, as soon as the route is known. */
+  operation: string;
+  /** Set when a rate limit or a fault decided the outcome. */
+  fault?: FaultKind;
 }
 
 /** The first value of a request header. */
@@ -67,11 +86,11 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Answers one ARM request; `setOperation` learns the operation name as soon as the route is known. */
-export async function answerArm(req: IncomingMessage, url: URL, raw: string, deps: PipelineDeps, setOperation: (op: string) => void): Promise<ArmResponse> {
+/** Answers one ARM request; `trace` learns the operation and any fault as soon as they are known. */
+export async function answerArm(req: IncomingMessage, url: URL, raw: string, deps: PipelineDeps, trace: RequestTrace): Promise<ArmResponse> {
   const method = req.method ?? 'GET';
-  const match = matchRoute(ROUTES, method, url.pathname);
-  if (match.kind === 'match') setOperation(match.route.operation);
+  const match = matchRoute(ROUTES, method, url.pathname, { ignoreCase: true });
+  if (match.kind === 'match') trace.operation = match.route.operation;
   const auth = header(req, 'authorization');
   if (auth === undefined) throw authenticationFailed("The 'Authorization' header is missing.");
   if (!/^bearer\s+\S+/i.test(auth)) throw authenticationFailed("The 'Authorization' header is invalid: it must be 'Bearer <access token>'.");
@@ -84,9 +103,21 @@ export async function answerArm(req: IncomingMessage, url: URL, raw: string, dep
   if (match.kind === 'method') {
     throw new ArmError(405, 'HttpMethodNotSupported', `The HTTP method '${method}' is not supported for ${url.pathname}; allowed: ${match.allowed.join(', ')}.`);
   }
-  const fault = deps.faults.takeRequestFault(method, match.route.operation);
-  if (fault?.kind === 'throttle') throw tooManyRequests(fault.retryAfterSeconds);
-  if (fault?.kind === 'fail') throw serverError(fault.status);
+  const call: ArmCall = { method, pattern: match.route.pattern, subscriptionId: match.params['subscriptionId'] ?? '', principal: check.claims.appid };
+  if (deps.limits !== undefined) {
+    const decision = deps.limits.take(armCharges(call));
+    if (!decision.allowed) {
+      trace.fault = 'rate-limited';
+      throw subscriptionRequestsThrottled(call, decision);
+    }
+  }
+  const decision = deps.faults.decide(method, match.route.operation);
+  if (decision !== undefined) {
+    trace.fault = decision.fault?.kind ?? 'latency';
+    await enactTransportFault(decision, req.socket, deps.sleep);
+    if (decision.fault?.kind === 'throttle') throw tooManyRequests(decision.fault.retryAfterSeconds);
+    if (decision.fault?.kind === 'error') throw serverError(decision.fault.status);
+  }
   let body: Json | undefined;
   if (raw.trim() !== '') {
     try {
@@ -97,5 +128,6 @@ export async function answerArm(req: IncomingMessage, url: URL, raw: string, dep
   }
   deps.operations.settle();
   const armReq: ArmRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body, apiVersion, operation: match.route.operation };
-  return await match.route.handler(armReq, deps.context());
+  const answer = await match.route.handler(armReq, deps.context());
+  return deps.limits === undefined ? answer : { ...answer, headers: { ...remainingHeaders(deps.limits, call), ...(answer.headers ?? {}) } };
 }

@@ -10,6 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ClientSecretCredential } from '@azure/identity';
+import { bucket } from '../kit/limits.ts';
+import { manualClock } from '../kit/time.ts';
 import { type ArmServer, startArmServer } from './arm-server.ts';
 import type { JsonObject } from './json.ts';
 
@@ -25,6 +27,7 @@ interface RestErrorLike {
   statusCode?: number;
   code?: string;
   message: string;
+  response?: { headers: { get(name: string): string | undefined } };
 }
 
 async function rejection(p: Promise<unknown>): Promise<RestErrorLike> {
@@ -213,5 +216,99 @@ describe('the ARM test server with the real Azure SDK', () => {
     assert.equal(pip.ipConfiguration, undefined, 'the public IP is free again');
     await client.publicIPAddresses.delete(RG, 'pip1', POLL);
     assert.equal((await rejection(client.publicIPAddresses.get(RG, 'pip1'))).statusCode, 404);
+  });
+});
+
+describe('ARM throttling with the real Azure SDK', () => {
+  const clock = manualClock(0);
+  let server: ArmServer;
+  let credential: ClientSecretCredential;
+  const client = (retryOptions: { maxRetries?: number; retryDelayInMs?: number }) =>
+    new NetworkManagementClient(credential, SUB, { endpoint: server.endpoint, tlsOptions: { ca: server.caPem }, retryOptions });
+  const vnetGets = () =>
+    server.requests
+      .entries()
+      .filter((r) => r.operation === 'VirtualNetworks_Get')
+      .map((r) => [r.status, r.fault]);
+
+  before(async () => {
+    // ARM's documented buckets, with the per-principal read bucket shrunk to 2 tokens and 1 per second so a few calls empty it.
+    server = await startArmServer({ rateLimits: { now: clock.now, limits: { subscriptionReads: bucket(2, 1) } }, discoveryProxy: false });
+    server.state.createResourceGroup(SUB, RG, 'westeurope');
+    server.state.createVirtualNetwork(SUB, RG, 'pods', '10.244.0.0/16');
+    credential = new ClientSecretCredential(server.identity.tenantId, server.identity.clientId, server.identity.clientSecret, {
+      authorityHost: server.authorityHost,
+      disableInstanceDiscovery: true,
+      tlsOptions: { ca: server.caPem },
+    });
+  });
+
+  after(async () => {
+    await server.stop();
+  });
+
+  it('counts reads down in x-ms-ratelimit-remaining-subscription-reads, then answers 429 SubscriptionRequestsThrottled with Retry-After', async () => {
+    const noRetry = client({ maxRetries: 0 });
+    const remaining: (string | undefined)[] = [];
+    const onResponse = (r: { headers: { get(name: string): string | undefined } }) => remaining.push(r.headers.get('x-ms-ratelimit-remaining-subscription-reads'));
+    await noRetry.virtualNetworks.get(RG, 'pods', { onResponse });
+    await noRetry.virtualNetworks.get(RG, 'pods', { onResponse });
+    assert.deepEqual(remaining, ['1', '0']);
+    const error = await rejection(noRetry.virtualNetworks.get(RG, 'pods'));
+    assert.equal(error.statusCode, 429);
+    assert.equal(error.code, 'SubscriptionRequestsThrottled');
+    assert.match(error.message, new RegExp(`Number of 'read' requests for subscription '${SUB}' actor '${server.identity.clientId}' exceeded\\. Please try again after '1' seconds`));
+    assert.equal(error.response?.headers.get('retry-after'), '1');
+    assert.deepEqual(vnetGets().at(-1), [429, 'rate-limited']);
+  });
+
+  it('is retried by the SDK after Retry-After and passes once the bucket refilled', async () => {
+    const sdk = client({ retryDelayInMs: 10 });
+    // A second passes for the bucket whenever the server throttles: one token back.
+    const stop = server.requests.subscribe((r) => {
+      if (r.fault === 'rate-limited') clock.advance(1_000);
+    });
+    try {
+      server.requests.clear();
+      const vnet = await sdk.virtualNetworks.get(RG, 'pods');
+      assert.equal(vnet.name, 'pods');
+    } finally {
+      stop();
+    }
+    assert.deepEqual(vnetGets(), [
+      [429, 'rate-limited'],
+      [200, undefined],
+    ]);
+  });
+
+  it('keeps writes in their own bucket: a write passes while reads are exhausted', async () => {
+    const noRetry = client({ maxRetries: 0 });
+    assert.equal((await rejection(noRetry.virtualNetworks.get(RG, 'pods'))).statusCode, 429);
+    const before = server.rateLimits?.remaining('subscriptionWrites', `${SUB}/${server.identity.clientId}`);
+    const error = await rejection(noRetry.publicIPAddresses.beginCreateOrUpdate(RG, 'pip-w', { location: 'westeurope', sku: { name: 'Standard' } }).then((p) => p.pollUntilDone()));
+    assert.equal(error.statusCode, 429, 'the poll (a read) is throttled');
+    assert.equal(server.requests.entries().find((r) => r.operation === 'PublicIPAddresses_CreateOrUpdate')?.status, 201, 'the PUT itself passed');
+    assert.equal(server.rateLimits?.remaining('subscriptionWrites', `${SUB}/${server.identity.clientId}`), (before ?? 0) - 1);
+  });
+
+  it('retries a dropped connection; a request held past its timeout fails as the SDK times it out, unanswered', async () => {
+    server.rateLimits?.reset();
+    const sdk = client({ retryDelayInMs: 10 });
+    server.requests.clear();
+    server.faults.dropNext(1, 'VirtualNetworks_Get');
+    assert.equal((await sdk.virtualNetworks.get(RG, 'pods')).name, 'pods');
+    // Each attempt took a read token; two more attempts need a full bucket again.
+    server.rateLimits?.reset();
+    server.faults.timeoutNext(1, 'VirtualNetworks_Get');
+    // core-rest-pipeline aborts a request at its timeout and does not retry the abort.
+    const error = await rejection(sdk.virtualNetworks.get(RG, 'pods', { requestOptions: { timeout: 300 } }));
+    assert.equal(error.name, 'AbortError');
+    assert.equal((await sdk.virtualNetworks.get(RG, 'pods')).name, 'pods');
+    assert.deepEqual(vnetGets(), [
+      [0, 'drop'],
+      [200, undefined],
+      [0, 'timeout'],
+      [200, undefined],
+    ]);
   });
 });

@@ -12,19 +12,36 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
+import { isRequestAbandoned } from '../kit/fault-transport.ts';
+import { FaultBox, type Faults } from '../kit/faults.ts';
+import { limiterFor, type RateLimiter, type RateLimitSetting } from '../kit/rate-limiter.ts';
+import { type LoggedRequest as KitLoggedRequest, type RequestLog as KitRequestLog, RequestRecorder } from '../kit/request-log.ts';
+import { type Now, realSleep, type Sleep } from '../kit/time.ts';
 import { createTokenSigner } from './access-token.ts';
 import type { ArmContext, ArmResponse, HealthCheckMode } from './arm-context.ts';
 import { ArmError, isArmError } from './arm-errors.ts';
-import { answerArm, header, readBody } from './arm-pipeline.ts';
+import { createArmOperations, type OperationFault, type OperationTiming } from './arm-operations.ts';
+import { answerArm, header, readBody, type RequestTrace } from './arm-pipeline.ts';
 import { createArmState, type ArmState } from './arm-state.ts';
 import { ArmStore } from './arm-store.ts';
+import { ARM_DEFAULT_LIMITS, type ArmLimitName } from './arm-throttling.ts';
 import { BackendHealth } from './backend-health.ts';
 import { startDiscoveryProxy, type DiscoveryProxy, INTERCEPTED_HOSTS } from './discovery-proxy.ts';
 import { type EntraIdentity, entraOperation, handleEntra } from './entra.ts';
-import { FaultRegistry, type Faults } from './faults.ts';
-import { OperationTracker, type OperationTiming } from './operations.ts';
-import { RequestRecorder, type RequestLog } from './request-log.ts';
 import { createTlsMaterial } from './tls-material.ts';
+
+/**
+ * One request the server answered (or left unanswered because of a fault). `operation` is
+ * the Swagger operationId (`LoadBalancers_CreateOrUpdate`, `AsyncOperation_Get`), `Entra_*`
+ * for identity, `Unknown` when unrouted.
+ */
+export interface LoggedRequest extends KitLoggedRequest {
+  /** The Host header: `127.0.0.1:<port>`, or `login.microsoftonline.com` for discovery through the proxy. */
+  readonly host: string;
+  readonly service: 'arm' | 'entra';
+}
+
+export type RequestLog = KitRequestLog<LoggedRequest>;
 
 export interface ArmServerOptions {
   /**
@@ -73,10 +90,22 @@ export interface ArmServerOptions {
    */
   readonly discoveryProxy?: boolean;
   /**
-   * The clock, in milliseconds (operation timing, token lifetimes, log times).
+   * The clock, in milliseconds (operation timing, token lifetimes, rate limits, log times).
    * @default Date.now
    */
-  readonly now?: () => number;
+  readonly now?: Now;
+  /**
+   * ARM's request throttling (arm-throttling.ts): `true` for the documented token buckets,
+   * or single limits replaced or switched off, and the clock they read. Off by default so
+   * the e2e jobs are not slowed; a job or test asks for it.
+   * @default false
+   */
+  readonly rateLimits?: RateLimitSetting<ArmLimitName>;
+  /**
+   * Waits out injected latency and held requests.
+   * @default real timers
+   */
+  readonly sleep?: Sleep;
   /**
    * Directory for the temporary TLS material.
    * @default os.tmpdir()
@@ -102,8 +131,10 @@ export interface ArmServer {
    */
   readonly env: Readonly<Record<string, string>>;
   readonly state: ArmState;
-  readonly faults: Faults;
+  readonly faults: Faults<OperationFault>;
   readonly requests: RequestLog;
+  /** The rate limits in force; undefined when off. */
+  readonly rateLimits: RateLimiter | undefined;
   stop(): Promise<void>;
 }
 
@@ -117,10 +148,12 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
   const tls = createTlsMaterial({ extraDnsNames: INTERCEPTED_HOSTS, ...(options.tmpDir ? { parentDir: options.tmpDir } : {}) });
   const signer = createTokenSigner(now);
   const store = new ArmStore();
-  const operations = new OperationTracker(now, options.operations ?? {});
-  const faults = new FaultRegistry();
+  const operations = createArmOperations(now, options.operations ?? {});
+  const faults = new FaultBox<OperationFault>({ defaultErrorStatus: 500, defaultOperationFault: {} });
+  const limits = limiterFor(options.rateLimits, ARM_DEFAULT_LIMITS, now);
+  const sleep = options.sleep ?? realSleep;
   const health = new BackendHealth(options.healthTimeoutMs !== undefined ? { timeoutMs: options.healthTimeoutMs } : {});
-  const requests = new RequestRecorder();
+  const requests = new RequestRecorder<LoggedRequest>();
   let endpoint = '';
   const ctx = (): ArmContext => ({
     store,
@@ -151,7 +184,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     const clientRequestId = header(req, 'x-ms-client-request-id');
     if (clientRequestId) base['x-ms-client-request-id'] = clientRequestId;
     const entra = entraOperation(method, url.pathname);
-    let operation = entra ?? 'Unknown';
+    const trace: RequestTrace = { operation: entra ?? 'Unknown' };
     let status = 500;
     try {
       raw = await readBody(req);
@@ -163,10 +196,13 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       }
       let answer: ArmResponse;
       try {
-        answer = await answerArm(req, url, raw, { signer, faults, operations, context: ctx }, (op) => {
-          operation = op;
-        });
+        answer = await answerArm(req, url, raw, { signer, faults, operations, limits, sleep, context: ctx }, trace);
       } catch (e) {
+        if (isRequestAbandoned(e)) {
+          status = 0;
+          res.destroy();
+          return;
+        }
         const error = isArmError(e) ? e : new ArmError(500, 'InternalServerError', `The ARM test server failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
         answer = { status: error.status, body: error.toBody(), headers: error.headers };
       }
@@ -183,7 +219,8 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       if (!res.headersSent) send(res, status, { ...base, 'Content-Type': 'application/json; charset=utf-8' }, JSON.stringify(body));
       else res.destroy();
     } finally {
-      requests.record({ method, host: header(req, 'host') ?? '', path: url.pathname, operation, status, service: entra !== undefined ? 'entra' : 'arm', at: now() });
+      const service = entra !== undefined ? 'entra' : 'arm';
+      requests.record({ method, host: header(req, 'host') ?? '', path: url.pathname, operation: trace.operation, status, service, at: now(), ...(trace.fault ? { fault: trace.fault } : {}) });
     }
   }
 
@@ -240,6 +277,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     state: createArmState(store, operations, health),
     faults,
     requests,
+    rateLimits: limits,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -13,7 +13,7 @@ import { isObject, type JsonObject, objectAt, refAt, stringAt } from './json.ts'
 import { storedChildren } from './load-balancer.ts';
 import { renderLoadBalancer } from './load-balancer-view.ts';
 import { createNetworkInterfaceRecord, renderNetworkInterface } from './network-interface.ts';
-import type { OperationTracker } from './operations.ts';
+import type { ArmOperations } from './arm-operations.ts';
 import { ensureAddressAssigned, renderPublicIp } from './public-ip.ts';
 import { renderResourceGroup } from './routes-resource-groups.ts';
 import { LB_TYPE, networkId, PIP_TYPE } from './resource-ids.ts';
@@ -114,7 +114,7 @@ function poolView(lbId: string, etag: string, provisioningState: string, pool: J
   };
 }
 
-export function createArmState(store: ArmStore, operations: OperationTracker, health: BackendHealth): ArmState {
+export function createArmState(store: ArmStore, operations: ArmOperations, health: BackendHealth): ArmState {
   const settle = () => operations.settle();
   const matches = (f: ResourceFilter | undefined) => f ?? {};
   const lbRecord = (sub: string, rg: string, name: string) => {
@@ -201,7 +201,7 @@ export function createArmState(store: ArmStore, operations: OperationTracker, he
     },
     pendingOperations() {
       settle();
-      return operations.pending();
+      return operations.running().length;
     },
   };
 }

@@ -4,7 +4,7 @@
  * and operation polls (the Azure-AsyncOperation and Location URLs a long-running operation is
  * followed on). Token requests to Entra are not ARM requests and are left out.
  */
-import type { LoggedRequest } from './request-log.ts';
+import type { LoggedRequest } from './arm-server.ts';
 
 export interface CallBudget {
   readonly reads: number;

@@ -1,13 +1,13 @@
-export { type ArmServer, type ArmServerOptions, startArmServer } from './arm-server.ts';
+export { type ArmServer, type ArmServerOptions, type LoggedRequest, type RequestLog, startArmServer } from './arm-server.ts';
 export type { ArmState, BackendAddressView, BackendPoolView, NetworkInterfaceOptions, ResourceFilter, VirtualNetworkOptions } from './arm-state.ts';
 export type { HealthCheckMode } from './arm-context.ts';
 export type { AdminState } from './backend-pool.ts';
 export { type HealthState, PROBE_ALLOWED_CIDRS } from './backend-health.ts';
 export type { EntraIdentity } from './entra.ts';
-export type { FaultMatch, Faults, OperationFault } from './faults.ts';
+export type { FaultMatch, FaultRates, Faults } from '../kit/faults.ts';
+export type { OperationFault, OperationTiming } from './arm-operations.ts';
+export { ARM_DEFAULT_LIMITS, type ArmLimitName } from './arm-throttling.ts';
 export type { Json, JsonObject } from './json.ts';
-export type { OperationTiming } from './operations.ts';
-export type { LoggedRequest, RequestLog } from './request-log.ts';
 export type { SubnetSpec } from './virtual-network.ts';
 export { type ArmHttpClient, type ArmHttpClientOptions, createArmHttpClient, type RawRequestOptions, type RawResponse } from './arm-http-client.ts';
 export { DEFAULT_SPEC_DIR, formatReplayTable, replaySpecExamples, type SpecReplayOptions, type SpecReplayRow } from './spec-replay.ts';

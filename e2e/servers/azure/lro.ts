@@ -6,13 +6,14 @@
  * runs, then Succeeded, or Failed when the last one failed.
  */
 import type { ArmContext, ArmRequest } from './arm-context.ts';
+import type { ArmErrorDetail } from './arm-errors.ts';
+import { type AsyncOperation, DEFAULT_OPERATION_ERROR, type OperationSpec, runningFor, startOperation } from './arm-operations.ts';
 import type { ResourceRecord } from './arm-store.ts';
 import type { Json } from './json.ts';
 import { idKey } from './resource-ids.ts';
-import type { AsyncOperation, OperationSpec } from './operations.ts';
 
 export function operationUrls(ctx: ArmContext, op: AsyncOperation, apiVersion: string): { asyncOperation: string; location: string } {
-  const { subscriptionId, location, namespace } = op.spec;
+  const { subscriptionId, location, namespace } = op.data.spec;
   const q = `?api-version=${encodeURIComponent(apiVersion)}`;
   if (namespace === 'Microsoft.Resources') {
     const url = `${ctx.endpoint}/subscriptions/${subscriptionId}/operationresults/${op.id}${q}`;
@@ -26,7 +27,7 @@ export function operationUrls(ctx: ArmContext, op: AsyncOperation, apiVersion: s
 export function operationHeaders(ctx: ArmContext, op: AsyncOperation, apiVersion: string): Record<string, string> {
   const urls = operationUrls(ctx, op, apiVersion);
   const headers: Record<string, string> = { Location: urls.location, 'Retry-After': String(ctx.retryAfterSeconds) };
-  if (op.spec.namespace === 'Microsoft.Network') headers['Azure-AsyncOperation'] = urls.asyncOperation;
+  if (op.data.spec.namespace === 'Microsoft.Network') headers['Azure-AsyncOperation'] = urls.asyncOperation;
   return headers;
 }
 
@@ -42,7 +43,7 @@ export interface WriteEffect {
 export function startWrite(ctx: ArmContext, req: ArmRequest, record: ResourceRecord, write: WriteEffect): Record<string, string> {
   const deleting = write.effect === 'delete';
   record.provisioningState = deleting ? 'Deleting' : 'Updating';
-  const failWith = ctx.faults.takeOperationFault(req.method, req.operation);
+  const failWith = operationFailure(ctx, req);
   const spec: OperationSpec = {
     subscriptionId: record.ref.subscriptionId,
     location: typeof record.body['location'] === 'string' ? record.body['location'] : 'westus',
@@ -65,13 +66,19 @@ export function startWrite(ctx: ArmContext, req: ArmRequest, record: ResourceRec
       record.provisioningState = outcome === 'Failed' ? 'Failed' : 'Succeeded';
     },
   };
-  const op = ctx.operations.start(spec);
+  const op = startOperation(ctx.operations, spec);
   record.pending.add(op.id);
   return operationHeaders(ctx, op, req.apiVersion);
 }
 
 /** The running operation of a record, if any (its status URL goes into AnotherOperationInProgress). */
 export function runningOperationUrl(ctx: ArmContext, record: ResourceRecord, apiVersion: string): string | undefined {
-  const op = ctx.operations.runningFor(idKey(record.id))[0];
+  const op = runningFor(ctx.operations, idKey(record.id))[0];
   return op === undefined ? undefined : operationUrls(ctx, op, apiVersion).asyncOperation;
+}
+
+/** The error an armed operation fault says the operation `req` starts must end with, if any. */
+export function operationFailure(ctx: ArmContext, req: ArmRequest): ArmErrorDetail | undefined {
+  const fault = ctx.faults.takeOperationFault(req.method, req.operation);
+  return fault === undefined ? undefined : (fault.error ?? DEFAULT_OPERATION_ERROR);
 }

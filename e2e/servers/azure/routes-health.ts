@@ -6,15 +6,15 @@
  * the background and the Location answers 200 with the result once the operation ends.
  */
 import { parentResourceNotFound } from './arm-errors.ts';
-import type { ArmContext, ArmRequest, ArmResponse } from './arm-context.ts';
+import { type ArmContext, type ArmRequest, type ArmResponse, type Route, route } from './arm-context.ts';
 import type { ProbeTarget } from './backend-health.ts';
 import type { ResourceRecord } from './arm-store.ts';
 import { isObject, type Json, type JsonObject, objectAt, refAt, stringAt } from './json.ts';
 import { storedChildren } from './load-balancer.ts';
-import { operationHeaders } from './lro.ts';
+import { operationFailure, operationHeaders } from './lro.ts';
+import { startOperation } from './arm-operations.ts';
 import { nicIpConfigurations } from './network-interface.ts';
 import { idKey, notFoundError } from './resource-ids.ts';
-import { route, type Route } from './router.ts';
 import { LB_PATH, loadBalancerOf } from './routes-load-balancers.ts';
 
 interface Backend {
@@ -83,8 +83,8 @@ function ruleHealth(req: ArmRequest, ctx: ArmContext): ArmResponse {
   const rule = storedChildren(lb, 'loadBalancingRules').find((r) => stringAt(r, 'name')?.toLowerCase() === name);
   if (rule === undefined) throw notFoundError(`${lb.id}/loadBalancingRules/${req.params['ruleName']}`);
   const result = evaluate(backendsOf(lb, rule, ctx), checkOf(lb, rule, ctx), ctx);
-  const failWith = ctx.faults.takeOperationFault(req.method, req.operation);
-  const op = ctx.operations.start({
+  const failWith = operationFailure(ctx, req);
+  const op = startOperation(ctx.operations, {
     ...(failWith ? { failWith } : {}),
     subscriptionId: lb.ref.subscriptionId,
     location: String(lb.body['location'] ?? 'westus'),

@@ -9,7 +9,7 @@
  * A missing parent is 404 ParentResourceNotFound; a missing child is 404 ResourceNotFound.
  */
 import { anotherOperationInProgress, badRequest, invalidRequestContent, notImplemented, parentResourceNotFound } from './arm-errors.ts';
-import { type ArmContext, type ArmRequest, type ArmResponse, preconditionsOf } from './arm-context.ts';
+import { type ArmContext, type ArmRequest, type ArmResponse, page, preconditionsOf, route, type Route } from './arm-context.ts';
 import type { ResourceRecord } from './arm-store.ts';
 import { normalizeBackendPool } from './backend-pool.ts';
 import { checkPreconditions, newEtag } from './etags.ts';
@@ -19,9 +19,7 @@ import { storedChildren } from './load-balancer.ts';
 import { renderLoadBalancerChild } from './load-balancer-view.ts';
 import { runningOperationUrl, startWrite } from './lro.ts';
 import { nicIpConfigurations } from './network-interface.ts';
-import { page } from './paging.ts';
 import { checkNetworkName, idKey, notFoundError } from './resource-ids.ts';
-import { route, type Route } from './router.ts';
 import { LB_PATH, loadBalancerOf } from './routes-load-balancers.ts';
 
 /** Child kinds with their Swagger operation group. */
@@ -124,6 +122,6 @@ export const loadBalancerChildRoutes: readonly Route[] = [
   ]),
   route('PUT', `${LB_PATH}/backendAddressPools/:childName`, 'LoadBalancerBackendAddressPools_CreateOrUpdate', putPool),
   route('DELETE', `${LB_PATH}/backendAddressPools/:childName`, 'LoadBalancerBackendAddressPools_Delete', deletePool),
-  route('PUT', `${LB_PATH}/inboundNatRules/:childName`, 'InboundNatRules_CreateOrUpdate', unsupported, false),
-  route('DELETE', `${LB_PATH}/inboundNatRules/:childName`, 'InboundNatRules_Delete', unsupported, false),
+  route('PUT', `${LB_PATH}/inboundNatRules/:childName`, 'InboundNatRules_CreateOrUpdate', unsupported, { implemented: false }),
+  route('DELETE', `${LB_PATH}/inboundNatRules/:childName`, 'InboundNatRules_Delete', unsupported, { implemented: false }),
 ];

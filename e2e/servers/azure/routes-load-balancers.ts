@@ -5,17 +5,15 @@
  * `If-None-Match: *` on an existing load balancer is 412.
  */
 import { anotherOperationInProgress, invalidRequestContent, invalidResourceLocation } from './arm-errors.ts';
-import { type ArmContext, type ArmRequest, type ArmResponse, preconditionsOf } from './arm-context.ts';
+import { type ArmContext, type ArmRequest, type ArmResponse, page, preconditionsOf, type Route, route } from './arm-context.ts';
 import type { ResourceRecord } from './arm-store.ts';
 import { checkPreconditions, newEtag } from './etags.ts';
 import { isObject } from './json.ts';
 import { normalizeLoadBalancer } from './load-balancer.ts';
 import { renderLoadBalancer } from './load-balancer-view.ts';
 import { runningOperationUrl, startWrite } from './lro.ts';
-import { page } from './paging.ts';
 import { ensureAddressAssigned } from './public-ip.ts';
 import { checkNetworkName, LB_TYPE, networkId, notFoundError } from './resource-ids.ts';
-import { route, type Route } from './router.ts';
 import { normalizeLocation, tagsPatch } from './validate.ts';
 
 export const LB_PATH = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Network/loadBalancers/:loadBalancerName';

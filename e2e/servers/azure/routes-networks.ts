@@ -2,13 +2,11 @@
  * Read-only routes for the resources tests create through the state API: virtual networks
  * (GET, list, and GET of a subnet) and network interfaces (GET, list).
  */
-import type { ArmContext, ArmRequest, ArmResponse } from './arm-context.ts';
+import { type ArmContext, type ArmRequest, type ArmResponse, page, route, type Route } from './arm-context.ts';
 import type { ResourceRecord } from './arm-store.ts';
 import type { JsonObject } from './json.ts';
 import { NIC_TYPE, renderNetworkInterface } from './network-interface.ts';
-import { page } from './paging.ts';
 import { networkId, notFoundError } from './resource-ids.ts';
-import { route, type Route } from './router.ts';
 import { renderSubnet, renderVirtualNetwork, VNET_TYPE } from './virtual-network.ts';
 
 const RG = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Network';

@@ -8,11 +8,10 @@
  * - `/subscriptions/{sub}/operationresults/{id}`: the same for resource group deletion.
  */
 import { ArmError } from './arm-errors.ts';
-import type { ArmContext, ArmRequest, ArmResponse } from './arm-context.ts';
+import { type AsyncOperation, DEFAULT_OPERATION_ERROR, pollOperation, statusOf } from './arm-operations.ts';
+import { type ArmContext, type ArmRequest, type ArmResponse, route, type Route } from './arm-context.ts';
 import type { JsonObject } from './json.ts';
 import { operationUrls } from './lro.ts';
-import type { AsyncOperation } from './operations.ts';
-import { route, type Route } from './router.ts';
 
 function operationNotFound(id: string): ArmError {
   return new ArmError(404, 'OperationNotFound', `The operation '${id}' could not be found.`);
@@ -20,36 +19,38 @@ function operationNotFound(id: string): ArmError {
 
 function polled(req: ArmRequest, ctx: ArmContext): AsyncOperation {
   const id = req.params['operationId']!;
-  const op = ctx.operations.poll(id);
-  if (op === undefined || op.spec.subscriptionId.toLowerCase() !== req.params['subscriptionId']!.toLowerCase()) throw operationNotFound(id);
+  const op = pollOperation(ctx.operations, id);
+  if (op === undefined || op.data.spec.subscriptionId.toLowerCase() !== req.params['subscriptionId']!.toLowerCase()) throw operationNotFound(id);
   return op;
 }
 
 function errorOf(op: AsyncOperation): JsonObject {
-  const e = op.spec.failWith ?? { code: 'InternalServerError', message: 'An error occurred.' };
+  const e = op.data.spec.failWith ?? DEFAULT_OPERATION_ERROR;
   return { code: e.code, message: e.message };
 }
 
 function asyncOperationStatus(req: ArmRequest, ctx: ArmContext): ArmResponse {
   const op = polled(req, ctx);
-  const body: JsonObject = { status: op.status };
-  if (op.status === 'Failed') body['error'] = errorOf(op);
-  const headers: Record<string, string> = op.status === 'InProgress' ? { 'Retry-After': String(ctx.retryAfterSeconds) } : {};
+  const status = statusOf(op);
+  const body: JsonObject = { status };
+  if (status === 'Failed') body['error'] = errorOf(op);
+  const headers: Record<string, string> = status === 'InProgress' ? { 'Retry-After': String(ctx.retryAfterSeconds) } : {};
   return { status: 200, body, headers };
 }
 
 function operationResult(req: ArmRequest, ctx: ArmContext): ArmResponse {
   const op = polled(req, ctx);
-  if (op.status === 'InProgress') {
+  const status = statusOf(op);
+  if (status === 'InProgress') {
     return { status: 202, headers: { Location: operationUrls(ctx, op, req.apiVersion).location, 'Retry-After': String(ctx.retryAfterSeconds) } };
   }
-  if (op.status === 'Failed') {
+  if (status === 'Failed') {
     const e = errorOf(op);
     throw new ArmError(500, String(e['code']), String(e['message']));
   }
-  if (op.spec.method === 'DELETE') return { status: 204 };
-  if (op.spec.method === 'POST') return { status: 200, body: op.result ?? {} };
-  const resource = op.spec.render?.();
+  if (op.data.spec.method === 'DELETE') return { status: 204 };
+  if (op.data.spec.method === 'POST') return { status: 200, body: op.data.result ?? {} };
+  const resource = op.data.spec.render?.();
   return resource === undefined ? { status: 204 } : { status: 200, body: resource };
 }
 

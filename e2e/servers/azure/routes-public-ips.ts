@@ -5,16 +5,14 @@
  * load balancers.
  */
 import { anotherOperationInProgress, invalidRequestContent, invalidResourceLocation, publicIpInUse } from './arm-errors.ts';
-import { type ArmContext, type ArmRequest, type ArmResponse, preconditionsOf } from './arm-context.ts';
+import { type ArmContext, type ArmRequest, type ArmResponse, page, preconditionsOf, type Route, route } from './arm-context.ts';
 import type { ResourceRecord } from './arm-store.ts';
 import { checkPreconditions, newEtag } from './etags.ts';
 import { publicIpUsers } from './ip-usage.ts';
 import { isObject } from './json.ts';
 import { runningOperationUrl, startWrite } from './lro.ts';
-import { page } from './paging.ts';
 import { normalizePublicIp, renderPublicIp } from './public-ip.ts';
 import { checkNetworkName, networkId, notFoundError, PIP_TYPE } from './resource-ids.ts';
-import { route, type Route } from './router.ts';
 import { normalizeLocation, tagsPatch } from './validate.ts';
 
 const PIP_PATH = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/Microsoft.Network/publicIPAddresses/:publicIpAddressName';

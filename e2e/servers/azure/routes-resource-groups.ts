@@ -5,13 +5,12 @@
  * Deleting a group is asynchronous (202 + Location) and takes its resources with it.
  */
 import { ArmError, invalidRequestContent, resourceGroupNotFound } from './arm-errors.ts';
-import type { ArmContext, ArmRequest, ArmResponse } from './arm-context.ts';
+import { type ArmContext, type ArmRequest, type ArmResponse, page, type Route, route } from './arm-context.ts';
 import type { ResourceGroup } from './arm-store.ts';
 import { isObject, type JsonObject } from './json.ts';
+import { startOperation } from './arm-operations.ts';
 import { operationHeaders } from './lro.ts';
-import { page } from './paging.ts';
 import { isValidResourceGroupName } from './resource-ids.ts';
-import { route, type Route } from './router.ts';
 import { locationValue, tagsValue } from './validate.ts';
 
 export function renderResourceGroup(group: ResourceGroup): JsonObject {
@@ -62,7 +61,7 @@ function deleteGroup(req: ArmRequest, ctx: ArmContext): ArmResponse {
     if (!ctx.store.hasSubscription(subscriptionId)) throw resourceGroupNotFound(resourceGroupName);
     return { status: 204 };
   }
-  const op = ctx.operations.start({
+  const op = startOperation(ctx.operations, {
     subscriptionId: group.subscriptionId,
     location: group.location,
     method: 'DELETE',

@@ -4,7 +4,7 @@
  * (zoneOperations / regionOperations wait and get, which follow a write until it is DONE and
  * count against Compute's separate operation-read quota).
  */
-import type { LoggedRequest } from './request-log.ts';
+import type { LoggedRequest } from '../kit/request-log.ts';
 
 export interface CallBudget {
   readonly reads: number;
@@ -23,7 +23,7 @@ export function computeCallBudget(requests: readonly LoggedRequest[]): CallBudge
   let writes = 0;
   let polls = 0;
   for (const r of requests) {
-    const method = r.restMethod.replace(/^compute\./, '');
+    const method = r.operation.replace(/^compute\./, '');
     calls[method] = (calls[method] ?? 0) + 1;
     if (POLL.test(method)) polls++;
     else if (READ.test(method)) reads++;

@@ -2,12 +2,14 @@
  * What every route handler sees: the store, operations, faults, health and seeds, plus the
  * helpers that keep handlers short (reference resolution, starting an operation).
  */
+import type { FaultBox } from '../kit/faults.ts';
+import { decodePageToken, type Page, pageAt } from '../kit/paging.ts';
+import { route as kitRoute, type Route as KitRoute } from '../kit/router.ts';
 import type { ComputeStore, StoredResource } from './compute-store.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
-import type { FaultBox } from './faults.ts';
-import { GceError, resourceInUse } from './gce-errors.ts';
+import { GceError, invalid, resourceInUse } from './gce-errors.ts';
+import type { OperationError, Operations } from './gce-operations.ts';
 import type { JsonObject } from './json.ts';
-import type { Operations } from './operations.ts';
 import { parseRef, type ResourceRef, relativeName, selfLink } from './resource-refs.ts';
 
 /** One endpoint in a NEG, as `listNetworkEndpoints` returns it under `networkEndpoint`. */
@@ -19,6 +21,8 @@ export interface StoredEndpoint {
 }
 
 export interface RequestInfo {
+  /** The HTTP method. */
+  readonly method: string;
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   /** The parsed JSON body; `{}` when there is none. */
@@ -28,10 +32,16 @@ export interface RequestInfo {
 
 export type Handler = (ctx: ComputeContext, req: RequestInfo) => JsonObject | Promise<JsonObject>;
 
+/** A route written as the API's own path template (`/compute/v1/projects/{project}/...`), named by its REST method. */
+export type Route = KitRoute<Handler>;
+
+/** Declares a route, e.g. `route('POST', '.../getHealth', 'compute.regionBackendServices.getHealth', handler)`. */
+export const route = kitRoute<Handler>;
+
 export interface ComputeContext {
   readonly store: ComputeStore;
   readonly operations: Operations;
-  readonly faults: FaultBox;
+  readonly faults: FaultBox<OperationError>;
   readonly health: EndpointHealth;
   /** NEG relative name → endpoints, in attach order. */
   readonly endpoints: Map<string, StoredEndpoint[]>;
@@ -57,7 +67,7 @@ function notFoundField(field: string): GceError {
  * operation fail, and returns the operation. `apply` returns the target's id.
  */
 export function mutate(ctx: ComputeContext, req: RequestInfo, target: ResourceRef, operationType: string, apply: () => string | undefined): JsonObject {
-  const fault = ctx.faults.takeOperation(req.restMethod);
+  const fault = ctx.faults.takeOperationFault(req.method, req.restMethod);
   if (fault !== undefined) return ctx.operations.start(target, operationType, undefined, fault);
   const targetId = apply();
   return ctx.operations.start(target, operationType, targetId);
@@ -87,4 +97,22 @@ export function usersOf(ctx: ComputeContext, collection: string, target: Resourc
 /** 400 `resourceInUseByAnotherResource`; `kind` is GCE's snake_case type name, e.g. `health_check`. */
 export function inUse(kind: string, ref: ResourceRef, user: ResourceRef): GceError {
   return resourceInUse(kind, relativeName(ref), relativeName(user));
+}
+
+/**
+ * List paging as GCE does it: `maxResults` (default and maximum 500) and an opaque
+ * `nextPageToken` handed back as `pageToken`.
+ */
+export function paginate<T>(all: readonly T[], query: URLSearchParams): Page<T> {
+  const raw = query.get('maxResults');
+  let max = 500;
+  if (raw !== null) {
+    max = Number(raw);
+    if (!Number.isInteger(max) || max < 0) throw invalid(`Invalid value for field 'maxResults': '${raw}'. Must be a non-negative integer.`);
+    if (max === 0 || max > 500) max = 500;
+  }
+  const token = query.get('pageToken');
+  const start = token === null || token === '' ? 0 : decodePageToken(token);
+  if (start === undefined) throw invalid(`Invalid value for field 'pageToken': '${token}'. Invalid page token.`);
+  return pageAt(all, start, max);
 }

@@ -8,13 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import {
   ForwardingRulesClient,
   NetworkEndpointGroupsClient,
+  NetworksClient,
   RegionBackendServicesClient,
   RegionHealthChecksClient,
   RegionOperationsClient,
   RegionTargetTcpProxiesClient,
+  SubnetworksClient,
   ZoneOperationsClient,
 } from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
+import { perWindow } from '../kit/limits.ts';
+import { manualClock } from '../kit/time.ts';
 import { type ComputeServer, startComputeServer } from './compute-server.ts';
 
 const project = 'sluice-test';
@@ -170,7 +174,7 @@ describe('Compute REST test server with the real SDK', () => {
       negs.attachNetworkEndpoints({ project, zone, networkEndpointGroup: 'dup', networkEndpointGroupsAttachEndpointsRequestResource: { networkEndpoints: [{ ipAddress: '10.0.0.1', port: 80 }] } }),
       (e: { httpStatusCode?: number; message?: string }) => e.httpStatusCode === 400 && /instance/.test(String(e.message)),
     );
-    server.faults.rateLimitNext(1);
+    server.faults.throttleNext(1);
     await assert.rejects(negs.get({ project, zone, networkEndpointGroup: 'dup' }, { retry: null } as never), (e: { httpStatusCode?: number; message?: string }) => {
       assert.equal(e.httpStatusCode, 429);
       assert.match(String(e.message), /Quota exceeded/);
@@ -204,5 +208,86 @@ describe('Compute REST test server with the real SDK', () => {
     assert.ok(checked.some((m) => m.rpc === 'NetworkEndpointGroups.ListNetworkEndpoints'));
     assert.deepEqual(checked.filter((m) => m.violations.length > 0), []);
     if (process.env.GCP_PROTO_SUMMARY) console.log(server.protoCheck.summary());
+  });
+});
+
+describe('Compute rate quotas with the real SDK', () => {
+  const clock = manualClock(0);
+  let server: ComputeServer;
+  let subnets: SubnetworksClient;
+  /** gRPC's RESOURCE_EXHAUSTED, which google-gax maps HTTP 429 to. */
+  const RESOURCE_EXHAUSTED = 8;
+  const subnetGets = () =>
+    server.requests
+      .entries()
+      .filter((r) => r.operation === 'compute.subnetworks.get')
+      .map((r) => [r.status, r.fault]);
+
+  before(async () => {
+    // Compute's per-minute windows, with regional reads cut to 2 a minute so a few calls use them up.
+    server = await startComputeServer({ rateLimits: { now: clock.now, limits: { reads_per_region: perWindow(2, 60_000) } } });
+    server.state.addNetwork({ project, name: 'default' });
+    server.state.addSubnetwork({ project, region, name: 'pods', network: 'default', ipCidrRange: '10.0.0.0/16' });
+    server.state.addSubnetwork({ project, region: 'europe-west1', name: 'pods-eu', network: 'default', ipCidrRange: '10.1.0.0/16' });
+    subnets = new SubnetworksClient({ ...server.clientOptions, authClient: new PassThroughClient() });
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  it('answers 429 rateLimitExceeded past the window, which the default retry settings do not retry', async () => {
+    await subnets.get({ project, region, subnetwork: 'pods' });
+    await subnets.get({ project, region, subnetwork: 'pods' });
+    await assert.rejects(subnets.get({ project, region, subnetwork: 'pods' }), (e: { code?: number; httpStatusCode?: number; message?: string }) => {
+      assert.equal(e.httpStatusCode, 429);
+      assert.equal(e.code, RESOURCE_EXHAUSTED);
+      assert.match(String(e.message), /Quota exceeded for quota metric 'Read requests per region' and limit 'Read requests per minute per region'/);
+      return true;
+    });
+    assert.deepEqual(subnetGets(), [
+      [200, undefined],
+      [200, undefined],
+      [429, 'rate-limited'],
+    ]);
+    const [eu] = await subnets.get({ project, region: 'europe-west1', subnetwork: 'pods-eu' });
+    assert.equal(eu.name, 'pods-eu', 'another region has its own quota');
+  });
+
+  it('is retried when the call asks to retry RESOURCE_EXHAUSTED, and passes in the next minute', async () => {
+    // The quota refills at the start of the next minute: the clock gets there when the server throttles.
+    const stop = server.requests.subscribe((r) => {
+      if (r.fault === 'rate-limited') clock.set(60_000);
+    });
+    server.requests.clear();
+    try {
+      const retry = {
+        retryCodes: [RESOURCE_EXHAUSTED],
+        backoffSettings: { initialRetryDelayMillis: 10, retryDelayMultiplier: 1, maxRetryDelayMillis: 10, initialRpcTimeoutMillis: 5_000, rpcTimeoutMultiplier: 1, maxRpcTimeoutMillis: 5_000, totalTimeoutMillis: 10_000 },
+      };
+      const [subnet] = await subnets.get({ project, region, subnetwork: 'pods' }, { retry } as never);
+      assert.equal(subnet.name, 'pods');
+    } finally {
+      stop();
+    }
+    assert.deepEqual(subnetGets(), [
+      [429, 'rate-limited'],
+      [200, undefined],
+    ]);
+  });
+
+  it('answers 403 rateLimitExceeded, as the Compute quota page states, when asked to', async () => {
+    const strict = await startComputeServer({ throttleStatus: 403, rateLimits: { limits: { global_reads: perWindow(0, 60_000) } } });
+    try {
+      strict.state.addNetwork({ project, name: 'default' });
+      const networks = new NetworksClient({ ...strict.clientOptions, authClient: new PassThroughClient() });
+      await assert.rejects(networks.get({ project, network: 'default' }), (e: { httpStatusCode?: number; message?: string }) => {
+        assert.equal(e.httpStatusCode, 403);
+        assert.match(String(e.message), /Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute'/);
+        return true;
+      });
+    } finally {
+      await strict.close();
+    }
   });
 });

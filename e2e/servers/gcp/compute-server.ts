@@ -1,22 +1,27 @@
 /**
  * A Compute Engine v1 REST test server on 127.0.0.1: NEGs and their endpoints, regional
  * health checks, backend services, target TCP proxies and forwarding rules, operations,
- * seeded networks/subnetworks/zones. It answers in GCE's shapes and errors, injects faults,
- * logs every request and checks every exchange against the SDK's protos (proto-check.ts).
+ * seeded networks/subnetworks/zones. It answers in GCE's shapes and errors, applies rate
+ * quotas when asked (compute-quotas.ts), injects faults, logs every request and checks every
+ * exchange against the SDK's protos (proto-check.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ComputeContext, RequestInfo } from './compute-context.ts';
+import { enactTransportFault, isRequestAbandoned } from '../kit/fault-transport.ts';
+import { FaultBox, type Faults } from '../kit/faults.ts';
+import { limiterFor, type RateLimiter, type RateLimitSetting } from '../kit/rate-limiter.ts';
+import { type FaultKind, type LoggedRequest, type RequestLog, RequestRecorder } from '../kit/request-log.ts';
+import { matchRoute } from '../kit/router.ts';
+import { type Now, realSleep, type Sleep } from '../kit/time.ts';
+import type { ComputeContext, RequestInfo, Route } from './compute-context.ts';
+import { COMPUTE_DEFAULT_LIMITS, type ComputeLimitName, computeCharges, QUOTA_NAMES, regionFromZoneName } from './compute-quotas.ts';
 import { type ComputeState, createComputeState } from './compute-state.ts';
 import { ComputeStore } from './compute-store.ts';
 import { EndpointHealth } from './endpoint-health.ts';
-import { FaultBox, type Faults } from './faults.ts';
 import { badRequest, GceError, isGceError, methodNotAllowed, rateLimited, serverError, unknownPath } from './gce-errors.ts';
+import { type OperationError, type OperationTiming, Operations } from './gce-operations.ts';
 import { isObject, type JsonObject } from './json.ts';
-import { type OperationTiming, Operations } from './operations.ts';
 import { loadProtoChecker, type ProtoChecker } from './proto-check.ts';
-import { type LoggedRequest, type RequestLog, RequestRecorder } from './request-log.ts';
-import { matchRoute, type Route } from './router.ts';
 import { backendServiceRoutes } from './routes-backend-services.ts';
 import { frontendRoutes } from './routes-frontends.ts';
 import { healthCheckRoutes } from './routes-health-checks.ts';
@@ -30,8 +35,23 @@ export interface ComputeServerOptions {
   readonly probeTimeoutMs?: number;
   /** A shared checker (loading the protos takes a moment). @default a new one */
   readonly protoChecker?: ProtoChecker;
-  /** Clock for timestamps and operation delays. @default Date.now */
-  readonly now?: () => number;
+  /** Clock for timestamps, operation delays and rate quotas. @default Date.now */
+  readonly now?: Now;
+  /**
+   * Compute's per-minute rate quotas (compute-quotas.ts): `true` for the defaults, or single
+   * limits replaced or switched off, and the clock they read. Off by default so the e2e jobs
+   * are not slowed; a job or test asks for it.
+   * @default false
+   */
+  readonly rateLimits?: RateLimitSetting<ComputeLimitName>;
+  /**
+   * The status of a quota error: 429 (RESOURCE_EXHAUSTED) as Google's REST APIs answer, or
+   * 403 as the Compute rate-quota page states (see gce-errors.ts `rateLimited`).
+   * @default 429
+   */
+  readonly throttleStatus?: 403 | 429;
+  /** Waits out injected latency and held requests. @default real timers */
+  readonly sleep?: Sleep;
 }
 
 export interface ComputeServer {
@@ -41,8 +61,10 @@ export interface ComputeServer {
   /** Client options for any `@google-cloud/compute` client (add `authClient`). */
   readonly clientOptions: { readonly apiEndpoint: string; readonly port: number; readonly protocol: 'http' };
   readonly state: ComputeState;
-  readonly faults: Faults;
+  readonly faults: Faults<OperationError>;
   readonly requests: RequestLog;
+  /** The rate quotas in force; undefined when off. */
+  readonly rateLimits: RateLimiter | undefined;
   readonly protoCheck: ProtoChecker;
   close(): Promise<void>;
 }
@@ -52,7 +74,10 @@ const MAX_BODY = 4 * 1024 * 1024;
 export async function startComputeServer(options: ComputeServerOptions = {}): Promise<ComputeServer> {
   const now = options.now ?? Date.now;
   const store = new ComputeStore(now);
-  const faults = new FaultBox();
+  const faults = new FaultBox<OperationError>({ defaultErrorStatus: 503, defaultOperationFault: {} });
+  const limits = limiterFor(options.rateLimits, COMPUTE_DEFAULT_LIMITS, now);
+  const sleep = options.sleep ?? realSleep;
+  const throttleStatus = options.throttleStatus ?? 429;
   const ctx: ComputeContext = {
     store,
     operations: new Operations(store, now, options.operations),
@@ -63,7 +88,8 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
     nextAddress: 10,
   };
   const routes: Route[] = [...negRoutes(), ...healthCheckRoutes(), ...backendServiceRoutes(), ...frontendRoutes(), ...operationRoutes(), ...networkRoutes()];
-  const log = new RequestRecorder();
+  const log = new RequestRecorder<LoggedRequest>();
+  const regionOfZone = (project: string, zone: string) => ctx.zones.get(project)?.get(zone) ?? regionFromZoneName(zone);
   const protoCheck = options.protoChecker ?? loadProtoChecker();
 
   const server = createServer((req, res) => {
@@ -78,6 +104,7 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
     const method = (req.method ?? 'GET').toUpperCase();
     const raw = await readBody(req);
     let restMethod = 'unknown';
+    let fault: FaultKind | undefined;
     let status = 200;
     let body: unknown;
     let parsed: unknown;
@@ -85,7 +112,7 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
       const m = matchRoute(routes, method, url.pathname);
       if (m.kind === 'none') throw unknownPath(url.pathname);
       if (m.kind === 'method') throw methodNotAllowed(method, url.pathname);
-      restMethod = m.route.restMethod;
+      restMethod = m.route.operation;
       if (raw.length > 0) {
         try {
           parsed = JSON.parse(raw);
@@ -96,12 +123,29 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
       // The SDK sends `""` as the body of bodiless POSTs such as `operations.wait`.
       if (parsed === '') parsed = undefined;
       if (parsed !== undefined && !isObject(parsed)) throw badRequest('Invalid JSON payload received. Expected an object.');
-      const fault = faults.takeRequest(restMethod);
-      if (fault?.kind === 'rateLimit') throw rateLimited(m.params.project ?? 'unknown');
-      if (fault?.kind === 'fail') throw serverError(fault.status);
-      const info: RequestInfo = { params: m.params, query: url.searchParams, body: (parsed as JsonObject | undefined) ?? {}, restMethod };
+      if (limits !== undefined) {
+        const decision = limits.take(computeCharges(m.route, m.params, regionOfZone));
+        if (!decision.allowed) {
+          fault = 'rate-limited';
+          const names = QUOTA_NAMES[decision.limit as ComputeLimitName];
+          throw rateLimited(m.params.project ?? 'unknown', names.metric, names.limit, throttleStatus);
+        }
+      }
+      const decision = faults.decide(method, restMethod);
+      if (decision !== undefined) {
+        fault = decision.fault?.kind ?? 'latency';
+        await enactTransportFault(decision, req.socket, sleep);
+        if (decision.fault?.kind === 'throttle') throw rateLimited(m.params.project ?? 'unknown', 'Queries', 'Queries per minute', throttleStatus);
+        if (decision.fault?.kind === 'error') throw serverError(decision.fault.status);
+      }
+      const info: RequestInfo = { method, params: m.params, query: url.searchParams, body: (parsed as JsonObject | undefined) ?? {}, restMethod };
       body = await m.route.handler(ctx, info);
     } catch (err) {
+      if (isRequestAbandoned(err)) {
+        res.destroy();
+        log.record({ method, path: url.pathname, operation: restMethod, status: 0, at: now(), ...(fault ? { fault } : {}) });
+        return;
+      }
       const e = isGceError(err) ? err : new GceError(500, 'backendError', err instanceof Error ? err.message : String(err));
       status = e.status;
       body = e.body();
@@ -110,8 +154,7 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
     res.end(text);
-    const entry: LoggedRequest = { method, path: url.pathname, restMethod, status, at: now() };
-    log.record(entry);
+    log.record({ method, path: url.pathname, operation: restMethod, status, at: now(), ...(fault ? { fault } : {}) });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -126,6 +169,7 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
     state: createComputeState(ctx),
     faults,
     requests: log,
+    rateLimits: limits,
     protoCheck,
     close: async () => {
       ctx.operations.close();

@@ -67,11 +67,19 @@ export function staleFingerprint(): GceError {
   return new GceError(412, 'conditionNotMet', 'Invalid fingerprint.', { extra: { location: 'If-Match', locationType: 'header' } });
 }
 
-export function rateLimited(project: string): GceError {
+/**
+ * A rate quota ran out. The body follows Google's error model with reason `rateLimitExceeded`
+ * and domain `usageLimits`; the message names the quota metric and limit the way Google's
+ * quota errors do. `status` is 429 by default (Google's "Troubleshoot quota errors": REST
+ * quota errors are 429 TOO MANY REQUESTS, with the canonical status RESOURCE_EXHAUSTED);
+ * Compute Engine's own "Rate quotas" page says a rate quota answers 403 with the same reason,
+ * which `status: 403` reproduces.
+ */
+export function rateLimited(project: string, metric = 'Queries', limit = 'Queries per minute', status: 403 | 429 = 429): GceError {
   return new GceError(
-    429,
+    status,
     'rateLimitExceeded',
-    `Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service 'compute.googleapis.com' for consumer 'project_number:${project}'.`,
+    `Quota exceeded for quota metric '${metric}' and limit '${limit}' of service 'compute.googleapis.com' for consumer 'project_number:${project}'.`,
     { domain: 'usageLimits' },
   );
 }

@@ -2,8 +2,9 @@ export { type ComputeServer, type ComputeServerOptions, startComputeServer } fro
 export type { ComputeState, NegView, NetworkSeed, SubnetworkSeed } from './compute-state.ts';
 export type { StoredEndpoint } from './compute-context.ts';
 export { type HealthState, PROBE_ALLOWED_PREFIXES } from './endpoint-health.ts';
-export type { Faults, MethodMatch } from './faults.ts';
-export type { OperationError, OperationTiming } from './operations.ts';
+export type { FaultMatch, FaultRates, Faults } from '../kit/faults.ts';
+export type { LoggedRequest, RequestLog } from '../kit/request-log.ts';
+export { COMPUTE_DEFAULT_LIMITS, type ComputeLimitName } from './compute-quotas.ts';
+export type { OperationError, OperationTiming } from './gce-operations.ts';
 export { type CheckedMethod, loadProtoChecker, type ProtoChecker } from './proto-check.ts';
-export type { LoggedRequest, RequestLog } from './request-log.ts';
 export { MAX_ENDPOINTS_PER_CALL } from './routes-negs.ts';

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as ProtobufJs from 'protobufjs';
-import { matchTemplate } from './router.ts';
+import { matchPath, parsePattern, type Segment } from '../kit/router.ts';
 
 type Type = ProtobufJs.Type;
 
@@ -17,7 +17,7 @@ export interface HttpRule {
   readonly rpc: string;
   readonly method: string;
   readonly template: string;
-  readonly segments: readonly string[];
+  readonly segments: readonly Segment[];
   readonly literals: number;
   readonly request: Type;
   readonly response: Type;
@@ -59,8 +59,8 @@ export function loadProtoChecker(): ProtoChecker {
         let body: Type | undefined;
         if (bodyName === '*') body = request;
         else if (typeof bodyName === 'string') body = request.fields[camel(bodyName)]?.resolvedType as Type | undefined;
-        const segments = template.split('/').filter((s) => s !== '');
-        rules.push({ rpc: `${nested.name}.${m.name}`, method: verb.toUpperCase(), template, segments, literals: segments.filter((s) => !s.startsWith('{')).length, request, response: m.resolvedResponseType!, body });
+        const segments = parsePattern(template);
+        rules.push({ rpc: `${nested.name}.${m.name}`, method: verb.toUpperCase(), template, segments, literals: segments.filter((s) => typeof s === 'string').length, request, response: m.resolvedResponseType!, body });
       }
     }
   }
@@ -84,7 +84,7 @@ export class ProtoChecker {
   }
 
   findRule(method: string, pathname: string): HttpRule | undefined {
-    return this.#rules.find((r) => r.method === method && matchTemplate(r.segments, pathname) !== undefined);
+    return this.#rules.find((r) => r.method === method && matchPath(r.segments, pathname) !== undefined);
   }
 
   /**

@@ -4,12 +4,10 @@
  * resource a new fingerprint. A request without a fingerprint is accepted.
  */
 import { randomBytes } from 'node:crypto';
-import { type ComputeContext, type Handler, inUse, listBody, mutate, type RequestInfo, resolve, usersOf } from './compute-context.ts';
+import { type ComputeContext, type Handler, inUse, listBody, mutate, paginate, type RequestInfo, resolve, route, type Route, usersOf } from './compute-context.ts';
 import { alreadyExists, invalid, staleFingerprint } from './gce-errors.ts';
 import { arrayAt, isObject, type JsonObject } from './json.ts';
-import { paginate } from './paging.ts';
 import { checkName, lastSegment, type ResourceRef, relativeName } from './resource-refs.ts';
-import { type Route, route } from './router.ts';
 import { endpointJson } from './routes-negs.ts';
 
 const OUTPUT_ONLY = ['kind', 'id', 'creationTimestamp', 'selfLink', 'region', 'name', 'fingerprint'];
@@ -88,7 +86,7 @@ const del: Handler = (ctx, req) => {
 const list: Handler = (ctx, req) => {
   const all = ctx.store.list(req.params.project!, 'regions', req.params.region!, 'backendServices').map((s) => structuredClone(s.body));
   const page = paginate(all, req.query);
-  return listBody('compute#backendServiceList', bsRef(req, ''), page.items, page.nextPageToken);
+  return listBody('compute#backendServiceList', bsRef(req, ''), page.items, page.nextToken);
 };
 
 /** Health of one backend group: a probe per endpoint (see endpoint-health.ts). */

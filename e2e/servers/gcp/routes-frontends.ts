@@ -1,10 +1,8 @@
 /** Regional target TCP proxies and regional forwarding rules. */
-import { type ComputeContext, type Handler, inUse, listBody, mutate, type RequestInfo, resolve, usersOf } from './compute-context.ts';
+import { type ComputeContext, type Handler, inUse, listBody, mutate, paginate, type RequestInfo, resolve, route, type Route, usersOf } from './compute-context.ts';
 import { alreadyExists, GceError, invalid } from './gce-errors.ts';
 import type { JsonObject } from './json.ts';
-import { paginate } from './paging.ts';
 import { checkName, type ResourceRef, relativeName } from './resource-refs.ts';
-import { type Route, route } from './router.ts';
 
 const OUTPUT_ONLY = ['kind', 'id', 'creationTimestamp', 'selfLink', 'region', 'name'];
 
@@ -41,7 +39,7 @@ function crud(collection: string, kind: string, listKind: string, param: string,
   const list: Handler = (ctx, req) => {
     const all = ctx.store.list(req.params.project!, 'regions', req.params.region!, collection).map((s) => structuredClone(s.body));
     const page = paginate(all, req.query);
-    return listBody(listKind, ref(req, ''), page.items, page.nextPageToken);
+    return listBody(listKind, ref(req, ''), page.items, page.nextToken);
   };
   return [
     route('POST', base, `${restBase}.insert`, insert),

@@ -1,10 +1,8 @@
 /** Regional health checks. */
-import { type Handler, inUse, listBody, mutate, type RequestInfo, usersOf } from './compute-context.ts';
+import { type Handler, inUse, listBody, mutate, paginate, type RequestInfo, route, type Route, usersOf } from './compute-context.ts';
 import { alreadyExists, invalid } from './gce-errors.ts';
 import { arrayAt, type JsonObject } from './json.ts';
-import { paginate } from './paging.ts';
 import { checkName, type ResourceRef, relativeName } from './resource-refs.ts';
-import { type Route, route } from './router.ts';
 
 const TYPES = new Set(['TCP', 'SSL', 'HTTP', 'HTTPS', 'HTTP2', 'GRPC', 'GRPC_WITH_TLS']);
 const OUTPUT_ONLY = ['kind', 'id', 'creationTimestamp', 'selfLink', 'region', 'name'];
@@ -58,7 +56,7 @@ const del: Handler = (ctx, req) => {
 const list: Handler = (ctx, req) => {
   const all = ctx.store.list(req.params.project!, 'regions', req.params.region!, 'healthChecks').map((s) => structuredClone(s.body));
   const page = paginate(all, req.query);
-  return listBody('compute#healthCheckList', hcRef(req, ''), page.items, page.nextPageToken);
+  return listBody('compute#healthCheckList', hcRef(req, ''), page.items, page.nextToken);
 };
 
 const BASE = '/compute/v1/projects/{project}/regions/{region}/healthChecks';

@@ -1,10 +1,8 @@
 /** Zonal network endpoint groups and their endpoints. */
-import { type ComputeContext, type Handler, inUse, listBody, mutate, type RequestInfo, resolve, type StoredEndpoint, usersOf } from './compute-context.ts';
+import { type ComputeContext, type Handler, inUse, listBody, mutate, paginate, type RequestInfo, resolve, route, type Route, type StoredEndpoint, usersOf } from './compute-context.ts';
 import { alreadyExists, invalid, notFound } from './gce-errors.ts';
 import { arrayAt, isObject, type JsonObject } from './json.ts';
-import { paginate } from './paging.ts';
 import { checkName, lastSegment, type ResourceRef, relativeName } from './resource-refs.ts';
-import { route, type Route } from './router.ts';
 
 const TYPES = new Set(['GCE_VM_IP_PORT', 'GCE_VM_IP', 'NON_GCP_PRIVATE_IP_PORT', 'INTERNET_IP_PORT', 'INTERNET_FQDN_PORT', 'SERVERLESS', 'PRIVATE_SERVICE_CONNECT']);
 /** Attach and detach take at most this many endpoints per call. */
@@ -73,7 +71,7 @@ const list: Handler = (ctx, req) => {
   zoneRegion(ctx, req);
   const all = ctx.store.list(p.project!, 'zones', p.zone!, 'networkEndpointGroups').map((s) => view(ctx, s.ref));
   const page = paginate(all, req.query);
-  return listBody('compute#networkEndpointGroupList', negRef(req, ''), page.items, page.nextPageToken);
+  return listBody('compute#networkEndpointGroupList', negRef(req, ''), page.items, page.nextToken);
 };
 
 /**
@@ -100,7 +98,7 @@ const aggregatedList: Handler = (ctx, req) => {
     id: `projects/${project}/aggregated/networkEndpointGroups`,
     items,
     selfLink: base,
-    ...(page.nextPageToken !== undefined ? { nextPageToken: page.nextPageToken } : {}),
+    ...(page.nextToken !== undefined ? { nextPageToken: page.nextToken } : {}),
   };
 };
 
@@ -214,7 +212,7 @@ const listEndpoints: Handler = async (ctx, req) => {
     }),
   );
   const body: JsonObject = { kind: 'compute#networkEndpointGroupsListNetworkEndpoints', items };
-  if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;
+  if (page.nextToken !== undefined) body.nextPageToken = page.nextToken;
   return body;
 };
 

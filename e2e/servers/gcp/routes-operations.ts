@@ -1,9 +1,7 @@
 /** Zonal, regional and global operations (`get` and `wait`), and the seeded networks, subnetworks and zones. */
-import type { Handler } from './compute-context.ts';
+import { type Handler, paginate, route, type Route } from './compute-context.ts';
 import { notFound } from './gce-errors.ts';
-import { paginate } from './paging.ts';
 import { SELF_LINK_BASE } from './resource-refs.ts';
-import { type Route, route } from './router.ts';
 
 const P = '/compute/v1/projects/{project}';
 
@@ -45,7 +43,7 @@ export function networkRoutes(): Route[] {
       id: `projects/${p.project}/zones`,
       items: page.items,
       selfLink: `${SELF_LINK_BASE}projects/${p.project}/zones`,
-      ...(page.nextPageToken === undefined ? {} : { nextPageToken: page.nextPageToken }),
+      ...(page.nextToken === undefined ? {} : { nextPageToken: page.nextToken }),
     };
   };
   const zone: Handler = (ctx, { params: p }) => {

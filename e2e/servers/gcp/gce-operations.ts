@@ -1,13 +1,15 @@
 /**
- * Compute operations. Every mutating call answers with an Operation that starts `RUNNING`
- * and reaches `DONE` once it has been polled enough times and enough time has passed
- * ({@link OperationTiming}). The change itself is applied when the call is accepted
- * (validation errors are synchronous HTTP errors, as on GCE); an operation armed to fail
- * applies nothing and ends `DONE` with an `error`.
+ * Compute operations in GCE's wire shape, over the kit's operation store. Every mutating call
+ * answers with an Operation that starts `RUNNING` and reaches `DONE` once it has been polled
+ * enough times and enough time has passed ({@link OperationTiming}). The change itself is
+ * applied when the call is accepted (validation errors are synchronous HTTP errors, as on
+ * GCE); an operation armed to fail applies nothing and ends `DONE` with an `error`.
  *
  * `wait` counts as a poll and then blocks until the operation is done or the wait deadline
  * passes (GCE's is about 2 minutes), answering the operation as it is then.
  */
+import { OperationStore, type TrackedOperation } from '../kit/operations.ts';
+import type { Now } from '../kit/time.ts';
 import type { ComputeStore } from './compute-store.ts';
 import { notFound } from './gce-errors.ts';
 import type { JsonObject } from './json.ts';
@@ -31,6 +33,7 @@ export interface OperationTiming {
   readonly waitTimeoutMs?: number;
 }
 
+/** What `faults.failOperation` arms: the error the operation ends with. */
 export interface OperationError {
   /** @default 'INTERNAL_ERROR' */
   readonly code?: string;
@@ -40,28 +43,34 @@ export interface OperationError {
   readonly httpStatus?: number;
 }
 
-interface OperationRecord {
-  readonly ref: ResourceRef;
+interface GceOperation {
   readonly body: JsonObject;
-  readonly createdAt: number;
-  polls: number;
   readonly error: OperationError | undefined;
 }
 
 const HTTP_MESSAGES: Record<number, string> = { 400: 'BAD REQUEST', 404: 'NOT FOUND', 409: 'CONFLICT', 500: 'INTERNAL SERVER ERROR', 503: 'SERVICE UNAVAILABLE' };
 
+function key(ref: Pick<ResourceRef, 'project' | 'scopeKind' | 'scope' | 'name'>): string {
+  const scope = ref.scopeKind === 'global' ? 'global' : `${ref.scopeKind}/${ref.scope}`;
+  return `projects/${ref.project}/${scope}/operations/${ref.name}`;
+}
+
 export class Operations {
-  readonly #ops = new Map<string, OperationRecord>();
   readonly #store: ComputeStore;
-  readonly #now: () => number;
-  readonly #timing: Required<OperationTiming>;
-  readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  readonly #now: Now;
+  readonly #waitTimeoutMs: number;
+  readonly #ops: OperationStore<GceOperation>;
   #seq = 0;
 
-  constructor(store: ComputeStore, now: () => number, timing: OperationTiming = {}) {
+  constructor(store: ComputeStore, now: Now, timing: OperationTiming = {}) {
     this.#store = store;
     this.#now = now;
-    this.#timing = { pollsBeforeDone: timing.pollsBeforeDone ?? 0, delayMs: timing.delayMs ?? 0, waitTimeoutMs: timing.waitTimeoutMs ?? 120_000 };
+    this.#waitTimeoutMs = timing.waitTimeoutMs ?? 120_000;
+    this.#ops = new OperationStore<GceOperation>({
+      now,
+      timing: { pollsBeforeDone: timing.pollsBeforeDone ?? 0, delayMs: timing.delayMs ?? 0 },
+      onEnd: (op) => this.#markDone(op),
+    });
   }
 
   /**
@@ -89,87 +98,46 @@ export class Operations {
       selfLink: `${SELF_LINK_BASE}projects/${ref.project}/${scopePart}/operations/${name}`,
       ...(ref.scopeKind === 'global' ? {} : { [ref.scopeKind === 'zones' ? 'zone' : 'region']: scopeLink(ref.project, ref.scopeKind, ref.scope) }),
     };
-    this.#ops.set(key(ref), { ref, body, createdAt: now, polls: 0, error });
+    this.#ops.start(key(ref), { body, error }, { fail: error !== undefined });
     return structuredClone(body);
   }
 
   /** `operations.get`: counts a poll and answers the current state. */
   get(project: string, scopeKind: ScopeKind, scope: string, name: string): JsonObject {
-    const op = this.#find(project, scopeKind, scope, name);
-    op.polls += 1;
-    return this.#view(op);
+    const id = key({ project, scopeKind, scope, name });
+    const op = this.#ops.poll(id);
+    if (op === undefined) throw notFound(id);
+    return structuredClone(op.data.body);
   }
 
   /** `operations.wait`: counts a poll, then blocks until done or the deadline. */
   async wait(project: string, scopeKind: ScopeKind, scope: string, name: string): Promise<JsonObject> {
-    const op = this.#find(project, scopeKind, scope, name);
-    op.polls += 1;
-    if (!this.#isDone(op) && op.polls > this.#timing.pollsBeforeDone) {
-      const remaining = op.createdAt + this.#timing.delayMs - this.#now();
-      await this.#sleep(Math.min(Math.max(remaining, 0), this.#timing.waitTimeoutMs));
-    }
-    return this.#view(op);
+    const id = key({ project, scopeKind, scope, name });
+    const op = await this.#ops.wait(id, this.#waitTimeoutMs);
+    if (op === undefined) throw notFound(id);
+    return structuredClone(op.data.body);
   }
 
   /** All operations so far (as a poll would see them, without counting as one). */
   list(): JsonObject[] {
-    return [...this.#ops.values()].map((op) => this.#view(op));
+    return this.#ops.list().map((op) => structuredClone(op.data.body));
   }
 
   /** Releases blocked `wait` calls (server shutdown). */
   close(): void {
-    for (const t of this.#timers) {
-      clearTimeout(t.timer);
-      t.resolve();
-    }
-    this.#timers.clear();
+    this.#ops.close();
   }
 
-  #find(project: string, scopeKind: ScopeKind, scope: string, name: string): OperationRecord {
-    const ref: ResourceRef = { project, scopeKind, scope, collection: 'operations', name };
-    const op = this.#ops.get(key(ref));
-    if (op === undefined) throw notFound(key(ref));
-    return op;
+  #markDone(op: TrackedOperation<GceOperation>): void {
+    const body = op.data.body;
+    body.status = 'DONE';
+    body.progress = 100;
+    body.endTime = this.#store.timestamp();
+    const error = op.data.error;
+    if (error === undefined) return;
+    const status = error.httpStatus ?? 500;
+    body.error = { errors: [{ code: error.code ?? 'INTERNAL_ERROR', message: error.message ?? 'Internal error. Please try again or contact Google Support.' }] };
+    body.httpErrorStatusCode = status;
+    body.httpErrorMessage = HTTP_MESSAGES[status] ?? 'ERROR';
   }
-
-  #isDone(op: OperationRecord): boolean {
-    return op.polls > this.#timing.pollsBeforeDone && this.#now() >= op.createdAt + this.#timing.delayMs;
-  }
-
-  #view(op: OperationRecord): JsonObject {
-    if (!this.#isDone(op)) return structuredClone(op.body);
-    if (op.body.status !== 'DONE') {
-      op.body.status = 'DONE';
-      op.body.progress = 100;
-      op.body.endTime = this.#store.timestamp();
-      if (op.error !== undefined) {
-        const status = op.error.httpStatus ?? 500;
-        op.body.error = {
-          errors: [{ code: op.error.code ?? 'INTERNAL_ERROR', message: op.error.message ?? 'Internal error. Please try again or contact Google Support.' }],
-        };
-        op.body.httpErrorStatusCode = status;
-        op.body.httpErrorMessage = HTTP_MESSAGES[status] ?? 'ERROR';
-      }
-    }
-    return structuredClone(op.body);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.#timers.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.#timers.add(entry);
-    });
-  }
-}
-
-function key(ref: ResourceRef): string {
-  const scope = ref.scopeKind === 'global' ? 'global' : `${ref.scopeKind}/${ref.scope}`;
-  return `projects/${ref.project}/${scope}/operations/${ref.name}`;
 }

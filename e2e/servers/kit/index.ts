@@ -1,0 +1,10 @@
+export { enactTransportFault, isRequestAbandoned, RequestAbandoned } from './fault-transport.ts';
+export { FaultBox, type FaultBoxOptions, type FaultDecision, type FaultMatch, type FaultRates, type Faults, type RequestFault } from './faults.ts';
+export { type BucketLimit, bucket, checkLimit, createMeter, type Limit, type Meter, perWindow, type WindowLimit } from './limits.ts';
+export { OperationStore, type OperationState, type OperationStoreOptions, type OperationTiming, type StartOptions, type TrackedOperation } from './operations.ts';
+export { decodePageToken, encodePageToken, type Page, pageAt } from './paging.ts';
+export { type Charge, limiterFor, type RateDecision, RateLimiter, type RateLimiterOptions, type RateLimitOverrides, type RateLimitSetting } from './rate-limiter.ts';
+export { type FaultKind, type LoggedRequest, type RequestFilter, type RequestLog, RequestRecorder } from './request-log.ts';
+export { type MatchOptions, matchPath, matchRoute, parsePattern, type Route, type RouteMatch, type RouteOptions, route, type Segment } from './router.ts';
+export { seededRandom } from './seeded-random.ts';
+export { type ManualClock, manualClock, type Now, realSleep, type Sleep } from './time.ts';
