@@ -38,7 +38,7 @@ test("the closure of @sluice/controller is npm's own production tree of it", { t
   const closure = await productionClosure(ROOT, '@sluice/controller');
   assert.deepEqual(new Set(closure.map((p) => p.from)), npm);
   assert.deepEqual(closure.filter((p) => p.workspace).map((p) => p.name).sort(), [
-    '@sluice/controller', '@sluice/core', '@sluice/provider-aws', '@sluice/provider-azure', '@sluice/provider-gcp', '@sluice/provider-local',
+    '@sluice/controller', '@sluice/core', '@sluice/dataplane', '@sluice/provider-aws', '@sluice/provider-azure', '@sluice/provider-gcp', '@sluice/provider-local',
   ]);
   assert.ok(!closure.some((p) => /^(typescript|turbo|@biomejs\/|@sluice\/(e2e|bench|testbed))/.test(p.name)), 'no build tool or test package');
 });

@@ -225,7 +225,7 @@ export const FLAGS = [
     kind: 'text',
     arg: '<ip>',
     default: '127.0.0.1',
-    help: 'listen address of the embedded load balancer',
+    help: 'listen address of the load balancers',
     check: (v, flag) => (/^(\d{1,3}\.){3}\d{1,3}$/.test(v) || v.includes(':') ? undefined : `--${flag} "${v}" is invalid: allowed is an IPv4 or IPv6 address.`),
     provider: 'local',
     option: 'address',
@@ -237,9 +237,32 @@ export const FLAGS = [
     min: 20,
     max: 60_000,
     default: '1000',
-    help: 'health-check interval of the embedded load balancer',
+    help: 'health-check interval of the load balancers',
     provider: 'local',
     option: 'intervalMs',
+  },
+  {
+    name: 'local-dataplane',
+    kind: 'choice',
+    arg: '<mode>',
+    choices: ['process', 'embedded'],
+    default: 'process',
+    help: 'where the load balancers run: their own sluice-dataplane process, which outlives the controller (started if none answers on the socket), or inside the controller',
+    provider: 'local',
+    option: 'dataplane',
+  },
+  {
+    name: 'local-dataplane-socket',
+    kind: 'text',
+    arg: '<path>',
+    defaultHelp: '$XDG_RUNTIME_DIR/sluice/dataplane.sock, else <tmp>/sluice-<uid>/dataplane.sock',
+    help: 'control socket of the sluice-dataplane process',
+    check: (v, flag) =>
+      v.startsWith('/') && Buffer.byteLength(v) <= 107
+        ? undefined
+        : `--${flag} "${v}" is invalid: allowed is an absolute path of at most 107 bytes (a UNIX socket path), like /run/sluice/dataplane.sock.`,
+    provider: 'local',
+    option: 'dataplaneSocket',
   },
   {
     name: 'local-backend-cidrs',
@@ -384,8 +407,11 @@ export const FLAGS = [
 type TableFlag = (typeof FLAGS)[number];
 type ProviderFlag<P extends ProviderName> = Extract<TableFlag, { readonly provider: P }>;
 
+/** The value a flag gives its option: one of its choices for a choice flag, else the value of its kind. */
+type OptionValue<F extends TableFlag> = F extends { readonly kind: 'choice'; readonly choices: readonly (infer C)[] } ? C : FlagValue<F['kind']>;
+
 /** The options the flags of provider P pass to its factory, derived from {@link FLAGS}. */
 export type ProviderFlagOptions<P extends ProviderName> = {
-  readonly [F in ProviderFlag<P> as F['option']]?: FlagValue<F['kind']>;
+  readonly [F in ProviderFlag<P> as F['option']]?: OptionValue<F>;
 };
 export type ProviderOptions = { readonly [P in ProviderName]: ProviderFlagOptions<P> };

@@ -34,6 +34,8 @@ describe('parseFlags', () => {
     [['--provider', 'local', '--local-address', 'localhost'], '--local-address "localhost" is invalid: allowed is an IPv4 or IPv6 address.'],
     [['--provider', 'local', '--no-drain=true'], '--no-drain takes no value; see --help.'],
     [['--provider', 'local', '--local-health-interval-ms', '5'], '--local-health-interval-ms 5 is out of range: allowed is 20 to 60000.'],
+    [['--provider', 'local', '--local-dataplane', 'sidecar'], '--local-dataplane "sidecar" is invalid: allowed are process, embedded.'],
+    [['--provider', 'local', '--local-dataplane-socket', 'run/dp.sock'], '--local-dataplane-socket "run/dp.sock" is invalid: allowed is an absolute path of at most 107 bytes (a UNIX socket path), like /run/sluice/dataplane.sock.'],
   ];
   for (const [argv, message] of errors) {
     test(`error: ${argv.join(' ') || '(none)'}`, () => assert.deepEqual(parseFlags(argv), { kind: 'error', message }));
@@ -62,7 +64,7 @@ describe('parseFlags', () => {
       resyncSeconds: 300,
       healthPollMs: undefined,
       workers: 4,
-      providerOptions: { local: { address: '127.0.0.1', intervalMs: 1000 }, aws: {}, azure: {}, gcp: {} },
+      providerOptions: { local: { address: '127.0.0.1', intervalMs: 1000, dataplane: 'process' }, aws: {}, azure: {}, gcp: {} },
     });
   });
 
@@ -85,6 +87,8 @@ describe('parseFlags', () => {
       '--workers=8',
       '--local-address=127.0.0.2',
       '--local-health-interval-ms=100',
+      '--local-dataplane=embedded',
+      '--local-dataplane-socket=/run/sluice/dataplane.sock',
       '--aws-region=eu-west-1',
       '--aws-endpoint',
       'http://127.0.0.1:5000',
@@ -114,7 +118,7 @@ describe('parseFlags', () => {
     assert.equal(r.config.healthPollMs, 200);
     assert.equal(r.config.workers, 8);
     assert.deepEqual(r.config.providerOptions, {
-      local: { address: '127.0.0.2', intervalMs: 100, backendCidrs: ['10.244.0.0/16', 'fd00:10:244::/56'] },
+      local: { address: '127.0.0.2', intervalMs: 100, dataplane: 'embedded', dataplaneSocket: '/run/sluice/dataplane.sock', backendCidrs: ['10.244.0.0/16', 'fd00:10:244::/56'] },
       aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000' },
       azure: {
         subscriptionId: '00000000-0000-0000-0000-000000000001',

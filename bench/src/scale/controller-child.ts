@@ -48,7 +48,7 @@ if (config.provider === 'recording') {
   recording = new RecordingProvider({ initialHealth: 'healthy' });
   inner = recording;
 } else {
-  inner = createLocalProvider({ intervalMs: config.localHealthIntervalMs, log });
+  inner = createLocalProvider({ intervalMs: config.localHealthIntervalMs, log, dataplane: 'embedded' });
 }
 const counted = countingProvider(inner, {
   registered: (uid) => registered.push([uid, nowMs()]),

@@ -34,6 +34,7 @@ before(async () => {
 });
 after(async () => {
   await controller?.stop();
+  await controller?.dataplane?.stop();
   await env?.stop();
 });
 

@@ -31,6 +31,7 @@ let env: Environment;
 let objects: AppObjects;
 let reads: ClusterReads;
 let controller: ControllerProcess | undefined;
+let engine: ControllerProcess['dataplane'];
 
 before(async () => {
   env = await startEnvironment(log);
@@ -39,6 +40,7 @@ before(async () => {
 });
 after(async () => {
   await controller?.stop();
+  await (engine ?? controller?.dataplane)?.stop();
   await env?.stop();
 });
 
@@ -108,8 +110,10 @@ test('loadBalancerClass: only Sluice class by default; unclassed with --handle-u
   assert.ok(afterSluice.ensure >= 1, 'the Sluice-class Service was ensured: the counter could see a call');
 
   // (b) The same Services, the controller restarted with --handle-unclassed.
+  // The second controller adopts the load balancers the first one's data plane serves.
+  engine = controller.dataplane;
   const stopCode = await controller.stop();
-  controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: FAST });
+  controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: [...FAST, ...(engine ? ['--local-dataplane-socket', engine.socketPath] : [])] });
   await controller.ready();
   const unclassedAnswers = await answersThroughLb('unclassed');
   const ensuredEvent = await reads.waitForEvent('Service', NS, 'unclassed', 'Normal', 'EnsuredLoadBalancer', 10_000);

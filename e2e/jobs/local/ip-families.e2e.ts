@@ -212,6 +212,7 @@ async function runCase(c: FamilyCase): Promise<FamilyRow> {
     };
   } finally {
     await controller.stop();
+    await controller.dataplane?.stop();
   }
 }
 

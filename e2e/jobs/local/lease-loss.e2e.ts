@@ -38,6 +38,7 @@ before(async () => {
 });
 after(async () => {
   await controller?.stop();
+  await controller?.dataplane?.stop();
   await env?.stop();
 });
 

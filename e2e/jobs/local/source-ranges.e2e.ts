@@ -40,6 +40,7 @@ before(async () => {
 });
 after(async () => {
   await controller?.stop();
+  await controller?.dataplane?.stop();
   await env?.stop();
 });
 

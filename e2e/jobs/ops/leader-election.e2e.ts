@@ -4,6 +4,10 @@
  * lease duration (plus two standby polls) and the standby then follows the pods;
  * SIGTERM of the holder releases the Lease, so a standby takes over at once.
  *
+ * Every replica programs the same data plane (one `sluice-dataplane` socket, as replicas
+ * sharing one engine would): the load balancer the first leader made keeps serving through
+ * both handovers, and each new leader adopts it.
+ *
  * Writes are read from each replica's own /metrics (sluice_provider_calls_total), polled
  * while both run: the standby's write count must stay 0 until the leader is dead.
  */
@@ -27,17 +31,22 @@ const ELECTION = [
 ];
 let env: Environment;
 const replicas: ControllerProcess[] = [];
+/** The engine the first replica starts; the others are pointed at its socket. */
+let engine: ControllerProcess['dataplane'];
 
 before(async () => {
   env = await startEnvironment(log);
 });
 after(async () => {
   for (const r of replicas) await r.stop();
+  await engine?.stop();
   await env?.stop();
 });
 
 function replica(identity: string): ControllerProcess {
-  const r = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: [...ELECTION, `--leader-election-identity=${identity}`] });
+  const shared = engine ? ['--local-dataplane-socket', engine.socketPath] : [];
+  const r = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: [...ELECTION, `--leader-election-identity=${identity}`, ...shared] });
+  engine ??= r.dataplane;
   replicas.push(r);
   return r;
 }
@@ -113,6 +122,7 @@ test('one writer at a time: SIGKILL hands over within the lease duration, SIGTER
   // SIGKILL the holder: the Lease is not released; replica-b must wait for it to expire.
   const killedAt = Date.now();
   await a.kill();
+  assert.match(await get(host, port!), /^web-/, 'the load balancer serves on while no replica leads (its engine outlives replica-a)');
   const acquired = await until('replica-b acquiring the lease', (LEASE_S + 10) * 1000, async () => b.lines.find((l) => l.msg === 'leader election: acquired the lease'));
   const takeoverMs = Date.parse(String(acquired['time'] ?? acquired['ts'])) - killedAt;
   log.info(`takeover after SIGKILL: ${takeoverMs} ms (lease ${LEASE_S} s, retry ${RETRY_S} s)`);

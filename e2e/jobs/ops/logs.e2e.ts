@@ -89,6 +89,10 @@ function startController(format: 'json' | 'text') {
       '100',
       '--local-health-interval-ms',
       '200',
+      // The load balancers inside the controller: this test starts it without the harness,
+      // and an engine in its own process would outlive the test.
+      '--local-dataplane',
+      'embedded',
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

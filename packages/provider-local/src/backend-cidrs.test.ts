@@ -87,7 +87,7 @@ describe('backends outside backendCidrs are refused and the call changes nothing
   ];
   for (const c of cases) {
     test(c.name, async (t) => {
-      const lb = createLocalProvider({ ...c.options, timers: new ManualTimers() });
+      const lb = createLocalProvider({ dataplane: 'embedded', ...c.options, timers: new ManualTimers() });
       t.after(() => lb.close());
       const [httpPort, adminPort] = [await freePort(), await freePort()];
       const original = service({ ports: [{ name: 'http', port: httpPort, protocol: 'TCP', targetPort: 8080 }] });
@@ -121,14 +121,14 @@ describe('backends outside backendCidrs are refused and the call changes nothing
   }
 
   test('the backends inside the ranges are accepted once the refused ones are taken out', async (t) => {
-    const lb = createLocalProvider({ backendCidrs: ['127.0.0.1/32'] });
+    const lb = createLocalProvider({ dataplane: 'embedded', backendCidrs: ['127.0.0.1/32'] });
     t.after(() => lb.close());
     const backends = [at('127.0.0.1', 'pod-1'), at('127.0.0.2', 'pod-2')];
     const error = await lb.ensureLoadBalancer(cluster, service(), backends, signal).catch((e: unknown) => e);
     assert.ok(isBackendRejectedError(error));
     const refusedKeys = new Set(error.rejected.map((r) => r.key));
     await lb.ensureLoadBalancer(cluster, service(), backends.filter((b) => !refusedKeys.has(backendKey(b))), signal);
-    const address = lb.listenerAddress(service(), 'http');
+    const address = await lb.listenerAddress(service(), 'http');
     assert.ok(address);
     assert.equal(await whoAnswers(address), 'live');
   });

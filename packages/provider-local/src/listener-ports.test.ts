@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { isRetryableError, type ServicePortView, type ServiceSpecView } from '@sluice/core';
 import { createLocalProvider, type LocalLoadBalancer } from './index.ts';
 import { backend, cluster, service, signal } from './test-support/fixtures.ts';
-import { freePort, startBackend, whoAnswers } from './test-support/sockets.ts';
+import { freePort, LineClient, startBackend, whoAnswers } from './test-support/sockets.ts';
 
 const live = await startBackend('live');
 const other = await startBackend('other');
@@ -20,7 +20,7 @@ after(() => Promise.all([live.close(), other.close()]));
 const tcp = (name: string, port: number): ServicePortView => ({ name, port, protocol: 'TCP', targetPort: 8080 });
 
 function provider(t: { after(fn: () => Promise<void>): void }): LocalLoadBalancer {
-  const lb = createLocalProvider({ intervalMs: 60_000 });
+  const lb = createLocalProvider({ dataplane: 'embedded', intervalMs: 60_000 });
   t.after(() => lb.close());
   return lb;
 }
@@ -54,7 +54,7 @@ async function holdPort(t: { after(fn: () => Promise<void>): void }): Promise<nu
 async function observe(lb: LocalLoadBalancer, svc: ServiceSpecView) {
   const lookup = await lb.getLoadBalancer(cluster, svc, signal);
   const backends = (await lb.getBackendHealth(cluster, svc, signal)).map(({ servicePort, port, podUid, weight }) => ({ servicePort, port, podUid, weight }));
-  const listeners = Object.fromEntries(svc.ports.map((p) => [p.name, lb.listenerAddress(svc, p.name)?.port]));
+  const listeners = Object.fromEntries(await Promise.all(svc.ports.map(async (p) => [p.name, (await lb.listenerAddress(svc, p.name))?.port])));
   return { lookup, backends, listeners };
 }
 
@@ -171,8 +171,19 @@ describe('listeners follow the Service ports by number', () => {
       const lb = provider(t);
       const ports = [await freePort(), await freePort(), await freePort()];
       const before = service({ ports: c.before(ports) });
-      await lb.ensureLoadBalancer(cluster, before, [], signal);
-      const kept = new Map(before.ports.map((p) => [p.port, lb.listenerAddress(before, p.name)]));
+      await lb.ensureLoadBalancer(cluster, before, before.ports.map((p, i) => backend(i === 0 ? live.port : other.port, `pod-${p.name}`, 1, p.name)), signal);
+      const kept = new Map(await Promise.all(before.ports.map(async (p) => [p.port, await lb.listenerAddress(before, p.name)] as const)));
+      // A connection open through each listener before the ensure: a kept listener is not re-bound, so it stays open.
+      const open = await Promise.all(
+        before.ports.map(async (p) => {
+          const client = await LineClient.connect((await lb.listenerAddress(before, p.name))!);
+          assert.ok(await client.nextLine(), `a backend answers through ${p.name}`);
+          return client;
+        }),
+      );
+      t.after(() => {
+        for (const client of open) client.close();
+      });
 
       const afterSvc = service({ ports: c.after(ports) });
       // Each Service port name gets its own backend, so an answer proves which pool serves.
@@ -184,14 +195,20 @@ describe('listeners follow the Service ports by number', () => {
         afterSvc.ports.map((p) => ({ port: p.port, protocol: 'TCP' })),
       );
       for (const [name, index] of Object.entries(c.expect)) {
-        const address = lb.listenerAddress(afterSvc, name);
+        const address = await lb.listenerAddress(afterSvc, name);
         assert.equal(address?.port, ports[index], `${name} listens on its Service port`);
         const previous = kept.get(ports[index]!);
-        if (previous !== undefined) assert.equal(address, previous, `${name} kept the listener that held ${ports[index]}`);
+        if (previous !== undefined) assert.deepEqual(address, previous, `${name} kept the listener that held ${ports[index]}`);
         const expected = afterSvc.ports.findIndex((p) => p.name === name) === 0 ? 'live' : 'other';
         assert.equal(await whoAnswers(address!), expected, `${name} serves its own backends`);
       }
       for (const index of c.closed) assert.ok(await refused(ports[index]!), `port ${ports[index]} is closed`);
+      // Connections through kept listeners were not cut (no listener was re-bound); those through closed ones were.
+      for (const [i, p] of before.ports.entries()) {
+        const reply = await open[i]!.roundTrip('still').catch(() => undefined);
+        if (c.closed.includes(ports.indexOf(p.port))) assert.equal(reply, undefined, `the connection through the closed ${p.name} (${p.port}) was closed`);
+        else assert.match(reply ?? '', /^\w+:still$/, `the connection through ${p.name} (${p.port}) stays open`);
+      }
     });
   }
 });

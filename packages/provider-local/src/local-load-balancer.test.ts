@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { isRetryableError, isTerminalError, TerminalError } from '@sluice/core';
+import { createEngine } from '@sluice/dataplane';
 import { createLocalProvider } from './index.ts';
 import { backend, cluster, ManualTimers, recordingLogger, service, signal } from './test-support/fixtures.ts';
 import { freePort, startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
@@ -43,7 +44,7 @@ describe('LocalLoadBalancer lifecycle', () => {
 
   test('ensure opens a listener per port and returns the advertised ingress', async (t) => {
     const log = recordingLogger();
-    const lb = createLocalProvider({ advertiseAddress: '192.0.2.10', log });
+    const lb = createLocalProvider({ dataplane: 'embedded', advertiseAddress: '192.0.2.10', log });
     t.after(() => lb.close());
     const svc = service({
       ports: [
@@ -68,8 +69,8 @@ describe('LocalLoadBalancer lifecycle', () => {
     assert.deepEqual(status, expected);
     assert.deepEqual(await lb.getLoadBalancer(cluster, svc, signal), { exists: true, status: expected });
 
-    const http = lb.listenerAddress(svc, 'http');
-    const admin = lb.listenerAddress(svc, 'admin');
+    const http = await lb.listenerAddress(svc, 'http');
+    const admin = await lb.listenerAddress(svc, 'admin');
     assert.ok(http && admin);
     assert.equal(http.address, '127.0.0.1');
     assert.notEqual(http.port, admin.port);
@@ -80,12 +81,12 @@ describe('LocalLoadBalancer lifecycle', () => {
   });
 
   test("uses the Service's own port, refuses a taken one without a fallback, and keeps it", async (t) => {
-    const lb = createLocalProvider();
+    const lb = createLocalProvider({ dataplane: 'embedded' });
     t.after(() => lb.close());
     const wanted = await freePort();
     const own = service({ name: 'own', ports: [{ name: 'http', port: wanted, protocol: 'TCP', targetPort: 80 }] });
     const ownStatus = await lb.ensureLoadBalancer(cluster, own, [], signal);
-    assert.equal(lb.listenerAddress(own, 'http')?.port, wanted);
+    assert.equal((await lb.listenerAddress(own, 'http'))?.port, wanted);
     assert.deepEqual(ownStatus.ingress[0]?.ports, [{ port: wanted, protocol: 'TCP' }]);
 
     const blocker = createServer();
@@ -106,21 +107,21 @@ describe('LocalLoadBalancer lifecycle', () => {
       `The local load balancer cannot listen on 127.0.0.1:${taken} for Service default/busy port http: the port is in use by another listener (another Service or program); choose a free port.`,
     );
     assert.deepEqual(await lb.getLoadBalancer(cluster, busy, signal), { exists: false }, 'no load balancer advertises a port it does not hold');
-    assert.equal(lb.listenerAddress(busy, 'http'), undefined);
+    assert.equal(await lb.listenerAddress(busy, 'http'), undefined);
 
     // Once the port is free, the retry binds exactly it; later ensures keep that listener.
     blocker.close();
     await once(blocker, 'close');
     await lb.ensureLoadBalancer(cluster, busy, [backend(live.port, 'pod-1')], signal);
-    const bound = lb.listenerAddress(busy, 'http');
+    const bound = await lb.listenerAddress(busy, 'http');
     assert.equal(bound?.port, taken);
     await lb.ensureLoadBalancer(cluster, busy, [backend(live.port, 'pod-1')], signal);
-    assert.equal(lb.listenerAddress(busy, 'http'), bound, 'an existing listener is not rebound');
+    assert.deepEqual(await lb.listenerAddress(busy, 'http'), bound, 'an existing listener is not rebound');
     assert.equal(await whoAnswers({ address: '127.0.0.1', port: taken }), 'live');
   });
 
   test('ensure closes the listener of a port the Service dropped', async (t) => {
-    const lb = createLocalProvider();
+    const lb = createLocalProvider({ dataplane: 'embedded' });
     t.after(() => lb.close());
     const two = service({
       ports: [
@@ -129,19 +130,19 @@ describe('LocalLoadBalancer lifecycle', () => {
       ],
     });
     await lb.ensureLoadBalancer(cluster, two, [], signal);
-    const admin = lb.listenerAddress(two, 'admin');
-    const http = lb.listenerAddress(two, 'http');
+    const admin = await lb.listenerAddress(two, 'admin');
+    const http = await lb.listenerAddress(two, 'http');
     assert.ok(admin && http);
     const one = service({ ports: [{ name: 'http', port: 0, protocol: 'TCP', targetPort: 80 }] });
     const status = await lb.ensureLoadBalancer(cluster, one, [], signal);
     assert.deepEqual(status.ingress[0]?.ports, [{ port: 0, protocol: 'TCP' }]);
-    assert.equal(lb.listenerAddress(one, 'admin'), undefined);
-    assert.deepEqual(lb.listenerAddress(one, 'http'), http);
+    assert.equal(await lb.listenerAddress(one, 'admin'), undefined);
+    assert.deepEqual(await lb.listenerAddress(one, 'http'), http);
     assert.equal(await connectOutcome(admin.port), 'ECONNREFUSED');
   });
 
   test('a UDP port is a TerminalError naming the port and nothing is opened', async (t) => {
-    const lb = createLocalProvider();
+    const lb = createLocalProvider({ dataplane: 'embedded' });
     t.after(() => lb.close());
     const svc = service({
       ports: [
@@ -160,11 +161,11 @@ describe('LocalLoadBalancer lifecycle', () => {
       'Service default/web port "dns" (53/UDP) uses protocol UDP, but the local provider supports TCP only.',
     );
     assert.deepEqual(await lb.getLoadBalancer(cluster, svc, signal), { exists: false });
-    assert.equal(lb.listenerAddress(svc, 'http'), undefined);
+    assert.equal(await lb.listenerAddress(svc, 'http'), undefined);
   });
 
   test('every method rejects with the reason of an aborted signal', async () => {
-    const lb = createLocalProvider();
+    const lb = createLocalProvider({ dataplane: 'embedded' });
     const controller = new AbortController();
     const reason = new Error('stop');
     controller.abort(reason);
@@ -178,14 +179,14 @@ describe('LocalLoadBalancer lifecycle', () => {
   });
 
   test('update before ensure is retryable; delete is idempotent', async (t) => {
-    const lb = createLocalProvider();
+    const lb = createLocalProvider({ dataplane: 'embedded' });
     t.after(() => lb.close());
     const error = await lb.updateLoadBalancer(cluster, service(), [], signal).catch((e: unknown) => e);
     assert.ok(isRetryableError(error));
     await lb.ensureLoadBalancerDeleted(cluster, service(), signal);
 
     await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'pod-1')], signal);
-    const address = lb.listenerAddress(service(), 'http');
+    const address = await lb.listenerAddress(service(), 'http');
     assert.ok(address);
     await lb.ensureLoadBalancerDeleted(cluster, service(), signal);
     await lb.ensureLoadBalancerDeleted(cluster, service(), signal);
@@ -195,7 +196,7 @@ describe('LocalLoadBalancer lifecycle', () => {
   });
 
   test('a re-created Service (new UID) is a different load balancer', async (t) => {
-    const lb = createLocalProvider();
+    const lb = createLocalProvider({ dataplane: 'embedded' });
     t.after(() => lb.close());
     await lb.ensureLoadBalancer(cluster, service(), [], signal);
     assert.deepEqual(await lb.getLoadBalancer(cluster, service({ uid: 'uid-2' }), signal), { exists: false });
@@ -203,7 +204,7 @@ describe('LocalLoadBalancer lifecycle', () => {
 
   test('health reports podUid, weight, and draining for weight 0', async (t) => {
     const timers = new ManualTimers();
-    const lb = createLocalProvider({ timers, healthyThreshold: 1 });
+    const lb = createLocalProvider({ dataplane: 'embedded', timers, healthyThreshold: 1 });
     t.after(() => lb.close());
     const dead = await freePort();
     await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'pod-1', 3), backend(dead, 'pod-2', 0)], signal);
@@ -219,7 +220,7 @@ describe('LocalLoadBalancer lifecycle', () => {
 
   test('the same ip:port under a new pod UID is a new registration starting at initial', async (t) => {
     const timers = new ManualTimers();
-    const lb = createLocalProvider({ timers, healthyThreshold: 2, intervalMs: 50_000, timeoutMs: 40_000 });
+    const lb = createLocalProvider({ dataplane: 'embedded', timers, healthyThreshold: 2, intervalMs: 50_000, timeoutMs: 40_000 });
     t.after(() => lb.close());
     await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'old-pod')], signal);
     // Check 1 runs on registration; check 2 runs when its timer fires.
@@ -249,10 +250,34 @@ describe('LocalLoadBalancer lifecycle', () => {
     assert.equal(after?.weight, 5);
   });
 
+  test('a change of checked health is logged once, when read; an adopted backend comes from unknown', async (t) => {
+    const log = recordingLogger();
+    const engine = createEngine();
+    t.after(() => engine.close());
+    const lb = createLocalProvider({ dataplane: engine, intervalMs: 20, healthyThreshold: 1, unhealthyThreshold: 1, log });
+    const doomed = await startBackend('doomed');
+    await lb.ensureLoadBalancer(cluster, service(), [backend(doomed.port, 'pod-d')], signal);
+    const changes = () =>
+      log.entries.filter((e) => e.message === 'backend health changed').map((e) => `${e.fields?.['podUid']} ${e.fields?.['from']}->${e.fields?.['to']}${e.fields?.['reason'] ? ` (${e.fields['reason']})` : ''}`);
+    const readUntil = (health: string) =>
+      waitFor(health, async () => ((await lb.getBackendHealth(cluster, service(), signal))[0]?.health === health ? true : undefined));
+    await readUntil('healthy');
+    await lb.getBackendHealth(cluster, service(), signal);
+    await doomed.close();
+    await readUntil('unhealthy');
+    assert.deepEqual(changes(), ['pod-d initial->healthy', 'pod-d healthy->unhealthy (ECONNREFUSED)']);
+    const line = log.entries.find((e) => e.message === 'backend health changed');
+    assert.deepEqual(line?.fields, { service: 'default/web', listener: 'default/web:http', backend: `127.0.0.1:${doomed.port}`, podUid: 'pod-d', from: 'initial', to: 'healthy' });
+
+    const adopting = createLocalProvider({ dataplane: engine, log });
+    await adopting.getBackendHealth(cluster, service(), signal);
+    assert.equal(changes().at(-1), 'pod-d unknown->unhealthy (ECONNREFUSED)');
+  });
+
   test('close releases everything and later changes are refused', async () => {
-    const lb = createLocalProvider({ intervalMs: 20 });
+    const lb = createLocalProvider({ dataplane: 'embedded', intervalMs: 20 });
     await lb.ensureLoadBalancer(cluster, service(), [backend(live.port, 'pod-1')], signal);
-    const address = lb.listenerAddress(service(), 'http');
+    const address = await lb.listenerAddress(service(), 'http');
     assert.ok(address);
     await lb.close();
     assert.equal(await connectOutcome(address.port), 'ECONNREFUSED');

@@ -1,18 +1,23 @@
 /**
- * The local provider: an in-process L4 TCP load balancer per Service, implementing the
- * core {@link LoadBalancer} contract.
+ * The local provider: an L4 TCP load balancer per Service on the Sluice data plane
+ * (`@sluice/dataplane`), implementing the core {@link LoadBalancer} contract.
  *
  * Each Service (keyed by namespace, name and UID, so a re-created Service is a new load
- * balancer) gets one listener per Service port, bound to exactly that port number (0: an
- * ephemeral port); each listener balances over the backends registered for that port.
- * The status lists a port only once its listener holds that port, so a client sent to the
- * advertised address always reaches this Service. A client outside the Service's source
- * ranges is reset at accept. Calls for one Service run one at a time, in call order, so a
- * slow ensure cannot interleave with the update that follows it.
+ * balancer) gets one listener and one target group per Service port; each listener binds
+ * exactly its Service port number (0: an ephemeral port) and balances over the backends
+ * registered for that port. The status lists a port only once its listener holds that port,
+ * so a client sent to the advertised address always reaches this Service. A client outside
+ * the Service's source ranges is reset at accept. Calls for one Service run one at a time,
+ * in call order, so a slow ensure cannot interleave with the update that follows it.
+ *
+ * The provider keeps no state of its own: every call reads the engine's state. With the
+ * engine in its own process (the default), a restarted controller therefore adopts the load
+ * balancers the engine serves, without re-binding a port or dropping a connection.
  */
 import {
   type Backend,
   type BackendStatus,
+  errorMessage,
   type LoadBalancer,
   type LoadBalancerLookup,
   type LoadBalancerStatus,
@@ -23,31 +28,44 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
+import { type DataPlane, isControlApiError, isDataPlaneError, isInvalidSpecError, isListenError, type ListenerState } from '@sluice/dataplane';
 import { hostPort } from './address-range.ts';
-import { BackendPool } from './backend-pool.ts';
 import { CallChains } from './call-chains.ts';
-import { HealthChecker } from './health-checker.ts';
+import { type DataPlaneSource, embeddedSource, givenSource, processSource } from './data-plane-connection.ts';
+import { EngineNames, type ServiceIdentity } from './engine-names.ts';
+import { backendStatus, groupMatches, healthCheckSpec, targetGroupSpec, targetsOf } from './engine-specs.ts';
+import { HealthLog } from './health-log.ts';
 import { listenError } from './listen-error.ts';
 import { loadBalancerName } from './load-balancer-name.ts';
 import { type LocalProviderOptions, type ResolvedLocalProviderOptions, resolveOptions } from './options.ts';
-import { type ListenAddress, PortListener } from './port-listener.ts';
-import { closeAll, keptListeners, label, type ServiceLoadBalancer, serviceKey } from './service-listeners.ts';
-import { ADMIT_ALL, type SourceFilter, sourceFilter } from './source-ranges.ts';
+import { inPortOrder, keptListeners, label, rangesText, type ServiceLoadBalancer, serviceLoadBalancer } from './service-listeners.ts';
+import { sourceRanges } from './source-ranges.ts';
 import { rejectBackendAddresses, validateBackends, validateService, validateServicePorts } from './validation.ts';
+
+/** Where a listener accepts connections. */
+export interface ListenAddress {
+  readonly address: string;
+  readonly port: number;
+}
 
 export class LocalLoadBalancer implements LoadBalancer {
   readonly providerName = 'local';
   readonly capabilities: ProviderCapabilities;
 
   readonly #options: ResolvedLocalProviderOptions;
-  readonly #services = new Map<string, ServiceLoadBalancer>();
+  readonly #source: DataPlaneSource;
   /** Calls for one Service run one at a time, in call order. */
   readonly #calls = new CallChains();
+  readonly #healthLog: HealthLog;
   #closed = false;
 
-  /** Validates and stores the options; opens nothing until {@link ensureLoadBalancer}. */
+  /** Validates and stores the options; opens, connects and starts nothing until the first call. */
   constructor(options: LocalProviderOptions = {}) {
     this.#options = resolveOptions(options);
+    const { dataplane, dataplaneSocket, log, timers } = this.#options;
+    this.#healthLog = new HealthLog(log);
+    this.#source =
+      dataplane === 'embedded' ? embeddedSource({ log, timers }) : dataplane === 'process' ? processSource(dataplaneSocket, log) : givenSource(dataplane);
     this.capabilities = {
       weights: true,
       drainInPlace: true,
@@ -56,7 +74,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       protocols: ['TCP'],
       tracksPodUid: true,
       honours: { sourceRanges: true, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4', 'IPv6'] },
-      // The embedded LB ends the client's connection and opens its own to the pod.
+      // The LB ends the client's connection and opens its own to the pod.
       ipMode: 'Proxy',
       healthCheckIntervalMs: this.#options.intervalMs,
     };
@@ -75,10 +93,11 @@ export class LocalLoadBalancer implements LoadBalancer {
     return validateService(service);
   }
 
+  /** What the data plane serves for the Service; with no engine running, nothing (reads start none). */
   async getLoadBalancer(_clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
     signal.throwIfAborted();
-    const lb = this.#services.get(serviceKey(service));
-    return lb === undefined ? { exists: false } : { exists: true, status: this.#status(lb) };
+    const lb = await this.#read(service);
+    return lb === undefined || lb.ports.size === 0 ? { exists: false } : { exists: true, status: this.#status(lb, service.ports) };
   }
 
   /**
@@ -88,15 +107,16 @@ export class LocalLoadBalancer implements LoadBalancer {
    * 1. Input the provider cannot carry (a non-TCP or duplicate port, a malformed backend,
    *    a source range that is not a CIDR) rejects with a TerminalError, and a backend
    *    address it will not proxy to with a BackendRejectedError, before anything is touched.
-   * 2. Listeners that already hold a wanted port number are kept: same name first, then a
+   * 2. Listeners that already hold a wanted port number are kept: same port first, then a
    *    listener of a port being dropped or renamed hands its number over (re-binding it
    *    would collide with itself while it is still open).
-   * 3. The missing listeners are opened, each on exactly its Service port. If one cannot
-   *    be bound, those opened in this call are closed and the call rejects: the previous
-   *    listeners, backends and status stay as they were, and a new Service leaves no load
-   *    balancer behind.
-   * 4. Only then is the new set of listeners committed, the listeners of dropped ports
-   *    closed (with their connections) and the backends assigned.
+   * 3. The missing target groups are created and the missing listeners opened, each on
+   *    exactly its Service port. If one cannot be bound, what this call created is removed
+   *    and the call rejects: the previous listeners, backends and status stay as they were,
+   *    and a new Service leaves no load balancer behind.
+   * 4. Only then is the new set committed: kept listeners are pointed at their (possibly
+   *    renamed) port's group with the new source ranges, the listeners of dropped ports
+   *    closed (with their connections) and their groups removed, and the backends assigned.
    *
    * Source ranges: listeners opened in this call serve the new ranges from their first
    * connection; kept listeners switch at the commit, so the next connection is judged by
@@ -113,67 +133,35 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#assertOpen();
     validateServicePorts(service);
     validateBackends(backends);
-    const filter = sourceFilter(service);
+    const ranges = sourceRanges(service);
     rejectBackendAddresses(service, backends, this.#options.backendRanges);
-    const key = serviceKey(service);
-    return this.#calls.run(key, async () => {
+    const names = new EngineNames(service);
+    return this.#calls.run(names.prefix, async () => {
       signal.throwIfAborted();
-      const existing = this.#services.get(key);
-      const lb: ServiceLoadBalancer = existing ?? {
-        namespace: service.namespace,
-        name: service.name,
-        uid: service.uid,
-        ports: new Map(),
-        sourceFilter: ADMIT_ALL,
-      };
-      const kept = keptListeners(lb, service.ports);
-      const opened: PortListener[] = [];
-      try {
-        for (const [index, port] of service.ports.entries()) {
-          if (kept.has(port.name)) continue;
-          signal.throwIfAborted();
-          const listener = await this.#openListener(lb, port, index, filter);
-          opened.push(listener);
-          kept.set(port.name, { port, listener });
+      this.#assertOpen();
+      return this.#guard(async () => {
+        const plane = await this.#source.forWrite();
+        const state = await plane.state();
+        const lb = serviceLoadBalancer(state, names);
+        const kept = keptListeners(lb, service.ports);
+        const createdGroups = await this.#createGroups(plane, lb, names, service.ports);
+        const opened: ListenerState[] = [];
+        try {
+          const taken = new Set(state.listeners.map((l) => l.name));
+          for (const [index, port] of service.ports.entries()) {
+            if (kept.has(port.name)) continue;
+            signal.throwIfAborted();
+            const listener = await this.#openListener(plane, service, names, port, index, ranges, taken);
+            opened.push(listener);
+            kept.set(port.name, listener);
+          }
+        } catch (error) {
+          await this.#undo(plane, opened, createdGroups);
+          throw error;
         }
-      } catch (error) {
-        await Promise.all(opened.map((listener) => listener.close()));
-        throw error;
-      }
-
-      // Commit: from here on nothing can fail, and the status lists only bound listeners.
-      const next = new Map(service.ports.map((port) => [port.name, kept.get(port.name)!]));
-      const stillUsed = new Set([...next.values()].map(({ listener }) => listener));
-      const dropped = [...lb.ports].filter(([, entry]) => !stillUsed.has(entry.listener));
-      for (const [name, { listener }] of next) {
-        const wanted = label(lb, name);
-        if (listener.label === wanted) continue;
-        this.#options.log.info('load balancer listener now serves a renamed Service port', {
-          service: `${lb.namespace}/${lb.name}`,
-          from: listener.label,
-          listener: wanted,
-          ...listener.address,
-        });
-        listener.label = wanted;
-      }
-      lb.ports.clear();
-      for (const [name, entry] of next) lb.ports.set(name, entry);
-      for (const { listener } of next.values()) listener.sourceFilter = filter;
-      if (lb.sourceFilter.text !== filter.text) {
-        this.#options.log.info('load balancer source ranges changed', {
-          service: `${lb.namespace}/${lb.name}`,
-          from: lb.sourceFilter.text,
-          to: filter.text,
-        });
-      }
-      lb.sourceFilter = filter;
-      this.#services.set(key, lb);
-      for (const [name, { listener }] of dropped) {
-        await listener.close();
-        this.#options.log.info('closed load balancer listener', { service: `${lb.namespace}/${lb.name}`, listener: label(lb, name), ...listener.address });
-      }
-      this.#assignBackends(lb, backends);
-      return this.#status(lb);
+        await this.#commit(plane, service, names, lb, kept, ranges, backends);
+        return this.#status({ ports: kept, strays: [], groups: lb.groups }, service.ports);
+      });
     });
   }
 
@@ -181,9 +169,9 @@ export class LocalLoadBalancer implements LoadBalancer {
    * Converges the backends of every Service port to `backends`: new registrations start at
    * `initial` and are checked at once, weight changes apply in place (weight 0 drains:
    * no new connections, open ones continue), missing ones stop receiving connections.
-   * Rejects with a RetryableError when the load balancer has not been ensured yet, and
-   * with a BackendRejectedError, changing nothing, when a backend's address is one it
-   * does not proxy to (see the `backendCidrs` option).
+   * Rejects with a RetryableError when the load balancer does not exist (not ensured yet,
+   * or the data plane lost it), and with a BackendRejectedError, changing nothing, when a
+   * backend's address is one it does not proxy to (see the `backendCidrs` option).
    */
   async updateLoadBalancer(
     _clusterName: string,
@@ -195,31 +183,42 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#assertOpen();
     validateBackends(backends);
     rejectBackendAddresses(service, backends, this.#options.backendRanges);
-    const key = serviceKey(service);
-    await this.#calls.run(key, async () => {
+    const names = new EngineNames(service);
+    await this.#calls.run(names.prefix, async () => {
       signal.throwIfAborted();
-      const lb = this.#services.get(key);
-      if (lb === undefined) {
-        throw new RetryableError(
-          `The local load balancer of Service ${service.namespace}/${service.name} does not exist yet; ensureLoadBalancer creates it.`,
-          { reason: 'LoadBalancerNotFound' },
-        );
-      }
-      this.#assignBackends(lb, backends);
+      this.#assertOpen();
+      await this.#guard(async () => {
+        const plane = await this.#source.forRead();
+        const lb = plane === undefined ? undefined : serviceLoadBalancer(await plane.state(), names);
+        if (plane === undefined || lb === undefined || lb.ports.size === 0) {
+          throw new RetryableError(
+            `The local load balancer of Service ${service.namespace}/${service.name} does not exist yet; ensureLoadBalancer creates it.`,
+            { reason: 'LoadBalancerNotFound' },
+          );
+        }
+        await this.#assignBackends(plane, service, lb, backends);
+      });
     });
   }
 
-  /** Closes the Service's listeners and their open connections; an absent one is success. */
+  /** Closes the Service's listeners and their open connections and removes its groups; an absent load balancer is success. */
   async ensureLoadBalancerDeleted(_clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    const key = serviceKey(service);
-    await this.#calls.run(key, async () => {
+    const names = new EngineNames(service);
+    await this.#calls.run(names.prefix, async () => {
       signal.throwIfAborted();
-      const lb = this.#services.get(key);
-      if (lb === undefined) return;
-      this.#services.delete(key);
-      await closeAll(lb);
-      this.#options.log.info('deleted load balancer', { service: `${lb.namespace}/${lb.name}`, uid: lb.uid });
+      await this.#guard(async () => {
+        const plane = await this.#source.forRead();
+        if (plane === undefined) return;
+        const state = await plane.state();
+        const listeners = state.listeners.filter((l) => names.owns(l.name));
+        const groups = state.targetGroups.filter((g) => names.owns(g.name));
+        if (listeners.length === 0 && groups.length === 0) return;
+        for (const listener of listeners) await plane.deleteListener(listener.name);
+        for (const group of groups) await plane.deleteTargetGroup(group.name);
+        this.#healthLog.forget(names.prefix);
+        this.#options.log.info('deleted load balancer', { service: `${service.namespace}/${service.name}`, uid: service.uid });
+      });
     });
   }
 
@@ -230,117 +229,208 @@ export class LocalLoadBalancer implements LoadBalancer {
     signal: AbortSignal,
   ): Promise<readonly BackendStatus[]> {
     signal.throwIfAborted();
-    const lb = this.#services.get(serviceKey(service));
+    const lb = await this.#read(service);
     if (lb === undefined) return [];
-    return [...lb.ports].flatMap(([name, { listener }]) => listener.pool.statuses(name));
+    const statuses = inPortOrder(lb, service.ports).flatMap(([portName]) => lb.groups.get(portName)?.targets.map((t) => backendStatus(portName, t)) ?? []);
+    this.#healthLog.observed(new EngineNames(service).prefix, service, statuses);
+    return statuses;
   }
 
   /**
    * Where the listener of a Service port accepts connections: the Service port itself, or
-   * the ephemeral port the kernel chose for a Service port 0. Without `uid`, the most
-   * recently created load balancer of that namespace and name is used.
+   * the ephemeral port the kernel chose for a Service port 0; undefined when there is none.
    */
-  listenerAddress(
-    service: { readonly namespace: string; readonly name: string; readonly uid?: string },
-    servicePortName: string,
-  ): ListenAddress | undefined {
-    let found: ServiceLoadBalancer | undefined;
-    for (const lb of this.#services.values()) {
-      if (lb.namespace !== service.namespace || lb.name !== service.name) continue;
-      if (service.uid !== undefined && lb.uid !== service.uid) continue;
-      found = lb;
-    }
-    return found?.ports.get(servicePortName)?.listener.address;
+  async listenerAddress(service: ServiceIdentity, servicePortName: string): Promise<ListenAddress | undefined> {
+    const lb = await this.#read(service);
+    const bound = lb?.ports.get(servicePortName)?.bound;
+    return bound === undefined ? undefined : { address: bound.address, port: bound.port };
   }
 
   /**
-   * Waits for calls in flight, then closes every listener, connection and health check.
-   * Later calls that would create or change a load balancer reject.
+   * Waits for calls in flight, then lets go of the data plane: an embedded engine closes
+   * every listener, connection and health check; an engine in its own process is only
+   * disconnected from and keeps serving. Later calls that would create or change a load
+   * balancer reject.
    */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#calls.settled();
-    const all = [...this.#services.values()];
-    this.#services.clear();
-    await Promise.all(all.map(closeAll));
+    await this.#source.close();
+  }
+
+  /** The Service's load balancer in the engine's state; undefined when no engine runs. */
+  async #read(service: ServiceIdentity): Promise<ServiceLoadBalancer | undefined> {
+    return this.#guard(async () => {
+      const plane = await this.#source.forRead();
+      return plane === undefined ? undefined : serviceLoadBalancer(await plane.state(), new EngineNames(service));
+    });
+  }
+
+  /** Creates the target group (with its health check) of every port that has none; returns the names created. */
+  async #createGroups(plane: DataPlane, lb: ServiceLoadBalancer, names: EngineNames, ports: readonly ServicePortView[]): Promise<string[]> {
+    const created: string[] = [];
+    try {
+      for (const port of ports) {
+        if (lb.groups.has(port.name)) continue;
+        const name = names.targetGroup(port.name);
+        await plane.putTargetGroup(targetGroupSpec(name, this.#options));
+        created.push(name);
+        await plane.putHealthCheck(name, healthCheckSpec(this.#options));
+      }
+    } catch (error) {
+      await this.#undo(plane, [], created);
+      throw error;
+    }
+    return created;
   }
 
   /** Opens a listener on exactly `port.port`; rejects with a classified error, having opened nothing. */
-  async #openListener(lb: ServiceLoadBalancer, port: ServicePortView, index: number, filter: SourceFilter): Promise<PortListener> {
-    const { log, timers } = this.#options;
-    let listener: PortListener | undefined;
-    // Read at each transition: the listener may since serve a renamed Service port.
-    const listenerLabel = (): string => listener?.label ?? label(lb, port.name);
-    const pool = new BackendPool(
-      (backend) =>
-        new HealthChecker({
-          host: backend.ip,
-          port: backend.port,
-          intervalMs: this.#options.intervalMs,
-          timeoutMs: this.#options.timeoutMs,
-          healthyThreshold: this.#options.healthyThreshold,
-          unhealthyThreshold: this.#options.unhealthyThreshold,
-          timers,
-          onTransition: (from, to, reason) =>
-            log.info('backend health changed', {
-              service: `${lb.namespace}/${lb.name}`,
-              listener: listenerLabel(),
-              backend: hostPort(backend.ip, backend.port),
-              podUid: backend.podUid,
-              from,
-              to,
-              ...(reason === undefined ? {} : { reason }),
-            }),
-        }),
-    );
-    const { address: host } = this.#options;
+  async #openListener(
+    plane: DataPlane,
+    service: ServiceSpecView,
+    names: EngineNames,
+    port: ServicePortView,
+    index: number,
+    ranges: readonly string[],
+    taken: Set<string>,
+  ): Promise<ListenerState> {
+    const { address, log } = this.#options;
+    const name = names.listener(port.name, port.port, taken);
+    let listener: ListenerState;
     try {
-      listener = await PortListener.open({
-        host,
-        port: port.port,
-        pool,
-        connectRetries: this.#options.connectRetries,
-        connectTimeoutMs: this.#options.connectTimeoutMs,
-        timers,
-        log,
-        label: listenerLabel(),
-        sourceFilter: filter,
-      });
+      listener = await plane.putListener({ name, address, port: port.port, targetGroup: names.targetGroup(port.name), sourceRanges: ranges });
     } catch (error) {
-      throw listenError({ service: `${lb.namespace}/${lb.name}`, portName: port.name, port: port.port, index, address: host }, error);
+      if (!isListenError(error)) throw error;
+      throw listenError({ service: `${service.namespace}/${service.name}`, portName: port.name, port: port.port, index, address }, error);
     }
-    const { address, port: actualPort } = listener.address;
-    log.info(`load balancer ${listener.label} listening on ${hostPort(address, actualPort)}`, {
-      service: `${lb.namespace}/${lb.name}`,
-      listener: listener.label,
-      address,
-      port: actualPort,
+    taken.add(name);
+    const where = listener.bound;
+    log.info(`load balancer ${label(service, port.name)} listening on ${hostPort(where.address, where.port)}`, {
+      service: `${service.namespace}/${service.name}`,
+      listener: label(service, port.name),
+      address: where.address,
+      port: where.port,
       servicePort: port.port,
     });
     return listener;
   }
 
-  #assignBackends(lb: ServiceLoadBalancer, backends: readonly Backend[]): void {
+  /** Removes what a failed ensure created, so nothing of it is left; the first error is the one reported. */
+  async #undo(plane: DataPlane, listeners: readonly ListenerState[], groups: readonly string[]): Promise<void> {
+    for (const listener of listeners) await plane.deleteListener(listener.name).catch(() => {});
+    for (const group of groups) await plane.deleteTargetGroup(group).catch(() => {});
+  }
+
+  /** Step 4 of an ensure: from here on every listener of the new set holds its port. */
+  async #commit(
+    plane: DataPlane,
+    service: ServiceSpecView,
+    names: EngineNames,
+    lb: ServiceLoadBalancer,
+    kept: ReadonlyMap<string, ListenerState>,
+    ranges: readonly string[],
+    backends: readonly Backend[],
+  ): Promise<void> {
+    const { address, log } = this.#options;
+    const svc = `${service.namespace}/${service.name}`;
+    const before = lb.ports.size === 0 ? 'any' : rangesText([...lb.ports.values()][0]?.sourceRanges);
+    const after = rangesText(ranges);
+    for (const [portName, listener] of kept) {
+      const group = names.targetGroup(portName);
+      const previous = names.portNameOf(listener.targetGroup);
+      if (previous !== undefined && previous !== portName) {
+        log.info('load balancer listener now serves a renamed Service port', { service: svc, from: label(service, previous), listener: label(service, portName), ...listener.bound });
+      }
+      const same = listener.targetGroup === group && listener.address === address && rangesText(listener.sourceRanges) === after;
+      if (!same) await plane.putListener({ name: listener.name, address, port: listener.port, targetGroup: group, sourceRanges: ranges });
+    }
+    if (before !== after) log.info('load balancer source ranges changed', { service: svc, from: before, to: after });
+
+    const serving = new Set([...kept.values()].map((l) => l.name));
+    for (const listener of [...lb.ports.values(), ...lb.strays]) {
+      if (serving.has(listener.name)) continue;
+      await plane.deleteListener(listener.name);
+      const portName = names.portNameOf(listener.targetGroup) ?? listener.name;
+      log.info('closed load balancer listener', { service: svc, listener: label(service, portName), ...listener.bound });
+    }
+    const wanted = new Set(service.ports.map((p) => names.targetGroup(p.name)));
+    for (const [portName, group] of lb.groups) {
+      if (wanted.has(group.name)) {
+        if (!groupMatches(group, this.#options)) {
+          await plane.putTargetGroup(targetGroupSpec(group.name, this.#options));
+          await plane.putHealthCheck(group.name, healthCheckSpec(this.#options));
+        }
+      } else {
+        await plane.deleteTargetGroup(group.name);
+        log.debug('removed the target group of a dropped Service port', { service: svc, servicePort: portName });
+      }
+    }
+    const current: ServiceLoadBalancer = { ports: kept, strays: [], groups: lb.groups };
+    await this.#assignBackends(plane, service, current, backends);
+  }
+
+  /** Sets the targets of every served port's group to the backends of that port. */
+  async #assignBackends(plane: DataPlane, service: ServiceSpecView, lb: ServiceLoadBalancer, backends: readonly Backend[]): Promise<void> {
+    const names = new EngineNames(service);
     const byPort = new Map<string, Backend[]>();
     for (const backend of backends) {
       const list = byPort.get(backend.servicePort);
       if (list === undefined) byPort.set(backend.servicePort, [backend]);
       else list.push(backend);
     }
-    for (const [name, { listener }] of lb.ports) listener.pool.replace(byPort.get(name) ?? []);
+    for (const portName of lb.ports.keys()) await plane.setTargets(names.targetGroup(portName), targetsOf(byPort.get(portName) ?? []));
+    this.#healthLog.registered(
+      names.prefix,
+      backends.filter((b) => lb.ports.has(b.servicePort)),
+    );
     const unknown = [...byPort.keys()].filter((name) => !lb.ports.has(name));
     if (unknown.length > 0) {
       this.#options.log.warn('ignoring backends for ports the Service does not have', {
-        service: `${lb.namespace}/${lb.name}`,
+        service: `${service.namespace}/${service.name}`,
         servicePorts: unknown,
       });
     }
   }
 
-  /** Lists exactly the ports whose listener is bound: `lb.ports` holds no other. */
-  #status(lb: ServiceLoadBalancer): LoadBalancerStatus {
-    const ports = [...lb.ports.values()].map(({ port }) => ({ port: port.port, protocol: port.protocol }));
-    return { ingress: [{ ip: this.#options.advertiseAddress, ports }] };
+  /** Lists exactly the ports whose listener is bound, in the Service's port order. */
+  #status(lb: ServiceLoadBalancer, ports: readonly ServicePortView[]): LoadBalancerStatus {
+    const listed = inPortOrder(lb, ports).map(([, listener]) => ({ port: listener.port, protocol: 'TCP' as const }));
+    return { ingress: [{ ip: this.#options.advertiseAddress, ports: listed }] };
+  }
+
+  /**
+   * Runs `work` (calls on the data plane) and classifies what it throws: an engine that
+   * cannot be reached is a RetryableError (and the connection is dropped, so the next call
+   * reconnects, or restarts the engine); a spec the engine refuses is a TerminalError; any
+   * other data plane error (a conflicting change) is retryable. Core errors pass through.
+   */
+  async #guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.#classify(error);
+    }
+  }
+
+  #classify(error: unknown): unknown {
+    if (isControlApiError(error)) {
+      this.#source.lost();
+      return new RetryableError(`The local load balancer's data plane at ${this.#source.where} cannot be reached: ${errorMessage(error)}`, {
+        cause: error,
+        reason: 'DataPlaneUnavailable',
+      });
+    }
+    if (isInvalidSpecError(error)) {
+      return new TerminalError(`The local load balancer's data plane refused the configuration: ${errorMessage(error)}`, {
+        cause: error,
+        field: error.field,
+        reason: 'DataPlaneRefused',
+      });
+    }
+    if (isDataPlaneError(error)) {
+      return new RetryableError(`The local load balancer's data plane refused a change: ${error.message}`, { cause: error, reason: 'DataPlaneConflict' });
+    }
+    return error;
   }
 
   #assertOpen(): void {
@@ -351,4 +441,3 @@ export class LocalLoadBalancer implements LoadBalancer {
     }
   }
 }
-

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTerminalError } from '@sluice/core';
-import { resolveOptions } from './options.ts';
+import { defaultDataPlaneSocket, resolveOptions } from './options.ts';
 
 test('defaults are filled in, advertiseAddress and connectTimeoutMs follow their sources', () => {
   const defaults = resolveOptions();
@@ -25,7 +25,7 @@ test('an unusable value is a TerminalError naming the option', () => {
     (error: unknown) =>
       isTerminalError(error) &&
       error.field === 'healthyThreshold' &&
-      error.message === 'Local provider option healthyThreshold is 0, but it must be an integer of at least 1.',
+      error.message === 'Local provider option healthyThreshold is 0, but it must be an integer from 1 to 100.',
   );
   assert.doesNotThrow(() => resolveOptions({ connectRetries: 0 }));
 });
@@ -71,6 +71,50 @@ test('backendCidrs: a value that is not a list of CIDRs is a TerminalError namin
   for (const [backendCidrs, field, message] of cases) {
     assert.throws(
       () => resolveOptions({ backendCidrs }),
+      (error: unknown) => {
+        assert.ok(isTerminalError(error));
+        assert.equal(error.field, field);
+        assert.equal(error.message, message);
+        return true;
+      },
+    );
+  }
+});
+
+test('dataplane defaults to its own process on the per-user socket', () => {
+  const resolved = resolveOptions();
+  assert.equal(resolved.dataplane, 'process');
+  assert.equal(resolved.dataplaneSocket, defaultDataPlaneSocket());
+  assert.equal(resolveOptions({ dataplane: 'embedded', dataplaneSocket: '/run/x.sock' }).dataplaneSocket, '/run/x.sock');
+});
+
+test('defaultDataPlaneSocket: $XDG_RUNTIME_DIR/sluice, else a per-user directory under the temporary directory', () => {
+  assert.equal(defaultDataPlaneSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, '/tmp', 1000), '/run/user/1000/sluice/dataplane.sock');
+  assert.equal(defaultDataPlaneSocket({}, '/tmp', 1000), '/tmp/sluice-1000/dataplane.sock');
+  assert.equal(defaultDataPlaneSocket({ XDG_RUNTIME_DIR: 'relative' }, '/var/tmp', 0), '/var/tmp/sluice-0/dataplane.sock', 'a relative runtime directory is ignored, as the XDG spec says');
+});
+
+test('dataplane and dataplaneSocket: a value that cannot work is a TerminalError naming the option', () => {
+  const cases: [Parameters<typeof resolveOptions>[0], string, string][] = [
+    [
+      { dataplane: 'sidecar' as 'process' },
+      'dataplane',
+      'Local provider option dataplane is "sidecar", but it must be "process" or "embedded" (or a DataPlane to program).',
+    ],
+    [
+      { dataplaneSocket: 'dataplane.sock' },
+      'dataplaneSocket',
+      'Local provider option dataplaneSocket is "dataplane.sock", but it must be an absolute path of at most 107 bytes (a UNIX socket path), such as /run/sluice/dataplane.sock.',
+    ],
+    [
+      { dataplaneSocket: `/tmp/${'x'.repeat(120)}` },
+      'dataplaneSocket',
+      `Local provider option dataplaneSocket is "/tmp/${'x'.repeat(120)}", but it must be an absolute path of at most 107 bytes (a UNIX socket path), such as /run/sluice/dataplane.sock.`,
+    ],
+  ];
+  for (const [options, field, message] of cases) {
+    assert.throws(
+      () => resolveOptions(options),
       (error: unknown) => {
         assert.ok(isTerminalError(error));
         assert.equal(error.field, field);

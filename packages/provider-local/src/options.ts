@@ -1,23 +1,40 @@
 /**
  * Options of the local provider and the one place their defaults are filled in.
  */
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { type Logger, TerminalError } from '@sluice/core';
+import type { DataPlane, Timers } from '@sluice/dataplane';
 import { type AddressRange, parseRange } from './address-range.ts';
 
-/** An opaque handle returned by {@link Timers.setTimeout}. */
-export type TimerHandle = unknown;
+export type { TimerHandle, Timers } from '@sluice/dataplane';
 
-/**
- * The timers the provider schedules health checks and connect timeouts with. Injected so
- * tests can drive health checks by hand; the default unrefs every timer so a pending
- * check never keeps the process alive.
- */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
+/** Where the load balancers' engine runs; see {@link LocalProviderOptions.dataplane}. */
+export type DataPlaneMode = 'process' | 'embedded';
+export const DATA_PLANE_MODES: readonly DataPlaneMode[] = ['process', 'embedded'];
 
 export interface LocalProviderOptions {
+  /**
+   * Where the L4 engine (`@sluice/dataplane`) that carries the traffic runs:
+   * - `'process'`: a `sluice-dataplane` process serving its control API on
+   *   {@link dataplaneSocket}. The provider connects to it; when nothing answers there, it
+   *   starts one, detached in its own process group, so it outlives the controller. Closing
+   *   the provider disconnects and leaves it serving: a controller that crashes or restarts
+   *   drops no connection, and the next one adopts the load balancers it finds there. An
+   *   engine that died is started again by the next call that changes a load balancer (an
+   *   empty engine reports no load balancer, so the controller ensures them again).
+   *   Whoever runs the controller stops the engine (SIGTERM) when it is no longer wanted.
+   * - `'embedded'`: the engine inside this process; it dies with it, and so do its listeners.
+   * - a {@link DataPlane}: program this one (tests, embedding); the caller owns it.
+   * @default 'process'
+   */
+  readonly dataplane?: DataPlaneMode | DataPlane;
+  /**
+   * The control socket of the `'process'` engine. Its directory is created (mode 0700) when
+   * missing; the engine appends its log lines to `dataplane.log` next to it.
+   * @default `$XDG_RUNTIME_DIR/sluice/dataplane.sock`, else `<os.tmpdir()>/sluice-<uid>/dataplane.sock`
+   */
+  readonly dataplaneSocket?: string;
   /**
    * The address listeners bind to.
    * @default '127.0.0.1'
@@ -76,34 +93,41 @@ export interface LocalProviderOptions {
    */
   readonly log?: Logger;
   /**
-   * Timers for health checks and connect timeouts.
+   * Timers for health checks and connect timeouts of the `'embedded'` engine (inject them to
+   * drive checks by hand in tests).
    * @default the global timers, unref'd
    */
   readonly timers?: Timers;
 }
 
 /** {@link LocalProviderOptions} with every default filled in and `backendCidrs` parsed. */
-export type ResolvedLocalProviderOptions = Required<Omit<LocalProviderOptions, 'backendCidrs'>> & {
+export type ResolvedLocalProviderOptions = Required<Omit<LocalProviderOptions, 'backendCidrs' | 'timers'>> & {
   /** The ranges of `backendCidrs`, in its order; undefined allows any unicast address. */
   readonly backendRanges: readonly AddressRange[] | undefined;
+  /** Undefined: the engine's own default timers. */
+  readonly timers: Timers | undefined;
 };
+
+/**
+ * The default control socket of the `'process'` engine: one per user, in the user's runtime
+ * directory when there is one (cleared at logout, private to the user), else in a
+ * per-user directory under the temporary directory.
+ */
+export function defaultDataPlaneSocket(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  temporaryDirectory: string = tmpdir(),
+  uid: number | undefined = process.getuid?.(),
+): string {
+  const runtime = env['XDG_RUNTIME_DIR'];
+  if (runtime !== undefined && isAbsolute(runtime)) return join(runtime, 'sluice', 'dataplane.sock');
+  return join(temporaryDirectory, `sluice-${uid ?? 'user'}`, 'dataplane.sock');
+}
 
 const silentLogger: Logger = {
   debug() {},
   info() {},
   warn() {},
   error() {},
-};
-
-const unrefTimers: Timers = {
-  setTimeout(callback, ms) {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
-  },
 };
 
 /** Fills in the defaults; rejects values that cannot work, naming the option. */
@@ -120,21 +144,43 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedLoca
     connectRetries: options.connectRetries ?? 2,
     connectTimeoutMs: options.connectTimeoutMs ?? timeoutMs,
     log: options.log ?? silentLogger,
-    timers: options.timers ?? unrefTimers,
+    timers: options.timers,
+    dataplane: options.dataplane ?? 'process',
+    dataplaneSocket: options.dataplaneSocket ?? defaultDataPlaneSocket(),
     backendRanges: options.backendCidrs === undefined ? undefined : parseBackendCidrs(options.backendCidrs),
   };
-  requireInteger('intervalMs', resolved.intervalMs, 1);
-  requireInteger('timeoutMs', resolved.timeoutMs, 1);
-  requireInteger('healthyThreshold', resolved.healthyThreshold, 1);
-  requireInteger('unhealthyThreshold', resolved.unhealthyThreshold, 1);
-  requireInteger('connectRetries', resolved.connectRetries, 0);
-  requireInteger('connectTimeoutMs', resolved.connectTimeoutMs, 1);
+  // The data plane's limits: durations fit a timer, thresholds and retries are at most 100.
+  requireInteger('intervalMs', resolved.intervalMs, 1, MAX_TIMER_MS);
+  requireInteger('timeoutMs', resolved.timeoutMs, 1, MAX_TIMER_MS);
+  requireInteger('healthyThreshold', resolved.healthyThreshold, 1, 100);
+  requireInteger('unhealthyThreshold', resolved.unhealthyThreshold, 1, 100);
+  requireInteger('connectRetries', resolved.connectRetries, 0, 100);
+  requireInteger('connectTimeoutMs', resolved.connectTimeoutMs, 1, MAX_TIMER_MS);
+  const mode = resolved.dataplane;
+  if (typeof mode === 'string' ? !DATA_PLANE_MODES.includes(mode) : typeof mode !== 'object' || mode === null) {
+    throw new TerminalError(
+      `Local provider option dataplane is ${JSON.stringify(mode)}, but it must be ${DATA_PLANE_MODES.map((m) => `"${m}"`).join(' or ')} (or a DataPlane to program).`,
+      { field: 'dataplane' },
+    );
+  }
+  const socket = resolved.dataplaneSocket;
+  if (typeof socket !== 'string' || !isAbsolute(socket) || Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+    throw new TerminalError(
+      `Local provider option dataplaneSocket is ${JSON.stringify(socket)}, but it must be an absolute path of at most ${MAX_SOCKET_PATH_BYTES} bytes (a UNIX socket path), such as /run/sluice/dataplane.sock.`,
+      { field: 'dataplaneSocket' },
+    );
+  }
   return resolved;
 }
 
-function requireInteger(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new TerminalError(`Local provider option ${name} is ${value}, but it must be an integer of at least ${min}.`, {
+/** sockaddr_un.sun_path holds 108 bytes on Linux, the last one the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function requireInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TerminalError(`Local provider option ${name} is ${value}, but it must be an integer from ${min} to ${max}.`, {
       field: name,
     });
   }

@@ -1,44 +1,29 @@
 /**
- * The client filter of one Service: `spec.loadBalancerSourceRanges`, else the
+ * The client source ranges of one Service: `spec.loadBalancerSourceRanges`, else the
  * `service.beta.kubernetes.io/load-balancer-source-ranges` annotation, as the core hands it
- * over in `ServiceSpecView.sourceRanges`. Pure.
+ * over in `ServiceSpecView.sourceRanges`, in the canonical form the data plane's listeners
+ * enforce them in. Pure.
  *
  * Read the way Kubernetes reads the field: address bits past the prefix are cleared
  * (`10.1.2.3/8` is `10.0.0.0/8`), an IPv4 octet with leading zeros is decimal, and no ranges
- * (unset or an empty list) admit every client. Families stay apart, as kube-proxy keeps
- * them: an IPv4 client (also when the listener sees it as IPv4-mapped IPv6,
- * `::ffff:127.0.0.1`) is judged by the IPv4 ranges only, so `::/0` admits no IPv4 client; a
- * range written in the IPv4-mapped form (`::ffff:10.0.0.0/104`) is the IPv4 range it
- * denotes (`10.0.0.0/8`).
+ * (unset or an empty list) admit every client. A range written in the IPv4-mapped form
+ * (`::ffff:10.0.0.0/104`) is the IPv4 range it denotes (`10.0.0.0/8`). The listener keeps
+ * the families apart (an IPv4 client, also seen as `::ffff:a.b.c.d`, is judged by the IPv4
+ * ranges only), as kube-proxy does.
  */
 import { type ServiceSpecView, SOURCE_RANGES_ANNOTATION, TerminalError } from '@sluice/core';
-import { type AddressRange, formatAddress, parseAddress, parseRange, rangeContains } from './address-range.ts';
-
-export interface SourceFilter {
-  /** The ranges, canonical; empty admits every client. */
-  readonly ranges: readonly AddressRange[];
-  /** The ranges for log lines and comparison (`127.0.0.1/32,10.0.0.0/8`), or `any`. */
-  readonly text: string;
-  /**
-   * Whether a connection from `remoteAddress` (a socket's `remoteAddress`) may be served.
-   * An unknown address (the socket already closed) is admitted only when there are no ranges.
-   */
-  admits(remoteAddress: string | undefined): boolean;
-}
-
-/** The filter of a Service without source ranges. */
-export const ADMIT_ALL: SourceFilter = { ranges: [], text: 'any', admits: () => true };
+import { type AddressRange, formatAddress, parseRange } from './address-range.ts';
 
 const FIELD = 'spec.loadBalancerSourceRanges';
 
 /**
- * The filter for `service.sourceRanges`. Throws a TerminalError (reason `InvalidSourceRange`)
- * naming the first entry that is not a CIDR: the core refuses such a Service before calling
- * the provider, so this only guards direct callers, and it fails closed.
+ * The canonical ranges of `service.sourceRanges`, without duplicates, in their order; empty
+ * admits every client. Throws a TerminalError (reason `InvalidSourceRange`) naming the first
+ * entry that is not a CIDR: the core refuses such a Service before calling the provider, so
+ * this only guards direct callers, and it fails closed (nothing is changed).
  */
-export function sourceFilter(service: Pick<ServiceSpecView, 'namespace' | 'name' | 'sourceRanges'>): SourceFilter {
+export function sourceRanges(service: Pick<ServiceSpecView, 'namespace' | 'name' | 'sourceRanges'>): string[] {
   const texts = service.sourceRanges ?? [];
-  if (texts.length === 0) return ADMIT_ALL;
   const ranges = texts.map((text, index) => {
     const parsed = parseRange(decimalOctets(text.trim()), { hostBits: 'clear' });
     if ('range' in parsed) return asIpv4IfMapped(parsed.range);
@@ -47,16 +32,7 @@ export function sourceFilter(service: Pick<ServiceSpecView, 'namespace' | 'name'
       { field: `${FIELD}[${index}]`, reason: 'InvalidSourceRange' },
     );
   });
-  const unique = [...new Map(ranges.map((range) => [range.text, range])).values()];
-  return {
-    ranges: unique,
-    text: unique.map((range) => range.text).join(','),
-    admits(remoteAddress) {
-      if (remoteAddress === undefined) return false;
-      const address = parseAddress(remoteAddress);
-      return address !== undefined && unique.some((range) => rangeContains(range, address));
-    },
-  };
+  return [...new Set(ranges.map((range) => range.text))];
 }
 
 /** `010.0.0.0/8` as `10.0.0.0/8`: Kubernetes parses IPv4 octets with leading zeros as decimal. */

@@ -18,6 +18,9 @@ import {
 } from '@sluice/core';
 import { type AddressRange, hostPort, nonUnicastKind, parseAddress, rangeContains } from './address-range.ts';
 
+/** The largest weight the data plane takes (the core's pod weights go up to 1000). */
+export const MAX_WEIGHT = 1_000_000;
+
 /** The prefix of the local provider's Service annotations; it reads none today. */
 export const LOCAL_ANNOTATION_PREFIX = 'sluice.dev/local-';
 
@@ -64,9 +67,9 @@ export function validateBackends(backends: readonly Backend[]): void {
         { field: `backends[${index}].ip`, reason: 'InvalidBackend' },
       );
     }
-    if (!Number.isFinite(backend.weight) || backend.weight < 0) {
+    if (!Number.isSafeInteger(backend.weight) || backend.weight < 0 || backend.weight > MAX_WEIGHT) {
       throw new TerminalError(
-        `Backend ${backend.ip}:${backend.port} of pod ${backend.podName} has weight ${backend.weight}, but a weight must be a finite number of at least 0.`,
+        `Backend ${backend.ip}:${backend.port} of pod ${backend.podName} has weight ${backend.weight}, but a weight must be a whole number from 0 to ${MAX_WEIGHT}.`,
         { field: `backends[${index}].weight`, reason: 'InvalidBackend' },
       );
     }

@@ -7,7 +7,7 @@
 import { createLocalProvider } from '../index.ts';
 import { cluster, service, signal } from './fixtures.ts';
 
-const lb = createLocalProvider();
+const lb = createLocalProvider({ dataplane: 'embedded' });
 const svc = service({ ports: [{ name: 'http', port: Number(process.argv[2]), protocol: 'TCP', targetPort: 8080 }] });
 try {
   await lb.ensureLoadBalancer(cluster, svc, [], signal);

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
-import type { ListenAddress } from '../port-listener.ts';
+import type { ListenAddress } from '../local-load-balancer.ts';
 
 export interface TestBackend {
   readonly id: string;

@@ -1,8 +1,19 @@
 /**
  * Runs the real `sluice` controller as a child process (the app's main.ts under Node 24),
  * and reads its JSON log lines: the gate and drain latencies it reports, and its readiness.
+ *
+ * With `--provider local` the load balancers run in a `sluice-dataplane` process that the
+ * controller starts (detached) on its socket and that outlives it, as in production. Each
+ * controller gets its own socket in a fresh temporary directory unless the test passes
+ * `--local-dataplane-socket` (to restart a controller against the engine of an earlier one)
+ * or `--local-dataplane embedded`. That engine is the test's to stop, with
+ * `controller.dataplane.stop()`; stopping or killing the controller leaves it serving. Any
+ * engine still serving a socket the harness handed out is killed when this process exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -31,8 +42,22 @@ export interface LogLine {
   readonly [field: string]: unknown;
 }
 
+/** The `sluice-dataplane` engine of a local-provider controller, on a socket the harness chose. */
+export interface ControllerDataPlane {
+  /** Pass it as `--local-dataplane-socket` to run another controller against the same engine. */
+  readonly socketPath: string;
+  /** Every engine process on the socket: SIGTERM (SIGKILL after `killAfterMs`), waited for; then the directory is removed. Idempotent. */
+  stop(killAfterMs?: number): Promise<void>;
+}
+
 export interface ControllerProcess {
   readonly lines: readonly LogLine[];
+  /**
+   * The engine the controller runs its load balancers in, when the harness chose its socket
+   * (`--provider local` without `--local-dataplane-socket` or `--local-dataplane embedded`).
+   * `stop()` and `kill()` of the controller leave it serving.
+   */
+  readonly dataplane?: ControllerDataPlane;
   /** Resolves once the controller logged that it is running; rejects if it exits first. */
   ready(timeoutMs?: number): Promise<void>;
   /** `gate passed` waits and `drain applied` latencies logged since `from` (an index into lines). */
@@ -57,14 +82,17 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
   const extra = options.args ?? [];
   // Ephemeral loopback ports unless the test chose: several controllers may run at once.
   const has = (flag: string) => extra.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const provider = options.provider ?? 'local';
+  const dataplane = provider === 'local' && !has('--local-dataplane-socket') && flagValue(extra, '--local-dataplane') !== 'embedded' ? harnessDataPlane() : undefined;
   const defaults = [
     ...((options.handleUnclassed ?? true) ? ['--handle-unclassed'] : []),
     ...(has('--metrics-bind-address') ? [] : ['--metrics-bind-address', '127.0.0.1:0']),
     ...(has('--health-probe-bind-address') ? [] : ['--health-probe-bind-address', '127.0.0.1:0']),
+    ...(dataplane ? ['--local-dataplane-socket', dataplane.socketPath] : []),
   ];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', options.provider ?? 'local', '--kubeconfig', options.kubeconfigPath, ...defaults, ...extra],
+    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', provider, '--kubeconfig', options.kubeconfigPath, ...defaults, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   const lines: LogLine[] = [];
@@ -100,6 +128,7 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
   };
   return {
     lines,
+    dataplane,
     pid: child.pid,
     exited: exit,
     ports,
@@ -140,6 +169,97 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
       const code = await exit;
       clearTimeout(timer);
       return code;
+    },
+  };
+}
+
+/** The value of `flag` in `args` (`--flag=v` or `--flag v`), the last one given. */
+function flagValue(args: readonly string[], flag: string): string | undefined {
+  let value: string | undefined;
+  args.forEach((arg, i) => {
+    if (arg === flag) value = args[i + 1];
+    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
+  });
+  return value;
+}
+
+/** Sockets the harness handed out, with their directories: what the exit handler cleans up. */
+const handedOut = new Map<string, string>();
+let reaping = false;
+
+/**
+ * The pids of the `sluice-dataplane` processes serving `socketPath`, found by their command
+ * line (`--socket <path>`) whoever started them (the first controller, or a later one that
+ * found the engine dead). Synchronous, so the exit handler can use it; zombies (an empty
+ * command line) are not listed.
+ */
+function enginePids(socketPath: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const at = argv.indexOf('--socket');
+    if (at >= 0 && argv[at + 1] === socketPath) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Kills every engine on a socket the harness handed out, and removes their directories. */
+function reapAll(): void {
+  for (const [socketPath, dir] of handedOut) {
+    signalAll(enginePids(socketPath), 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  handedOut.clear();
+}
+
+/** As the child registry does for the harness's children: on exit, and on a signal before it is re-raised. */
+function reapOnExit(): void {
+  if (reaping) return;
+  reaping = true;
+  process.on('exit', reapAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      reapAll();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+function harnessDataPlane(): ControllerDataPlane {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-dataplane-'));
+  const socketPath = join(dir, 'dataplane.sock');
+  handedOut.set(socketPath, dir);
+  reapOnExit();
+  return {
+    socketPath,
+    async stop(killAfterMs = 5000) {
+      signalAll(enginePids(socketPath), 'SIGTERM');
+      const deadline = performance.now() + killAfterMs;
+      while (enginePids(socketPath).length > 0) {
+        if (performance.now() > deadline + 10_000) throw new Error(`sluice-dataplane on ${socketPath} did not exit after SIGKILL`);
+        if (performance.now() > deadline) signalAll(enginePids(socketPath), 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      handedOut.delete(socketPath);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

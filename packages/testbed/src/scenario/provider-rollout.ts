@@ -138,6 +138,7 @@ export async function runProviderRollout(o: ProviderRolloutOptions): Promise<Pro
       if (o.inspect) await o.inspect(controller);
     } finally {
       await controller.stop();
+      await controller.dataplane?.stop();
     }
   } finally {
     await backend.stop();
