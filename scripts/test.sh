@@ -44,10 +44,10 @@ if [ -d e2e/jobs ]; then
   step "image (npm run image)"
   node image/build.ts || status=1
 
-  step "e2e: testbed, cloud test servers and the jobs (local, aws, azure, gcp, ops) against a real control plane"
+  step "e2e: testbed, cloud test servers and the jobs (local, aws, azure, gcp, conformance, ops) against a real control plane"
   node --test --test-concurrency=1 --conditions=@sluice/source \
     "packages/testbed/src/**/*.test.ts" "e2e/servers/**/*.test.ts" \
-    "e2e/jobs/local/*.e2e.ts" "e2e/jobs/aws/*.e2e.ts" "e2e/jobs/azure/*.e2e.ts" "e2e/jobs/gcp/*.e2e.ts" "e2e/jobs/ops/*.e2e.ts" 2>&1 | tee -a "$log" || status=1
+    "e2e/jobs/local/*.e2e.ts" "e2e/jobs/aws/*.e2e.ts" "e2e/jobs/azure/*.e2e.ts" "e2e/jobs/gcp/*.e2e.ts" "e2e/jobs/conformance/*.e2e.ts" "e2e/jobs/ops/*.e2e.ts" 2>&1 | tee -a "$log" || status=1
 fi
 
 passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')

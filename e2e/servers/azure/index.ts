@@ -9,5 +9,6 @@ export type { OperationFault, OperationTiming } from './arm-operations.ts';
 export { ARM_DEFAULT_LIMITS, type ArmLimitName } from './arm-throttling.ts';
 export type { Json, JsonObject } from './json.ts';
 export type { SubnetSpec } from './virtual-network.ts';
+export { armCallBudget, type CallBudget } from './call-budget.ts';
 export { type ArmHttpClient, type ArmHttpClientOptions, createArmHttpClient, type RawRequestOptions, type RawResponse } from './arm-http-client.ts';
 export { DEFAULT_SPEC_DIR, formatReplayTable, replaySpecExamples, type SpecReplayOptions, type SpecReplayRow } from './spec-replay.ts';

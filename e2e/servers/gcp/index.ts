@@ -1,3 +1,4 @@
+export { type CallBudget, computeCallBudget } from './call-budget.ts';
 export { type ComputeServer, type ComputeServerOptions, startComputeServer } from './compute-server.ts';
 export type { ComputeState, NegView, NetworkSeed, SubnetworkSeed } from './compute-state.ts';
 export type { StoredEndpoint } from './compute-context.ts';
