@@ -75,3 +75,15 @@ export type {
 } from './spec.ts';
 export type { DataPlaneStats, ListenerCounters, ListenerStats, TargetCounters, TargetStats } from './stats.ts';
 export type { Logger, TimerHandle, Timers } from './timers.ts';
+export {
+  type Address,
+  type AddressFamily,
+  type AddressRange,
+  formatAddress,
+  hostPort,
+  nonUnicastKind,
+  type ParseRangeOptions,
+  parseAddress,
+  parseRange,
+  rangeContains,
+} from './address-range.ts';

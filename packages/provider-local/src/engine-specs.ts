@@ -14,7 +14,7 @@
  */
 import type { Backend, BackendStatus } from '@sluice/core';
 import type { HealthCheckSpec, TargetGroupState, TargetHealth, TargetGroupSpec, TargetSpec } from '@sluice/dataplane';
-import { formatAddress, parseAddress } from './address-range.ts';
+import { formatAddress, parseAddress } from '@sluice/dataplane';
 import type { ResolvedLocalProviderOptions } from './options.ts';
 
 type Settings = Pick<ResolvedLocalProviderOptions, 'connectRetries' | 'connectTimeoutMs' | 'intervalMs' | 'timeoutMs' | 'healthyThreshold' | 'unhealthyThreshold'>;

@@ -11,7 +11,7 @@
  * Weight 0 (`draining`) is not a change of checked health and is not logged.
  */
 import type { BackendStatus, Logger } from '@sluice/core';
-import { hostPort } from './address-range.ts';
+import { hostPort } from '@sluice/dataplane';
 
 type Checked = 'initial' | 'healthy' | 'unhealthy';
 

@@ -5,7 +5,7 @@
  * address this host does not have will not change by itself (TerminalError).
  */
 import { errorMessage, RetryableError, type SluiceError, TerminalError } from '@sluice/core';
-import { hostPort } from './address-range.ts';
+import { hostPort } from '@sluice/dataplane';
 
 export interface ListenTarget {
   /** `namespace/name` of the Service. */

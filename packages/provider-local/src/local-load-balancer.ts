@@ -28,8 +28,7 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { type DataPlane, isControlApiError, isDataPlaneError, isInvalidSpecError, isListenError, type ListenerState } from '@sluice/dataplane';
-import { hostPort } from './address-range.ts';
+import { type DataPlane, hostPort, isControlApiError, isDataPlaneError, isInvalidSpecError, isListenError, type ListenerState } from '@sluice/dataplane';
 import { CallChains } from './call-chains.ts';
 import { type DataPlaneSource, embeddedSource, givenSource, processSource } from './data-plane-connection.ts';
 import { EngineNames, type ServiceIdentity } from './engine-names.ts';

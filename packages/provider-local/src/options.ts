@@ -4,8 +4,7 @@
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { type Logger, TerminalError } from '@sluice/core';
-import type { DataPlane, Timers } from '@sluice/dataplane';
-import { type AddressRange, parseRange } from './address-range.ts';
+import { type AddressRange, type DataPlane, parseRange, type Timers } from '@sluice/dataplane';
 
 export type { TimerHandle, Timers } from '@sluice/dataplane';
 

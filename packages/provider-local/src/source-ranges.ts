@@ -12,7 +12,7 @@
  * ranges only), as kube-proxy does.
  */
 import { type ServiceSpecView, SOURCE_RANGES_ANNOTATION, TerminalError } from '@sluice/core';
-import { type AddressRange, formatAddress, parseRange } from './address-range.ts';
+import { type AddressRange, formatAddress, parseRange } from '@sluice/dataplane';
 
 const FIELD = 'spec.loadBalancerSourceRanges';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Backend, isBackendRejectedError, isTerminalError, type ServicePortView, type ServiceProblem } from '@sluice/core';
-import { type AddressRange, parseRange } from './address-range.ts';
+import { type AddressRange, parseRange } from '@sluice/dataplane';
 import { service } from './test-support/fixtures.ts';
 import { rejectBackendAddresses, validateBackends, validateService, validateServicePorts } from './validation.ts';
 

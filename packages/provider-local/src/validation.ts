@@ -16,7 +16,7 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { type AddressRange, hostPort, nonUnicastKind, parseAddress, rangeContains } from './address-range.ts';
+import { type AddressRange, hostPort, nonUnicastKind, parseAddress, rangeContains } from '@sluice/dataplane';
 
 /** The largest weight the data plane takes (the core's pod weights go up to 1000). */
 export const MAX_WEIGHT = 1_000_000;
