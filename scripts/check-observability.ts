@@ -51,8 +51,10 @@ async function definedSeries(): Promise<Set<string>> {
   const metrics = createMetrics({ provider: 'check', queueDepth: () => 0 });
   const out = new Set<string>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
-    if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) out.add(m.name + s);
-    else if (m.type === 'summary') for (const s of ['', '_sum', '_count']) out.add(m.name + s);
+    // prom-client types `type` as an enum whose values are these strings.
+    const type = String(m.type);
+    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) out.add(m.name + s);
+    else if (type === 'summary') for (const s of ['', '_sum', '_count']) out.add(m.name + s);
     else out.add(m.name);
   }
   return out;

@@ -15,8 +15,15 @@ echo "node $(node -v) at $(command -v node)"
 step "build, typecheck, lint (turbo)"
 turbo run build typecheck lint --continue --output-logs=errors-only || status=1
 
+# scripts/ belongs to no workspace: typecheck and lint it here.
+tsc -p scripts/tsconfig.json || status=1
+biome lint scripts || status=1
+
 step "cross-workspace imports (a workspace imports another only by package name)"
 node scripts/check-imports.ts || status=1
+
+step "AWS IAM policy (parliament, installed once into ~/.cache/sluice/; least-privilege shape)"
+node --conditions=@sluice/source scripts/check-iam-policy.ts || status=1
 
 step "CI workflows (actionlint, built once into ~/.cache/sluice/)"
 bash scripts/lint-workflows.sh || status=1

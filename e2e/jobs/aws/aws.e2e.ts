@@ -9,6 +9,7 @@
  * draining are covered by the provider's unit tests against recorded responses.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { CreateTagsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
@@ -282,4 +283,55 @@ test('the NLB, target groups and listeners follow the pods; bad input creates no
 
   process.stdout.write(`\nchecked with the AWS SDK:\n${checked.map((c) => `  - ${c}`).join('\n')}\n`);
   process.stdout.write(`\nAWS API calls by phase (${aws.real ? 'real account' : 'moto'}):\n${report.map(([a = "", b = ""]) => `  ${a.padEnd(26)} ${b}`).join('\n')}\n\n`);
+});
+
+/** The IAM policy operators attach to the controller's role (deploy/aws/README.md). */
+const IAM_POLICY = new URL('../../../deploy/aws/iam-policy.json', import.meta.url);
+/** The controller logs `service` as the SDK client it used; IAM names the service by its prefix. */
+const IAM_PREFIX: Record<string, string> = { elbv2: 'elasticloadbalancing', ec2: 'ec2' };
+
+/**
+ * What moto's recorder holds (since its last reset), as IAM actions: `<service>:<Action>`, the
+ * service being the one in the SigV4 credential scope, for the requests signed with `key`.
+ */
+async function recordedIamActions(endpoint: string, key: string): Promise<Set<string>> {
+  const text = await (await fetch(`${endpoint}/moto-api/recorder/download-recording`)).text();
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = JSON.parse(line) as { headers: Record<string, string>; body?: string; body_encoded?: boolean; url: string };
+    const authorization = Object.entries(entry.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1] ?? '';
+    const scope = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization);
+    if (scope?.[1] !== key) continue;
+    const body = entry.body_encoded ? Buffer.from(entry.body ?? '', 'base64').toString('utf8') : (entry.body ?? '');
+    const action = new URLSearchParams(body).get('Action') ?? new URL(entry.url, 'http://moto').searchParams.get('Action') ?? `unknown ${entry.url}`;
+    out.add(`${scope[2]}:${action}`);
+  }
+  return out;
+}
+
+test('every AWS action the controller made in this job is one deploy/aws/iam-policy.json allows', async () => {
+  assert.ok(controller, 'the controller ran (the test above starts it)');
+  const policy = JSON.parse(await readFile(IAM_POLICY, 'utf8')) as { Statement: { Effect: string; Action: string | string[] }[] };
+  const allowed = new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+  // The controller's own account of every call in the job, creation included.
+  const logged = new Set(controller.lines.filter((l) => l.msg === 'aws call').map((l) => `${IAM_PREFIX[String(l['service'])] ?? String(l['service'])}:${String(l['operation'])}`));
+  // What AWS saw signed with the controller's key, from the rolling update on (where the test above reset the recorder).
+  const recorded = aws.recorder && aws.endpoint ? await recordedIamActions(aws.endpoint, CONTROLLER_KEY) : undefined;
+  const made = new Set([...logged, ...(recorded ?? [])]);
+  const sorted = (s: Iterable<string>) => [...s].sort();
+  const show = (title: string, s: Iterable<string>) => `${title}:\n${sorted(s).map((a) => `  ${a}`).join('\n') || '  (none)'}\n`;
+  process.stdout.write(
+    `\n${show(`the policy allows (${allowed.size})`, allowed)}` +
+      show(`the controller made, per its log, the whole job (${logged.size})`, logged) +
+      (recorded ? show(`the controller made, per moto's recorder, rolling update to delete (${recorded.size})`, recorded) : '') +
+      show('allowed but not called in this job (AddTags authorises tagging at creation)', [...allowed].filter((a) => !made.has(a))),
+  );
+  // Not vacuous: the job created, registered and deleted, and the log and the recorder saw it.
+  for (const a of ['elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:CreateListener', 'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeleteLoadBalancer', 'ec2:DescribeSubnets']) {
+    assert.ok(logged.has(a), `the controller's log shows no ${a}: ${JSON.stringify(sorted(logged))}`);
+  }
+  if (recorded) assert.ok(recorded.has('elasticloadbalancing:RegisterTargets') && recorded.has('elasticloadbalancing:DeleteLoadBalancer'), `moto recorded ${JSON.stringify(sorted(recorded))}`);
+  const missing = sorted(made).filter((a) => !allowed.has(a));
+  assert.deepEqual(missing, [], `the controller made AWS calls deploy/aws/iam-policy.json does not allow: ${missing.join(', ')}`);
 });
