@@ -299,7 +299,7 @@ export const FLAGS = [
     arg: '<seconds>',
     min: 5,
     max: 300,
-    defaultHelp: 'SLUICE_AWS_HEALTHCHECK_INTERVAL, then 30',
+    defaultHelp: 'SLUICE_AWS_HEALTHCHECK_INTERVAL, then 10',
     help: "target groups' health-check interval (a Service's sluice.dev/aws-healthcheck-interval wins); gates read health this often",
     provider: 'aws',
     option: 'healthCheckIntervalSeconds',

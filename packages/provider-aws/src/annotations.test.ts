@@ -36,7 +36,7 @@ describe('validate: each bad annotation gives exactly one sentence naming key, v
         bad(
           'sluice.dev/aws-shceme',
           'internal',
-          'allowed are the aws provider keys sluice.dev/aws-scheme, sluice.dev/aws-subnets, sluice.dev/aws-healthcheck-protocol, sluice.dev/aws-healthcheck-port, sluice.dev/aws-healthcheck-path, sluice.dev/aws-healthcheck-interval, sluice.dev/aws-healthcheck-timeout, sluice.dev/aws-healthcheck-healthy-threshold, sluice.dev/aws-healthcheck-unhealthy-threshold, sluice.dev/aws-deregistration-delay, sluice.dev/aws-tls-certificate-arn, sluice.dev/aws-tls-ports',
+          'allowed are the aws provider keys sluice.dev/aws-scheme, sluice.dev/aws-subnets, sluice.dev/aws-healthcheck-protocol, sluice.dev/aws-healthcheck-port, sluice.dev/aws-healthcheck-path, sluice.dev/aws-healthcheck-interval, sluice.dev/aws-healthcheck-timeout, sluice.dev/aws-healthcheck-healthy-threshold, sluice.dev/aws-healthcheck-unhealthy-threshold, sluice.dev/aws-deregistration-delay, sluice.dev/aws-connection-termination, sluice.dev/aws-proxy-protocol-v2, sluice.dev/aws-preserve-client-ip, sluice.dev/aws-cross-zone, sluice.dev/aws-tls-certificate-arn, sluice.dev/aws-tls-ports',
         ),
       ],
     ],
@@ -66,6 +66,16 @@ describe('validate: each bad annotation gives exactly one sentence naming key, v
     ['healthy threshold', { 'sluice.dev/aws-healthcheck-healthy-threshold': '11' }, [bad('sluice.dev/aws-healthcheck-healthy-threshold', '11', 'allowed is a whole number from 2 to 10')]],
     ['unhealthy threshold', { 'sluice.dev/aws-healthcheck-unhealthy-threshold': '1' }, [bad('sluice.dev/aws-healthcheck-unhealthy-threshold', '1', 'allowed is a whole number from 2 to 10')]],
     ['deregistration delay', { 'sluice.dev/aws-deregistration-delay': '3601' }, [bad('sluice.dev/aws-deregistration-delay', '3601', 'allowed is a whole number of seconds from 0 to 3600')]],
+    ['deregistration delay negative', { 'sluice.dev/aws-deregistration-delay': '-1' }, [bad('sluice.dev/aws-deregistration-delay', '-1', 'allowed is a whole number of seconds from 0 to 3600')]],
+    ['connection termination', { 'sluice.dev/aws-connection-termination': 'yes' }, [bad('sluice.dev/aws-connection-termination', 'yes', 'allowed are true, false')]],
+    ['proxy protocol v2', { 'sluice.dev/aws-proxy-protocol-v2': '*' }, [bad('sluice.dev/aws-proxy-protocol-v2', '*', 'allowed are true, false')]],
+    ['preserve client ip', { 'sluice.dev/aws-preserve-client-ip': 'True' }, [bad('sluice.dev/aws-preserve-client-ip', 'True', 'allowed are true, false')]],
+    ['cross zone', { 'sluice.dev/aws-cross-zone': '1' }, [bad('sluice.dev/aws-cross-zone', '1', 'allowed are true, false')]],
+    [
+      'preserve client ip on a UDP-only Service',
+      { 'sluice.dev/aws-preserve-client-ip': 'false' },
+      [bad('sluice.dev/aws-preserve-client-ip', 'false', 'allowed only on a Service with at least one TCP port, since UDP target groups always preserve the client IP')],
+    ],
     [
       'certificate not an ARN',
       { 'sluice.dev/aws-tls-certificate-arn': 'my-cert' },
@@ -100,7 +110,7 @@ describe('validate: each bad annotation gives exactly one sentence naming key, v
   ];
   for (const [name, annotations, expected] of cases) {
     test(name, () => {
-      const ports = name === 'certificate on a UDP-only Service' ? [{ name: 'dns', port: 53, protocol: 'UDP' as const, targetPort: 53 }] : undefined;
+      const ports = name.endsWith('on a UDP-only Service') ? [{ name: 'dns', port: 53, protocol: 'UDP' as const, targetPort: 53 }] : undefined;
       assert.deepEqual(validateService(svc(annotations, ports)), expected);
     });
   }
@@ -135,29 +145,34 @@ describe('validate: each bad annotation gives exactly one sentence naming key, v
 });
 
 describe('parseAwsAnnotations: defaults and accepted values', () => {
-  test('no annotations: internal, tag-discovered subnets, NLB health check defaults, 300 s delay, no TLS', () => {
+  test('no annotations: internal, tag-discovered subnets, IP-target health check defaults, 300 s delay, NLB attribute defaults, no TLS', () => {
     const { settings, problems } = parseAwsAnnotations(svc({}));
     assert.deepEqual(problems, []);
     assert.deepEqual(settings, {
       scheme: 'internal',
       subnets: undefined,
-      healthCheck: { protocol: 'TCP', port: 'traffic-port', path: undefined, intervalSeconds: 30, timeoutSeconds: 10, healthyThreshold: 5, unhealthyThreshold: 2 },
+      // 10 s x 3 (aws-load-balancer-controller's IP-target defaults); TCP's 10 s timeout lowered below the interval.
+      healthCheck: { protocol: 'TCP', port: 'traffic-port', path: undefined, intervalSeconds: 10, timeoutSeconds: 9, healthyThreshold: 3, unhealthyThreshold: 3 },
       deregistrationDelaySeconds: 300,
+      connectionTermination: false,
+      proxyProtocolV2: false,
+      preserveClientIp: undefined,
+      crossZone: false,
       tls: undefined,
     });
   });
 
-  test('HTTP health check defaults to path / and a 6 s timeout; HTTPS keeps 10 s', () => {
+  test('HTTP health check defaults to path / and a 6 s timeout; HTTPS keeps 10 s under a longer interval', () => {
     assert.deepEqual(parseAwsAnnotations(svc({ 'sluice.dev/aws-healthcheck-protocol': 'HTTP' })).settings.healthCheck, {
       protocol: 'HTTP',
       port: 'traffic-port',
       path: '/',
-      intervalSeconds: 30,
+      intervalSeconds: 10,
       timeoutSeconds: 6,
-      healthyThreshold: 5,
-      unhealthyThreshold: 2,
+      healthyThreshold: 3,
+      unhealthyThreshold: 3,
     });
-    assert.equal(parseAwsAnnotations(svc({ 'sluice.dev/aws-healthcheck-protocol': 'HTTPS' })).settings.healthCheck.timeoutSeconds, 10);
+    assert.equal(parseAwsAnnotations(svc({ 'sluice.dev/aws-healthcheck-protocol': 'HTTPS', 'sluice.dev/aws-healthcheck-interval': '30' })).settings.healthCheck.timeoutSeconds, 10);
   });
 
   test('a short interval lowers the default timeout below it instead of failing', () => {
@@ -179,6 +194,10 @@ describe('parseAwsAnnotations: defaults and accepted values', () => {
         'sluice.dev/aws-healthcheck-healthy-threshold': '2',
         'sluice.dev/aws-healthcheck-unhealthy-threshold': '10',
         'sluice.dev/aws-deregistration-delay': '0',
+        'sluice.dev/aws-connection-termination': 'true',
+        'sluice.dev/aws-proxy-protocol-v2': ' true',
+        'sluice.dev/aws-preserve-client-ip': 'false',
+        'sluice.dev/aws-cross-zone': 'true ',
         'sluice.dev/aws-tls-certificate-arn': 'arn:aws:iam::123456789012:server-certificate/prod/web',
         'sluice.dev/aws-tls-ports': '443',
       }),
@@ -196,6 +215,7 @@ describe('parseAwsAnnotations: defaults and accepted values', () => {
       unhealthyThreshold: 10,
     });
     assert.equal(settings.deregistrationDelaySeconds, 0);
+    assert.deepEqual([settings.connectionTermination, settings.proxyProtocolV2, settings.preserveClientIp, settings.crossZone], [true, true, false, true]);
     assert.deepEqual(settings.tls, { certificateArn: 'arn:aws:iam::123456789012:server-certificate/prod/web', portNames: new Set(['https']) });
   });
 

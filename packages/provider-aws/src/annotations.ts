@@ -4,9 +4,22 @@
  * what is allowed; an unknown `sluice.dev/aws-*` key is a problem too (a typo would
  * otherwise be silently ignored).
  *
- * Health check limits and defaults are NLB's own (ELBv2 API reference, CreateTargetGroup):
- * interval 5-300 s (30), timeout 2-120 s (HTTP 6, TCP and HTTPS 10), thresholds 2-10
- * (healthy 5, unhealthy 2), port `traffic-port`, path `/`.
+ * Health check limits are NLB's own (ELBv2 API reference, CreateTargetGroup): interval
+ * 5-300 s, timeout 2-120 s, thresholds 2-10, port `traffic-port`, path `/`. The defaults are
+ * the ones aws-load-balancer-controller documents for NLB IP targets
+ * (docs/guide/service/annotations.md: interval 10 s, healthy and unhealthy thresholds 3)
+ * rather than NLB's own (30 s, 5, 2): a pod's readiness gate waits at least healthy
+ * threshold x interval, 30 s instead of 150 s. The timeout stays NLB's default for the
+ * protocol (HTTP 6 s, TCP and HTTPS 10 s), lowered below the interval.
+ *
+ * Target group attributes and their defaults are NLB's (Elastic Load Balancing user guide,
+ * "Edit target group attributes for your Network Load Balancer"):
+ * `deregistration_delay.timeout_seconds` 0-3600 (300),
+ * `deregistration_delay.connection_termination.enabled` (false), `proxy_protocol_v2.enabled`
+ * (false), `preserve_client_ip.enabled` (false for TCP/TLS IP target groups; always true,
+ * and not changeable, for UDP). The load balancer attribute
+ * `load_balancing.cross_zone.enabled` is false on a new NLB (user guide, "Cross-zone load
+ * balancing" under "Edit attributes for your Network Load Balancer").
  */
 import { createAnnotationReader, type ServiceProblem, type ServiceSpecView } from '@sluice/core';
 
@@ -21,6 +34,10 @@ export const HEALTHCHECK_TIMEOUT_ANNOTATION = 'sluice.dev/aws-healthcheck-timeou
 export const HEALTHCHECK_HEALTHY_THRESHOLD_ANNOTATION = 'sluice.dev/aws-healthcheck-healthy-threshold';
 export const HEALTHCHECK_UNHEALTHY_THRESHOLD_ANNOTATION = 'sluice.dev/aws-healthcheck-unhealthy-threshold';
 export const DEREGISTRATION_DELAY_ANNOTATION = 'sluice.dev/aws-deregistration-delay';
+export const CONNECTION_TERMINATION_ANNOTATION = 'sluice.dev/aws-connection-termination';
+export const PROXY_PROTOCOL_V2_ANNOTATION = 'sluice.dev/aws-proxy-protocol-v2';
+export const PRESERVE_CLIENT_IP_ANNOTATION = 'sluice.dev/aws-preserve-client-ip';
+export const CROSS_ZONE_ANNOTATION = 'sluice.dev/aws-cross-zone';
 export const TLS_CERTIFICATE_ARN_ANNOTATION = 'sluice.dev/aws-tls-certificate-arn';
 export const TLS_PORTS_ANNOTATION = 'sluice.dev/aws-tls-ports';
 
@@ -36,6 +53,10 @@ export const AWS_ANNOTATIONS: readonly string[] = [
   HEALTHCHECK_HEALTHY_THRESHOLD_ANNOTATION,
   HEALTHCHECK_UNHEALTHY_THRESHOLD_ANNOTATION,
   DEREGISTRATION_DELAY_ANNOTATION,
+  CONNECTION_TERMINATION_ANNOTATION,
+  PROXY_PROTOCOL_V2_ANNOTATION,
+  PRESERVE_CLIENT_IP_ANNOTATION,
+  CROSS_ZONE_ANNOTATION,
   TLS_CERTIFICATE_ARN_ANNOTATION,
   TLS_PORTS_ANNOTATION,
 ];
@@ -67,13 +88,24 @@ export interface AwsServiceSettings {
   readonly subnets: readonly string[] | undefined;
   readonly healthCheck: HealthCheckSettings;
   readonly deregistrationDelaySeconds: number;
+  /** `deregistration_delay.connection_termination.enabled`: close open connections when the delay ends. */
+  readonly connectionTermination: boolean;
+  /** `proxy_protocol_v2.enabled`: a PROXY v2 header on every connection to a pod. */
+  readonly proxyProtocolV2: boolean;
+  /**
+   * `preserve_client_ip.enabled` of the TCP target groups; undefined leaves NLB's default
+   * (off for TCP IP targets). UDP groups always preserve it and are never written.
+   */
+  readonly preserveClientIp: boolean | undefined;
+  /** The load balancer's `load_balancing.cross_zone.enabled`. */
+  readonly crossZone: boolean;
   readonly tls: TlsSettings | undefined;
 }
 
 export const DEFAULT_SCHEME: Scheme = 'internal';
-export const DEFAULT_HEALTHCHECK_INTERVAL = 30;
-export const DEFAULT_HEALTHY_THRESHOLD = 5;
-export const DEFAULT_UNHEALTHY_THRESHOLD = 2;
+export const DEFAULT_HEALTHCHECK_INTERVAL = 10;
+export const DEFAULT_HEALTHY_THRESHOLD = 3;
+export const DEFAULT_UNHEALTHY_THRESHOLD = 3;
 export const DEFAULT_DEREGISTRATION_DELAY = 300;
 
 /** NLB's default health check timeout for a protocol. */
@@ -155,6 +187,20 @@ export function parseAwsAnnotations(service: ServiceSpecView, defaults: AwsAnnot
   const healthyThreshold = integer(HEALTHCHECK_HEALTHY_THRESHOLD_ANNOTATION, 2, 10, DEFAULT_HEALTHY_THRESHOLD);
   const unhealthyThreshold = integer(HEALTHCHECK_UNHEALTHY_THRESHOLD_ANNOTATION, 2, 10, DEFAULT_UNHEALTHY_THRESHOLD);
   const deregistrationDelaySeconds = integer(DEREGISTRATION_DELAY_ANNOTATION, 0, 3600, DEFAULT_DEREGISTRATION_DELAY, ' of seconds');
+  const flag = (key: string): boolean | undefined => {
+    const value = raw(key);
+    if (value === undefined || value === 'true' || value === 'false') return value === undefined ? undefined : value === 'true';
+    invalid(key, 'allowed are true, false');
+    return undefined;
+  };
+  const connectionTermination = flag(CONNECTION_TERMINATION_ANNOTATION) ?? false;
+  const proxyProtocolV2 = flag(PROXY_PROTOCOL_V2_ANNOTATION) ?? false;
+  const preserveClientIp = flag(PRESERVE_CLIENT_IP_ANNOTATION);
+  if (preserveClientIp !== undefined && !service.ports.some((p) => p.protocol === 'TCP')) {
+    // NLB keeps client IPs on UDP target groups and does not let them be changed.
+    invalid(PRESERVE_CLIENT_IP_ANNOTATION, 'allowed only on a Service with at least one TCP port, since UDP target groups always preserve the client IP');
+  }
+  const crossZone = flag(CROSS_ZONE_ANNOTATION) ?? false;
 
   const tls = parseTls(service, raw(TLS_CERTIFICATE_ARN_ANNOTATION), raw(TLS_PORTS_ANNOTATION), invalid);
 
@@ -164,6 +210,10 @@ export function parseAwsAnnotations(service: ServiceSpecView, defaults: AwsAnnot
       subnets,
       healthCheck: { protocol, port, path, intervalSeconds, timeoutSeconds, healthyThreshold, unhealthyThreshold },
       deregistrationDelaySeconds,
+      connectionTermination,
+      proxyProtocolV2,
+      preserveClientIp,
+      crossZone,
       tls,
     },
     problems,

@@ -38,10 +38,10 @@ test('ensure creates a tagged NLB, target group and listener, registers the back
   assert.deepEqual(tg.health, {
     HealthCheckProtocol: 'TCP',
     HealthCheckPort: 'traffic-port',
-    HealthCheckIntervalSeconds: '30',
-    HealthCheckTimeoutSeconds: '10',
-    HealthyThresholdCount: '5',
-    UnhealthyThresholdCount: '2',
+    HealthCheckIntervalSeconds: '10',
+    HealthCheckTimeoutSeconds: '9',
+    HealthyThresholdCount: '3',
+    UnhealthyThresholdCount: '3',
   });
   assert.deepEqual(tg.tags, { ...owner, 'sluice.dev/service-port': 'http' });
   assert.deepEqual([...tg.targets.keys()].sort(), ['10.0.0.1:8080', '10.0.0.2:8080']);
@@ -56,9 +56,13 @@ test('ensure creates a tagged NLB, target group and listener, registers the back
     'CreateLoadBalancer',
     'DescribeTargetGroups',
     'CreateTargetGroup',
+    'DescribeVpcs',
     'RegisterTargets',
     'CreateListener',
   ]);
+  // Both pods are in the VPC's 10.0.0.0/16: AWS detects their zone, so none is sent.
+  const sent = h.server.calls.find((c) => c.action === 'RegisterTargets')!;
+  assert.deepEqual([...sent.params.keys()].filter((k) => k.includes('AvailabilityZone')), []);
 });
 
 test('the provider health-check interval is what unannotated target groups get, and the poll the core uses; the annotation still wins per Service', async () => {
@@ -86,7 +90,7 @@ test('a second ensure with nothing changed makes no write call', async () => {
     ops.filter((o) => WRITE.test(o)),
     [],
   );
-  assert.deepEqual(ops, ['DescribeLoadBalancers', 'DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners']);
+  assert.deepEqual(ops, ['DescribeLoadBalancers', 'DescribeLoadBalancerAttributes', 'DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners']);
 });
 
 test('an idle resync costs one DescribeLoadBalancers and one DescribeTargetHealth per port, even after a restart warms up', async () => {
@@ -180,6 +184,52 @@ test('changed annotations modify only the target group settings that differ', as
     h.takeOperations().filter((o) => WRITE.test(o)),
     [],
   );
+});
+
+test('drain, proxy protocol, client IP and cross-zone annotations are set at create, converge on update and return to the defaults when removed', async () => {
+  const ports = [{}, { name: 'dns', port: 53, protocol: 'UDP' as const, targetPort: 5353 }];
+  const tuned = service(ports, {
+    'sluice.dev/aws-deregistration-delay': '45',
+    'sluice.dev/aws-connection-termination': 'true',
+    'sluice.dev/aws-proxy-protocol-v2': 'true',
+    'sluice.dev/aws-preserve-client-ip': 'true',
+    'sluice.dev/aws-cross-zone': 'true',
+  });
+  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
+  // A new NLB and new groups are not described: they have AWS's defaults, so one write each.
+  assert.deepEqual(
+    h.takeOperations().filter((o) => /Attributes$/.test(o)),
+    ['ModifyLoadBalancerAttributes', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes'],
+  );
+  assert.equal(h.fake.loadBalancers[0]?.attributes['load_balancing.cross_zone.enabled'], 'true');
+  const [tcp, udp] = h.fake.targetGroups;
+  const managed = (g: typeof tcp) => [
+    g?.attributes['deregistration_delay.timeout_seconds'],
+    g?.attributes['deregistration_delay.connection_termination.enabled'],
+    g?.attributes['proxy_protocol_v2.enabled'],
+    g?.attributes['preserve_client_ip.enabled'],
+  ];
+  assert.deepEqual(managed(tcp), ['45', 'true', 'true', 'true']);
+  // UDP groups always preserve the client IP; Sluice never writes it there (AWS would refuse false).
+  assert.deepEqual(managed(udp), ['45', 'true', 'true', 'true']);
+  const udpWrite = h.server.calls.filter((c) => c.action === 'ModifyTargetGroupAttributes' && c.params.get('TargetGroupArn') === udp?.arn);
+  assert.ok(udpWrite.every((c) => ![...c.params.values()].includes('preserve_client_ip.enabled')));
+
+  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
+  assert.deepEqual(
+    h.takeOperations().filter((o) => WRITE.test(o)),
+    [],
+    'converged: nothing written',
+  );
+
+  await h.provider.ensureLoadBalancer(CLUSTER, service(ports), [], signal);
+  assert.deepEqual(
+    h.takeOperations().filter((o) => WRITE.test(o)),
+    ['ModifyLoadBalancerAttributes', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes'],
+  );
+  assert.equal(h.fake.loadBalancers[0]?.attributes['load_balancing.cross_zone.enabled'], 'false');
+  assert.deepEqual(managed(tcp), ['300', 'false', 'false', 'false']);
+  assert.deepEqual(managed(udp), ['300', 'false', 'false', 'true']);
 });
 
 test('a TLS port gets a TLS listener with the certificate over a TCP target group; a new port with a short delay sets it at create', async () => {

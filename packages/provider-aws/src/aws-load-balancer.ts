@@ -29,6 +29,7 @@ import { type AwsContext, findLoadBalancer, requireOwned, targetGroupsOf } from 
 import { loadBalancerName, targetGroupName } from './names.ts';
 import { type AwsProviderOptions, type ResolvedAwsProviderOptions, resolveOptions } from './options.ts';
 import { ResourceCache } from './resource-cache.ts';
+import { type TargetPlacer, targetPlacer, unservedZoneRejection } from './target-placement.ts';
 import { describeRemembered, MAX_TARGETS_PER_CALL, syncTargets } from './target-sync.ts';
 import { checkService, validateService } from './validation.ts';
 
@@ -105,9 +106,14 @@ export class AwsLoadBalancer implements LoadBalancer {
         await this.ensureLoadBalancer(clusterName, service, backends, signal);
         return;
       }
+      // A pod in a zone the NLB does not serve is refused before any write (the core reports it on the pod).
+      const known = this.#ctx.cache.loadBalancer(loadBalancerName(clusterName, service));
+      const rejection = known ? await unservedZoneRejection(this.#ctx, known, service, backends, signal) : undefined;
+      if (rejection) throw rejection;
+      const placer = this.#placer(clusterName, service, backends, signal);
       for (const port of service.ports) {
         const own = backends.filter((b) => b.servicePort === port.name);
-        await syncTargets(this.#ctx.api, this.#ctx.cache, groups.get(port.name)!, own, signal);
+        await syncTargets(this.#ctx.api, this.#ctx.cache, groups.get(port.name)!, own, signal, undefined, placer);
       }
     });
   }
@@ -139,6 +145,27 @@ export class AwsLoadBalancer implements LoadBalancer {
 
   async close(): Promise<void> {
     this.#ctx.api.close();
+  }
+
+  /**
+   * Places the update's registrations on the Service's load balancer as last learnt (cached by
+   * the lookup that found its target groups); only if it is not known is it described, when a
+   * target is actually to be registered.
+   */
+  #placer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): TargetPlacer {
+    const ctx = this.#ctx;
+    let inner: TargetPlacer | undefined;
+    return {
+      async place(targets) {
+        const lb = ctx.cache.loadBalancer(loadBalancerName(clusterName, service)) ?? (await findLoadBalancer(ctx, clusterName, service, signal));
+        if (!lb) return [...targets];
+        inner = targetPlacer(ctx, lb, service, backends, signal);
+        return inner.place(targets);
+      },
+      registrationFailed(error) {
+        inner?.registrationFailed(error);
+      },
+    };
   }
 
   /** What the options set for a Service whose annotations say nothing. */

@@ -8,7 +8,7 @@
 import type { BackendHealthState, BackendStatus } from '@sluice/core';
 
 export interface TargetHealthLike {
-  readonly Target?: { readonly Id?: string | undefined; readonly Port?: number | undefined } | undefined;
+  readonly Target?: { readonly Id?: string | undefined; readonly Port?: number | undefined; readonly AvailabilityZone?: string | undefined } | undefined;
   readonly TargetHealth?:
     | { readonly State?: string | undefined; readonly Reason?: string | undefined; readonly Description?: string | undefined }
     | undefined;

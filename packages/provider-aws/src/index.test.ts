@@ -9,10 +9,10 @@ test('createAwsProvider returns the aws provider with its capabilities and annot
   const provider = aws.createAwsProvider({ clusterName: 'c1', region: 'us-east-1' });
   assert.ok(provider instanceof aws.AwsLoadBalancer);
   assert.equal(provider.providerName, 'aws');
-  assert.deepEqual(provider.capabilities, { weights: false, drainInPlace: false, drainMode: 'deregister', maxBatch: 200, protocols: ['TCP', 'UDP'], tracksPodUid: false, honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] }, ipMode: 'VIP', healthCheckIntervalMs: 30_000 });
+  assert.deepEqual(provider.capabilities, { weights: false, drainInPlace: false, drainMode: 'deregister', maxBatch: 200, protocols: ['TCP', 'UDP'], tracksPodUid: false, honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] }, ipMode: 'VIP', healthCheckIntervalMs: 10_000 });
   assert.equal(aws.SCHEME_ANNOTATION, 'sluice.dev/aws-scheme');
   assert.equal(aws.TLS_PORTS_ANNOTATION, 'sluice.dev/aws-tls-ports');
-  assert.equal(aws.AWS_ANNOTATIONS.length, 12);
+  assert.equal(aws.AWS_ANNOTATIONS.length, 16);
   assert.equal(provider.getLoadBalancerName('c1', { namespace: 'shop', name: 'web', uid: 'u', ports: [], annotations: {} }), aws.loadBalancerName('c1', { namespace: 'shop', name: 'web', uid: 'u' }));
 });
 
@@ -40,12 +40,12 @@ test('bad options are one terminal sentence naming the option', () => {
   }
 });
 
-test('the health-check interval: option, else SLUICE_AWS_HEALTHCHECK_INTERVAL, else 30 s; it is the capability the core polls by', () => {
+test('the health-check interval: option, else SLUICE_AWS_HEALTHCHECK_INTERVAL, else 10 s; it is the capability the core polls by', () => {
   const interval = (options: Partial<Parameters<typeof aws.createAwsProvider>[0]>, env: Record<string, string>) =>
     new aws.AwsLoadBalancer({ clusterName: 'c1', ...options }, env).capabilities.healthCheckIntervalMs;
-  assert.equal(interval({}, {}), 30_000);
+  assert.equal(interval({}, {}), 10_000);
   assert.equal(interval({}, { SLUICE_AWS_HEALTHCHECK_INTERVAL: '5' }), 5_000);
-  assert.equal(interval({ healthCheckIntervalSeconds: 10 }, { SLUICE_AWS_HEALTHCHECK_INTERVAL: '5' }), 10_000);
+  assert.equal(interval({ healthCheckIntervalSeconds: 20 }, { SLUICE_AWS_HEALTHCHECK_INTERVAL: '5' }), 20_000);
   assert.throws(
     () => interval({}, { SLUICE_AWS_HEALTHCHECK_INTERVAL: '4' }),
     (e: unknown) => isTerminalError(e) && (e as Error).message === 'AWS provider SLUICE_AWS_HEALTHCHECK_INTERVAL (option healthCheckIntervalSeconds) is "4", but it must be a whole number of seconds from 5 to 300.',

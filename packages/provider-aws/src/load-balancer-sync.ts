@@ -4,7 +4,8 @@
  * so an ensure of a load balancer that already matches makes no write call.
  *
  * Order matters, step by step:
- * 1. the load balancer (its tags must prove it is this Service's before anything else);
+ * 1. the load balancer (its tags must prove it is this Service's before anything else),
+ *    then its attributes;
  * 2. the target groups, so every listener has a group to forward to;
  * 3. the targets, registrations before deregistrations, so a group a listener is about
  *    to switch to (a port whose name or protocol changed) already holds the pods;
@@ -27,6 +28,7 @@ import { type Backend, type LoadBalancerStatus, type ServiceSpecView, TerminalEr
 import { type AwsServiceSettings, SCHEME_ANNOTATION } from './annotations.ts';
 import { isNotFound } from './errors.ts';
 import { listenerFields, listenerMatches } from './listener-spec.ts';
+import { ensureLoadBalancerAttributes } from './load-balancer-attributes.ts';
 import { type AwsContext, describeTags, findLoadBalancer, requireOwned, targetGroupsOf, toKnown } from './lookup.ts';
 import { loadBalancerName, targetGroupNamePrefix } from './names.ts';
 import type { KnownLoadBalancer } from './resource-cache.ts';
@@ -34,6 +36,7 @@ import { discoverSubnets, subnetIdsFromAnnotation } from './subnets.ts';
 import { isOwnedBy, portTags, serviceTags } from './tags.ts';
 import { type PortSpec, portSpecs } from './target-group-spec.ts';
 import { ensureTargetGroup } from './target-group-sync.ts';
+import { targetPlacer } from './target-placement.ts';
 import { describeRemembered, syncTargets } from './target-sync.ts';
 
 export interface EnsureInput {
@@ -57,18 +60,20 @@ export async function ensureStack(ctx: AwsContext, input: EnsureInput, signal: A
   } else {
     lb = await createLoadBalancer(ctx, input, signal);
   }
+  await ensureLoadBalancerAttributes(ctx, lb.arn, settings, created, signal);
 
   const specs = portSpecs(clusterName, service, settings, input.backends);
   const attached = created ? [] : await targetGroupsOf(ctx, lb.arn, signal);
   const groups = new Map<string, { arn: string; isNew: boolean }>();
   for (const spec of specs) groups.set(spec.servicePort.name, await ensureTargetGroup(ctx, input, spec, lb, attached, signal));
 
+  const placer = targetPlacer(ctx, ctx.cache.loadBalancer(lb.name) ?? lb, service, input.backends, signal);
   for (const spec of specs) {
     const group = groups.get(spec.servicePort.name)!;
     const backends = input.backends.filter((b) => b.servicePort === spec.servicePort.name);
     // An ensure describes the group afresh (it repairs drift); a new group has no registrations.
     const registered = group.isNew ? [] : await describeRemembered(ctx.api, ctx.cache, group.arn, signal);
-    await syncTargets(ctx.api, ctx.cache, group.arn, backends, signal, registered);
+    await syncTargets(ctx.api, ctx.cache, group.arn, backends, signal, registered, placer);
   }
 
   const listeners = created ? [] : ((await ctx.api.elbv2(new DescribeListenersCommand({ LoadBalancerArn: lb.arn }), signal)).Listeners ?? []);
@@ -116,8 +121,9 @@ async function convergeLoadBalancer(ctx: AwsContext, input: EnsureInput, lb: Kno
   const want = await subnetIdsFromAnnotation(ctx.api, service, settings.subnets, signal);
   const have = [...lb.subnetIds].sort();
   if (want.join(',') === have.join(',')) return;
-  await ctx.api.elbv2(new SetSubnetsCommand({ LoadBalancerArn: lb.arn, Subnets: want }), signal);
-  ctx.cache.setLoadBalancer({ ...lb, subnetIds: want }, targetGroupNamePrefix(input.clusterName, service));
+  const out = await ctx.api.elbv2(new SetSubnetsCommand({ LoadBalancerArn: lb.arn, Subnets: want }), signal);
+  const zones = (out.AvailabilityZones ?? []).map((z) => z.ZoneName ?? '').filter((z) => z !== '');
+  ctx.cache.setLoadBalancer({ ...lb, subnetIds: want, zones }, targetGroupNamePrefix(input.clusterName, service));
 }
 
 async function ensureListener(

@@ -34,6 +34,7 @@ export function toKnown(lb: ElbLoadBalancer): KnownLoadBalancer {
     vpcId: lb.VpcId ?? '',
     scheme: lb.Scheme ?? '',
     subnetIds: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? '').filter((s) => s !== ''),
+    zones: (lb.AvailabilityZones ?? []).map((z) => z.ZoneName ?? '').filter((z) => z !== ''),
   };
 }
 

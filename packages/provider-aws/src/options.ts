@@ -68,7 +68,7 @@ export interface AwsProviderOptions {
    * `healthCheckIntervalMs`: while a readiness gate waits, target health is read no more often
    * than this (unless the controller's `--health-poll-ms` says otherwise), since it cannot
    * change faster than the NLB checks it.
-   * @default the `SLUICE_AWS_HEALTHCHECK_INTERVAL` environment variable, else 30 (NLB's own default)
+   * @default the `SLUICE_AWS_HEALTHCHECK_INTERVAL` environment variable, else 10 (aws-load-balancer-controller's default for NLB IP targets; NLB's own is 30)
    */
   readonly healthCheckIntervalSeconds?: number;
   /**
@@ -144,7 +144,7 @@ export function resolveOptions(options: AwsProviderOptions, env: Readonly<Record
   return resolved;
 }
 
-/** The option, else the environment variable, else NLB's default; 5-300 whole seconds, as NLB allows. */
+/** The option, else the environment variable, else {@link DEFAULT_HEALTHCHECK_INTERVAL}; 5-300 whole seconds, as NLB allows. */
 function healthCheckInterval(given: number | undefined, fromEnv: string | undefined): number {
   const raw = fromEnv?.trim() || undefined;
   const value = given ?? (raw === undefined ? DEFAULT_HEALTHCHECK_INTERVAL : /^\d+$/.test(raw) ? Number(raw) : Number.NaN);

@@ -91,7 +91,7 @@ test('a batch failing in the middle: the error is classified, and the next call 
   assert.equal(h.fake.targetGroups[0]?.targets.size, 200, 'the first batch stayed registered');
   h.takeOperations();
   await h.provider.updateLoadBalancer(CLUSTER, web, wanted, signal);
-  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth', 'RegisterTargets', 'RegisterTargets']);
+  assert.deepEqual(h.takeOperations(), ['DescribeTargetHealth', 'RegisterTargets', 'RegisterTargets'], 'a retryable failure keeps the VPC CIDRs learnt');
   const sizes = h.server.calls.filter((c) => c.action === 'RegisterTargets').map((c) => [...c.params.keys()].filter((k) => k.endsWith('.Id')).length);
   assert.deepEqual(sizes, [200, 200, 200, 50], 'only the 250 missing targets were sent again');
   assert.equal(h.fake.targetGroups[0]?.targets.size, 450);

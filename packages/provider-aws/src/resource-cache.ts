@@ -16,7 +16,6 @@
  */
 import type { TargetHealthLike } from './health-map.ts';
 
-
 export interface KnownLoadBalancer {
   readonly arn: string;
   readonly name: string;
@@ -24,6 +23,8 @@ export interface KnownLoadBalancer {
   readonly vpcId: string;
   readonly scheme: string;
   readonly subnetIds: readonly string[];
+  /** The availability zones the NLB has a subnet in (the only zones whose targets it serves). */
+  readonly zones: readonly string[];
 }
 
 export class ResourceCache {
@@ -33,6 +34,8 @@ export class ResourceCache {
   readonly #targetGroups = new Map<string, string>();
   /** Target group ARN -> its registrations, as DescribeTargetHealth shows them. */
   readonly #registrations = new Map<string, readonly TargetHealthLike[]>();
+  /** VPC ID -> its associated IPv4 CIDR blocks (DescribeVpcs). */
+  readonly #vpcCidrs = new Map<string, readonly string[]>();
 
   loadBalancer(name: string): KnownLoadBalancer | undefined {
     return this.#loadBalancers.get(name);
@@ -78,6 +81,20 @@ export class ResourceCache {
 
   forgetRegistrations(targetGroupArn: string): void {
     this.#registrations.delete(targetGroupArn);
+  }
+
+  /** The VPC's associated IPv4 CIDR blocks, if known. */
+  vpcCidrs(vpcId: string): readonly string[] | undefined {
+    return this.#vpcCidrs.get(vpcId);
+  }
+
+  setVpcCidrs(vpcId: string, cidrs: readonly string[]): void {
+    this.#vpcCidrs.set(vpcId, cidrs);
+  }
+
+  /** Dropped when a registration fails, in case the VPC gained a CIDR block since. */
+  forgetVpcCidrs(vpcId: string): void {
+    this.#vpcCidrs.delete(vpcId);
   }
 
   /** Drops the load balancer and every target group (and its registrations) whose name starts with the prefix. */

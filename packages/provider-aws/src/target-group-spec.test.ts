@@ -37,10 +37,10 @@ test('one spec per port: protocols, TLS only on TCP ports, group port from the t
 const group = {
   HealthCheckProtocol: 'TCP',
   HealthCheckPort: 'traffic-port',
-  HealthCheckIntervalSeconds: 30,
-  HealthCheckTimeoutSeconds: 10,
-  HealthyThresholdCount: 5,
-  UnhealthyThresholdCount: 2,
+  HealthCheckIntervalSeconds: 10,
+  HealthCheckTimeoutSeconds: 9,
+  HealthyThresholdCount: 3,
+  UnhealthyThresholdCount: 3,
   Protocol: 'TCP',
   TargetType: 'ip',
 } as const;
@@ -57,13 +57,14 @@ test('health check: any difference yields the full wanted settings', () => {
     HealthCheckProtocol: 'HTTP',
     HealthCheckPort: 'traffic-port',
     HealthCheckPath: '/ready',
-    HealthCheckIntervalSeconds: 30,
+    HealthCheckIntervalSeconds: 10,
     HealthCheckTimeoutSeconds: 6,
-    HealthyThresholdCount: 5,
-    UnhealthyThresholdCount: 2,
+    HealthyThresholdCount: 3,
+    UnhealthyThresholdCount: 3,
   });
   const [plain] = specsFor();
-  for (const change of [{ HealthCheckPort: '8080' }, { HealthCheckIntervalSeconds: 10 }, { HealthCheckTimeoutSeconds: 5 }, { HealthyThresholdCount: 3 }, { UnhealthyThresholdCount: 3 }]) {
+  // NLB's own defaults (30 s, 10 s, 5, 2) are a difference too: older groups converge to the IP-target defaults.
+  for (const change of [{ HealthCheckPort: '8080' }, { HealthCheckIntervalSeconds: 30 }, { HealthCheckTimeoutSeconds: 10 }, { HealthyThresholdCount: 5 }, { UnhealthyThresholdCount: 2 }]) {
     assert.notEqual(healthCheckChanges(plain!, { ...group, ...change }), undefined, JSON.stringify(change));
   }
 });
@@ -75,6 +76,41 @@ test('attributes: deregistration delay written only when it differs (a new group
   assert.deepEqual(attributeChanges(dflt!, [{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }]), []);
   assert.deepEqual(attributeChanges(short!, undefined), [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]);
   assert.deepEqual(attributeChanges(short!, [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }, { Key: 'stickiness.enabled', Value: 'false' }]), []);
+});
+
+test('attributes: each managed attribute is written only when it differs; what AWS leaves out counts as its default', () => {
+  const [tcp, udp] = specsFor({
+    'sluice.dev/aws-connection-termination': 'true',
+    'sluice.dev/aws-proxy-protocol-v2': 'true',
+    'sluice.dev/aws-preserve-client-ip': 'true',
+  });
+  assert.deepEqual(attributeChanges(tcp!, undefined), [
+    { Key: 'deregistration_delay.connection_termination.enabled', Value: 'true' },
+    { Key: 'proxy_protocol_v2.enabled', Value: 'true' },
+    { Key: 'preserve_client_ip.enabled', Value: 'true' },
+  ]);
+  // A UDP group always preserves the client IP (NLB refuses to change it), so it is never written.
+  assert.deepEqual(attributeChanges(udp!, undefined), [
+    { Key: 'deregistration_delay.connection_termination.enabled', Value: 'true' },
+    { Key: 'proxy_protocol_v2.enabled', Value: 'true' },
+  ]);
+  const converged = [
+    { Key: 'deregistration_delay.timeout_seconds', Value: '300' },
+    { Key: 'deregistration_delay.connection_termination.enabled', Value: 'true' },
+    { Key: 'proxy_protocol_v2.enabled', Value: 'true' },
+    { Key: 'preserve_client_ip.enabled', Value: 'true' },
+  ];
+  assert.deepEqual(attributeChanges(tcp!, converged), []);
+
+  // Removing the annotations converges back to NLB's defaults.
+  const [plainTcp, plainUdp] = specsFor();
+  assert.deepEqual(attributeChanges(plainTcp!, converged), [
+    { Key: 'deregistration_delay.connection_termination.enabled', Value: 'false' },
+    { Key: 'proxy_protocol_v2.enabled', Value: 'false' },
+    { Key: 'preserve_client_ip.enabled', Value: 'false' },
+  ]);
+  assert.deepEqual(attributeChanges(plainTcp!, []), []);
+  assert.deepEqual(attributeChanges(plainUdp!, [{ Key: 'preserve_client_ip.enabled', Value: 'true' }]), []);
 });
 
 test('listeners: protocol, port, forward target and certificate all count', () => {

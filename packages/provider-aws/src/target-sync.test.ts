@@ -47,3 +47,14 @@ test('afterChanges applies a successful change to what was described: registered
   const again = planTargets([b('10.0.0.1'), b('10.0.0.3'), b('10.0.0.4')], after);
   assert.deepEqual(again, { register: [], deregister: [] });
 });
+
+test('planTargets deregisters a target registered with AvailabilityZone all with it, and an in-VPC one by Id and Port only', () => {
+  const registered = [
+    { Target: { Id: '192.168.0.1', Port: 80, AvailabilityZone: 'all' }, TargetHealth: { State: 'healthy' } },
+    { Target: { Id: '10.0.0.1', Port: 80, AvailabilityZone: 'us-east-1a' }, TargetHealth: { State: 'healthy' } },
+  ];
+  assert.deepEqual(planTargets([], registered).deregister, [
+    { Id: '10.0.0.1', Port: 80 },
+    { Id: '192.168.0.1', Port: 80, AvailabilityZone: 'all' },
+  ]);
+});

@@ -24,14 +24,12 @@ import { diffByKey, runBatches, throwFirstFailure } from '@sluice/core/provider-
 import type { AwsApi } from './aws-api.ts';
 import { isDrainingState, type TargetHealthLike } from './health-map.ts';
 import type { ResourceCache } from './resource-cache.ts';
+import { ALL_ZONES, type Target, type TargetPlacer } from './target-placement.ts';
 
 /** The AWS Load Balancer Controller's batch; ELBv2 documents no per-call maximum. */
 export const MAX_TARGETS_PER_CALL = 200;
 
-export interface Target {
-  readonly Id: string;
-  readonly Port: number;
-}
+export type { Target } from './target-placement.ts';
 
 export interface TargetChanges {
   readonly register: readonly Target[];
@@ -50,7 +48,11 @@ export function planTargets(backends: readonly Pick<Backend, 'ip' | 'port' | 'we
     same: (_t, d) => !isDrainingState(d.TargetHealth?.State),
   });
   const register = [...diff.toAdd, ...diff.toUpdate.map((p) => p.desired)];
-  const deregister = diff.toRemove.filter((d) => !isDrainingState(d.TargetHealth?.State)).map((d): Target => ({ Id: d.Target!.Id!, Port: d.Target!.Port! }));
+  // A target registered with `AvailabilityZone: all` (outside the VPC) is deregistered with it too;
+  // one in the VPC with Id and Port only, as it was registered (AWS detected its zone).
+  const deregister = diff.toRemove
+    .filter((d) => !isDrainingState(d.TargetHealth?.State))
+    .map((d): Target => ({ Id: d.Target!.Id!, Port: d.Target!.Port!, ...(d.Target!.AvailabilityZone === ALL_ZONES ? { AvailabilityZone: ALL_ZONES } : {}) }));
   const order = (a: Target, b: Target) => (key(a.Id, a.Port) < key(b.Id, b.Port) ? -1 : 1);
   return { register: register.sort(order), deregister: deregister.sort(order) };
 }
@@ -89,8 +91,8 @@ export async function applyTargetChanges(api: AwsApi, targetGroupArn: string, ch
 export function afterChanges(registered: readonly TargetHealthLike[], changes: TargetChanges): TargetHealthLike[] {
   const byKey = new Map<string, TargetHealthLike>();
   for (const d of registered) if (d.Target?.Id !== undefined && d.Target.Port !== undefined) byKey.set(key(d.Target.Id, d.Target.Port), d);
-  for (const t of changes.register) byKey.set(key(t.Id, t.Port), { Target: { Id: t.Id, Port: t.Port }, TargetHealth: { State: 'initial', Reason: 'Elb.RegistrationInProgress' } });
-  for (const t of changes.deregister) byKey.set(key(t.Id, t.Port), { Target: { Id: t.Id, Port: t.Port }, TargetHealth: { State: 'draining', Reason: 'Target.DeregistrationInProgress' } });
+  for (const t of changes.register) byKey.set(key(t.Id, t.Port), { Target: { ...t }, TargetHealth: { State: 'initial', Reason: 'Elb.RegistrationInProgress' } });
+  for (const t of changes.deregister) byKey.set(key(t.Id, t.Port), { Target: { ...t }, TargetHealth: { State: 'draining', Reason: 'Target.DeregistrationInProgress' } });
   return [...byKey.values()];
 }
 
@@ -103,8 +105,10 @@ export async function describeRemembered(api: AwsApi, cache: ResourceCache, targ
 
 /**
  * Converges the group's registrations to `backends` (one port's), diffing against
- * `registered` when given, else what `cache` knows, else a fresh DescribeTargetHealth. The
- * result is remembered; a failed change forgets the group's registrations.
+ * `registered` when given, else what `cache` knows, else a fresh DescribeTargetHealth.
+ * Registrations are placed by `placer` first (target-placement.ts: `AvailabilityZone: all`
+ * outside the VPC). The result is remembered; a failed change forgets the group's
+ * registrations and tells the placer.
  */
 export async function syncTargets(
   api: AwsApi,
@@ -113,17 +117,20 @@ export async function syncTargets(
   backends: readonly Pick<Backend, 'ip' | 'port' | 'weight'>[],
   signal: AbortSignal,
   registered?: readonly TargetHealthLike[],
+  placer?: TargetPlacer,
 ): Promise<TargetChanges> {
   const current = registered ?? cache.registrations(targetGroupArn) ?? (await describeRemembered(api, cache, targetGroupArn, signal));
-  const changes = planTargets(backends, current);
-  if (changes.register.length === 0 && changes.deregister.length === 0) {
+  const planned = planTargets(backends, current);
+  if (planned.register.length === 0 && planned.deregister.length === 0) {
     cache.setRegistrations(targetGroupArn, current);
-    return changes;
+    return planned;
   }
+  const changes = placer && planned.register.length > 0 ? { ...planned, register: await placer.place(planned.register) } : planned;
   try {
     await applyTargetChanges(api, targetGroupArn, changes, signal);
   } catch (error) {
     cache.forgetRegistrations(targetGroupArn);
+    placer?.registrationFailed(error);
     throw error;
   }
   cache.setRegistrations(targetGroupArn, afterChanges(current, changes));

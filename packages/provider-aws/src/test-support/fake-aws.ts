@@ -13,6 +13,8 @@ const REGION = 'us-east-1';
 
 export interface FakeTarget {
   state: string;
+  /** The AvailabilityZone it was registered with (`all` outside the VPC), if any. */
+  zone?: string;
   reason?: string;
   description?: string;
 }
@@ -24,7 +26,15 @@ export interface FakeLoadBalancer {
   scheme: string;
   vpcId: string;
   subnets: string[];
+  attributes: Record<string, string>;
   tags: Record<string, string>;
+}
+
+export interface FakeVpc {
+  id: string;
+  cidrBlock: string;
+  /** Every association, the primary block's included, as DescribeVpcs lists them. */
+  associations: { cidr: string; state: string }[];
 }
 
 export interface FakeTargetGroup {
@@ -79,6 +89,18 @@ export class FakeAws {
     { id: 'subnet-0a1', zone: 'us-east-1a', vpcId: 'vpc-1', tags: { 'kubernetes.io/role/internal-elb': '1' } },
     { id: 'subnet-0b1', zone: 'us-east-1b', vpcId: 'vpc-1', tags: { 'kubernetes.io/role/internal-elb': '1' } },
   ];
+  /** vpc-1: 10.0.0.0/16 with the secondary 10.1.0.0/16 associated and 192.168.0.0/16 disassociated. */
+  readonly vpcs: FakeVpc[] = [
+    {
+      id: 'vpc-1',
+      cidrBlock: '10.0.0.0/16',
+      associations: [
+        { cidr: '10.0.0.0/16', state: 'associated' },
+        { cidr: '10.1.0.0/16', state: 'associated' },
+        { cidr: '192.168.0.0/16', state: 'disassociated' },
+      ],
+    },
+  ];
   /** Every action received, in order (`elbv2:` and `ec2:` prefixes dropped). */
   readonly actions: string[] = [];
   readonly #failures = new Map<string, FakeFailure & { seen: number }>();
@@ -127,7 +149,7 @@ export class FakeAws {
   /** Adds a load balancer directly, e.g. a foreign one with Sluice's name. */
   addLoadBalancer(name: string, tags: Record<string, string>, scheme = 'internal'): FakeLoadBalancer {
     const id = this.#id();
-    const lb = { arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/net/${name}/${id}`, name, dnsName: `${name}-${id}.elb.${REGION}.amazonaws.com`, scheme, vpcId: 'vpc-1', subnets: ['subnet-0a1'], tags };
+    const lb = { arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/net/${name}/${id}`, name, dnsName: `${name}-${id}.elb.${REGION}.amazonaws.com`, scheme, vpcId: 'vpc-1', subnets: ['subnet-0a1'], attributes: { 'load_balancing.cross_zone.enabled': 'false' }, tags };
     this.loadBalancers.push(lb);
     return lb;
   }
@@ -229,7 +251,16 @@ export class FakeAws {
     SetSubnets: (p) => {
       const lb = this.#lb(p.get('LoadBalancerArn'));
       lb.subnets = stringList(p, 'Subnets');
-      return elbResponse('SetSubnets', members('AvailabilityZones', lb.subnets.map((s) => el('SubnetId', s))));
+      return elbResponse('SetSubnets', members('AvailabilityZones', lb.subnets.map((s) => el('ZoneName', this.subnets.find((x) => x.id === s)?.zone ?? 'us-east-1a') + el('SubnetId', s))));
+    },
+    DescribeLoadBalancerAttributes: (p) => {
+      const lb = this.#lb(p.get('LoadBalancerArn'));
+      return elbResponse('DescribeLoadBalancerAttributes', members('Attributes', Object.entries(lb.attributes).map(([k, v]) => el('Key', k) + el('Value', v))));
+    },
+    ModifyLoadBalancerAttributes: (p) => {
+      const lb = this.#lb(p.get('LoadBalancerArn'));
+      for (const a of memberList(p, 'Attributes')) lb.attributes[a['Key'] ?? ''] = a['Value'] ?? '';
+      return elbResponse('ModifyLoadBalancerAttributes', members('Attributes', Object.entries(lb.attributes).map(([k, v]) => el('Key', k) + el('Value', v))));
     },
     DescribeTags: (p) => {
       const arns = stringList(p, 'ResourceArns');
@@ -271,7 +302,13 @@ export class FakeAws {
         vpcId: p.get('VpcId') ?? '',
         targetType: p.get('TargetType') ?? 'instance',
         health,
-        attributes: { 'deregistration_delay.timeout_seconds': '300', 'proxy_protocol_v2.enabled': 'false' },
+        // What ELBv2 documents for a new group (preserve_client_ip: off for TCP/TLS ip groups, on for UDP).
+        attributes: {
+          'deregistration_delay.timeout_seconds': '300',
+          'deregistration_delay.connection_termination.enabled': 'false',
+          'proxy_protocol_v2.enabled': 'false',
+          'preserve_client_ip.enabled': p.get('Protocol') === 'UDP' ? 'true' : 'false',
+        },
         tags: tagsFrom(p),
         targets: new Map(),
       };
@@ -289,7 +326,12 @@ export class FakeAws {
     },
     ModifyTargetGroupAttributes: (p) => {
       const tg = this.#tg(p.get('TargetGroupArn'));
-      for (const a of memberList(p, 'Attributes')) tg.attributes[a['Key'] ?? ''] = a['Value'] ?? '';
+      for (const a of memberList(p, 'Attributes')) {
+        if (a['Key'] === 'preserve_client_ip.enabled' && tg.protocol === 'UDP' && a['Value'] !== 'true') {
+          throw new AwsFault('InvalidConfigurationRequest', 'Client IP preservation cannot be disabled for UDP target groups');
+        }
+        tg.attributes[a['Key'] ?? ''] = a['Value'] ?? '';
+      }
       return elbResponse('ModifyTargetGroupAttributes', members('Attributes', Object.entries(tg.attributes).map(([k, v]) => el('Key', k) + el('Value', v))));
     },
     DeleteTargetGroup: (p) => {
@@ -342,14 +384,26 @@ export class FakeAws {
       const items = [...tg.targets.entries()].map(([k, t]) => {
         const [ip, port] = k.split(':');
         const health = el('State', t.state) + el('Reason', t.reason) + el('Description', t.description);
-        return `<Target>${el('Id', ip)}${el('Port', port)}</Target>${el('HealthCheckPort', port)}<TargetHealth>${health}</TargetHealth>`;
+        return `<Target>${el('Id', ip)}${el('Port', port)}${el('AvailabilityZone', t.zone)}</Target>${el('HealthCheckPort', port)}<TargetHealth>${health}</TargetHealth>`;
       });
       return elbResponse('DescribeTargetHealth', members('TargetHealthDescriptions', items));
     },
     RegisterTargets: (p) => {
       const tg = this.#tg(p.get('TargetGroupArn'));
-      for (const t of memberList(p, 'Targets')) {
-        tg.targets.set(`${t['Id']}:${t['Port']}`, { state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress' });
+      const targets = memberList(p, 'Targets');
+      // As the ELBv2 API reference has it (TargetDescription): outside the VPC the zone must be `all`; inside it is detected.
+      for (const t of targets) {
+        const inVpc = this.#inVpc(tg.vpcId, t['Id'] ?? '');
+        if (!inVpc && t['AvailabilityZone'] !== 'all') throw new AwsFault('ValidationError', `The IP address '${t['Id']}' is outside the VPC of the target group: its Availability Zone must be all`);
+        if (inVpc && t['AvailabilityZone'] === 'all') throw new AwsFault('ValidationError', `The IP address '${t['Id']}' is in the VPC of the target group: its Availability Zone cannot be all`);
+      }
+      for (const t of targets) {
+        tg.targets.set(`${t['Id']}:${t['Port']}`, {
+          state: 'initial',
+          reason: 'Elb.RegistrationInProgress',
+          description: 'Target registration is in progress',
+          ...(t['AvailabilityZone'] ? { zone: t['AvailabilityZone'] } : {}),
+        });
       }
       return elbResponse('RegisterTargets');
     },
@@ -364,7 +418,33 @@ export class FakeAws {
     },
   };
 
+  /** Whether an IPv4 address is in an associated block of the VPC (an unknown VPC holds everything). */
+  #inVpc(vpcId: string, ip: string): boolean {
+    const vpc = this.vpcs.find((v) => v.id === vpcId);
+    if (!vpc) return true;
+    const n = (a: string) => a.split('.').reduce((acc, x) => acc * 256 + Number(x), 0);
+    return vpc.associations.some((a) => {
+      if (a.state !== 'associated') return false;
+      const [base, bits] = a.cidr.split('/');
+      const size = 2 ** (32 - Number(bits));
+      return Math.floor(n(ip) / size) === Math.floor(n(base ?? '') / size);
+    });
+  }
+
   #ec2(call: QueryCall): QueryReply {
+    if (call.action === 'DescribeVpcs') {
+      const ids: string[] = [];
+      for (let i = 1; call.params.has(`VpcId.${i}`); i++) ids.push(call.params.get(`VpcId.${i}`) ?? '');
+      const found = this.vpcs.filter((v) => ids.length === 0 || ids.includes(v.id));
+      if (found.length < ids.length) return { status: 400, body: ec2Error('InvalidVpcID.NotFound', `The vpc ID '${ids.join(', ')}' does not exist`) };
+      const items = found.map(
+        (v) =>
+          `<item>${el('vpcId', v.id)}${el('state', 'available')}${el('cidrBlock', v.cidrBlock)}<cidrBlockAssociationSet>${v.associations
+            .map((a, i) => `<item>${el('cidrBlock', a.cidr)}${el('associationId', `vpc-cidr-assoc-${i}`)}<cidrBlockState>${el('state', a.state)}</cidrBlockState></item>`)
+            .join('')}</cidrBlockAssociationSet></item>`,
+      );
+      return { body: ec2Response('DescribeVpcs', `<vpcSet>${items.join('')}</vpcSet>`) };
+    }
     if (call.action !== 'DescribeSubnets') return { status: 400, body: ec2Error('InvalidAction', `fake does not implement ${call.action}`) };
     const filters: { name: string; values: string[] }[] = [];
     for (let i = 1; call.params.has(`Filter.${i}.Name`); i++) {
