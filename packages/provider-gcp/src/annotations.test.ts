@@ -16,12 +16,16 @@ test('defaults when no annotation is set', () => {
     unhealthyThreshold: 2,
     drainingTimeoutSec: 300,
     maxConnectionsPerEndpoint: 1000,
+    proxyHeader: 'NONE',
   });
 });
 
 const cases: { annotations: Record<string, string>; messages: string[]; check?: Record<string, unknown> }[] = [
   { annotations: { 'sluice.dev/gcp-internal': 'true' }, messages: [], check: { internal: true } },
   { annotations: { 'sluice.dev/gcp-internal': 'yes' }, messages: [p('sluice.dev/gcp-internal', 'allowed are true, false', 'yes')] },
+  { annotations: { 'sluice.dev/gcp-proxy-protocol': 'true' }, messages: [], check: { proxyHeader: 'PROXY_V1' } },
+  { annotations: { 'sluice.dev/gcp-proxy-protocol': 'false' }, messages: [], check: { proxyHeader: 'NONE' } },
+  { annotations: { 'sluice.dev/gcp-proxy-protocol': 'v1' }, messages: [p('sluice.dev/gcp-proxy-protocol', 'allowed are true, false', 'v1')], check: { proxyHeader: 'NONE' } },
   { annotations: { 'sluice.dev/gcp-healthcheck-interval': '0' }, messages: [p('sluice.dev/gcp-healthcheck-interval', 'allowed is a whole number of seconds from 1 to 300', '0')] },
   { annotations: { 'sluice.dev/gcp-healthcheck-interval': '2' }, messages: [], check: { checkIntervalSec: 2, timeoutSec: 2 } },
   {
@@ -38,7 +42,7 @@ const cases: { annotations: Record<string, string>; messages: string[]; check?: 
     messages: [
       p(
         'sluice.dev/gcp-drain-timeout',
-        'allowed are the gcp provider keys sluice.dev/gcp-internal, sluice.dev/gcp-healthcheck-interval, sluice.dev/gcp-healthcheck-timeout, sluice.dev/gcp-healthcheck-healthy-threshold, sluice.dev/gcp-healthcheck-unhealthy-threshold, sluice.dev/gcp-draining-timeout, sluice.dev/gcp-max-connections-per-endpoint',
+        'allowed are the gcp provider keys sluice.dev/gcp-internal, sluice.dev/gcp-healthcheck-interval, sluice.dev/gcp-healthcheck-timeout, sluice.dev/gcp-healthcheck-healthy-threshold, sluice.dev/gcp-healthcheck-unhealthy-threshold, sluice.dev/gcp-draining-timeout, sluice.dev/gcp-max-connections-per-endpoint, sluice.dev/gcp-proxy-protocol',
         '10',
       ),
     ],

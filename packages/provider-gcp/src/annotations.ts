@@ -6,6 +6,13 @@
  *
  * Limits are Compute Engine's: health check interval and timeout 1-300 s with the timeout
  * not above the interval, thresholds 1-10, connection draining 0-3600 s.
+ *
+ * `sluice.dev/gcp-proxy-protocol` sets the target TCP proxy's `proxyHeader`: `true` is
+ * `PROXY_V1` (the proxy prepends a PROXY protocol v1 line carrying the client's address),
+ * `false` is `NONE` (TargetTcpProxy.proxyHeader, Compute API v1:
+ * https://cloud.google.com/compute/docs/reference/rest/v1/regionTargetTcpProxies; "Relays
+ * original source IP address" in
+ * https://cloud.google.com/load-balancing/docs/proxy-network-load-balancer).
  */
 import { createAnnotationReader, type ServiceProblem, type ServiceSpecView } from '@sluice/core';
 
@@ -17,6 +24,7 @@ export const HEALTHY_THRESHOLD_ANNOTATION = 'sluice.dev/gcp-healthcheck-healthy-
 export const UNHEALTHY_THRESHOLD_ANNOTATION = 'sluice.dev/gcp-healthcheck-unhealthy-threshold';
 export const DRAINING_TIMEOUT_ANNOTATION = 'sluice.dev/gcp-draining-timeout';
 export const MAX_CONNECTIONS_ANNOTATION = 'sluice.dev/gcp-max-connections-per-endpoint';
+export const PROXY_PROTOCOL_ANNOTATION = 'sluice.dev/gcp-proxy-protocol';
 
 /** Every annotation the gcp provider reads. */
 export const GCP_ANNOTATIONS: readonly string[] = [
@@ -27,6 +35,7 @@ export const GCP_ANNOTATIONS: readonly string[] = [
   UNHEALTHY_THRESHOLD_ANNOTATION,
   DRAINING_TIMEOUT_ANNOTATION,
   MAX_CONNECTIONS_ANNOTATION,
+  PROXY_PROTOCOL_ANNOTATION,
 ];
 
 export const DEFAULT_HEALTHCHECK_INTERVAL = 5;
@@ -35,6 +44,9 @@ export const DEFAULT_HEALTHY_THRESHOLD = 2;
 export const DEFAULT_UNHEALTHY_THRESHOLD = 2;
 export const DEFAULT_DRAINING_TIMEOUT = 300;
 export const DEFAULT_MAX_CONNECTIONS = 1000;
+
+/** The target TCP proxy's `proxyHeader`: `PROXY_V1` prepends a PROXY protocol v1 header. */
+export type ProxyHeader = 'NONE' | 'PROXY_V1';
 
 export interface GcpServiceSettings {
   /** `INTERNAL_MANAGED` when true, else `EXTERNAL_MANAGED`. */
@@ -45,6 +57,8 @@ export interface GcpServiceSettings {
   readonly unhealthyThreshold: number;
   readonly drainingTimeoutSec: number;
   readonly maxConnectionsPerEndpoint: number;
+  /** `PROXY_V1` when `sluice.dev/gcp-proxy-protocol` is `true`. @default 'NONE' */
+  readonly proxyHeader: ProxyHeader;
 }
 
 /** What the provider's options set for a Service whose annotations say nothing. */
@@ -59,12 +73,15 @@ export function parseGcpAnnotations(service: ServiceSpecView, defaults: GcpAnnot
   const { problems, raw, invalid, integer } = reader;
   reader.rejectUnknown(GCP_ANNOTATION_PREFIX, GCP_ANNOTATIONS, 'gcp');
 
-  let internal = false;
-  const rawInternal = raw(INTERNAL_ANNOTATION);
-  if (rawInternal !== undefined) {
-    if (rawInternal === 'true' || rawInternal === 'false') internal = rawInternal === 'true';
-    else invalid(INTERNAL_ANNOTATION, 'allowed are true, false');
-  }
+  const flag = (key: string): boolean => {
+    const value = raw(key);
+    if (value === undefined || value === 'false') return false;
+    if (value === 'true') return true;
+    invalid(key, 'allowed are true, false');
+    return false;
+  };
+  const internal = flag(INTERNAL_ANNOTATION);
+  const proxyHeader: ProxyHeader = flag(PROXY_PROTOCOL_ANNOTATION) ? 'PROXY_V1' : 'NONE';
   const checkIntervalSec = integer(HEALTHCHECK_INTERVAL_ANNOTATION, 1, 300, defaults.healthCheckIntervalSeconds ?? DEFAULT_HEALTHCHECK_INTERVAL, ' of seconds');
   let timeoutSec = integer(HEALTHCHECK_TIMEOUT_ANNOTATION, 1, 300, Math.min(DEFAULT_HEALTHCHECK_TIMEOUT, checkIntervalSec), ' of seconds');
   if (timeoutSec > checkIntervalSec) {
@@ -76,5 +93,5 @@ export function parseGcpAnnotations(service: ServiceSpecView, defaults: GcpAnnot
   const drainingTimeoutSec = integer(DRAINING_TIMEOUT_ANNOTATION, 0, 3600, DEFAULT_DRAINING_TIMEOUT, ' of seconds');
   const maxConnectionsPerEndpoint = integer(MAX_CONNECTIONS_ANNOTATION, 1, 1_000_000, DEFAULT_MAX_CONNECTIONS);
 
-  return { settings: { internal, checkIntervalSec, timeoutSec, healthyThreshold, unhealthyThreshold, drainingTimeoutSec, maxConnectionsPerEndpoint }, problems };
+  return { settings: { internal, checkIntervalSec, timeoutSec, healthyThreshold, unhealthyThreshold, drainingTimeoutSec, maxConnectionsPerEndpoint, proxyHeader }, problems };
 }

@@ -7,7 +7,7 @@
  */
 import type { protos } from '@google-cloud/compute';
 import { type ServiceSpecView, TerminalError } from '@sluice/core';
-import type { GcpServiceSettings } from './annotations.ts';
+import { type GcpServiceSettings, PROXY_PROTOCOL_ANNOTATION } from './annotations.ts';
 import { isNotFound, isPreconditionFailed } from './errors.ts';
 import type { GcpApi } from './gcp-api.ts';
 import { type ResourceNames, resourcePath, sameResource } from './names.ts';
@@ -290,6 +290,18 @@ export function rulePort(rule: ForwardingRule): number | undefined {
 /**
  * Creates the proxy and forwarding rule of every Service port that lacks them. A forwarding
  * rule cannot be changed in place, so one pointing elsewhere is refused rather than replaced.
+ *
+ * The proxy's `proxyHeader` (`sluice.dev/gcp-proxy-protocol`) cannot be changed in place
+ * either: the v1 regional API has only insert, get, list and delete for target TCP proxies
+ * (`service RegionTargetTcpProxies` in the compute.proto @google-cloud/compute ships;
+ * https://cloud.google.com/compute/docs/reference/rest/v1/regionTargetTcpProxies), while
+ * `setProxyHeader` exists only for global ones (targetTcpProxies). So:
+ * - a proxy with the wrong header and no forwarding rule yet (it carries no traffic, e.g. an
+ *   ensure interrupted between the two inserts) is deleted and inserted again;
+ * - a proxy with the wrong header behind a forwarding rule is left serving, and once every
+ *   other port has converged the change is refused with a TerminalError: replacing it would
+ *   mean deleting the forwarding rule, whose ephemeral IP (the Service's ingress IP) would be
+ *   lost.
  */
 export async function ensureFrontends(
   ctx: StackContext,
@@ -303,21 +315,35 @@ export async function ensureFrontends(
   const proxies = new Map((await listProxies(ctx, signal)).map((p) => [p.name ?? '', p]));
   const rules = new Map((await listForwardingRules(ctx, signal)).map((r) => [r.name ?? '', r]));
   const description = ownerDescription(ctx.clusterName, ctx.service);
+  const refused: string[] = [];
   for (const port of ctx.service.ports) {
     const proxyName = ctx.names.proxy(port.port);
     const proxy = proxies.get(proxyName);
     const proxyPath = regionPath(ctx, 'targetTcpProxies', proxyName);
-    if (proxy) requireOwned(ctx, 'Target TCP proxy', proxy);
-    else {
+    const ruleName = ctx.names.forwardingRule(port.port);
+    const rule = rules.get(ruleName);
+    let insertProxy = !proxy;
+    if (proxy) {
+      requireOwned(ctx, 'Target TCP proxy', proxy);
+      const header = proxy.proxyHeader ?? 'NONE';
+      if (header !== settings.proxyHeader) {
+        if (rule) refused.push(`${proxyName} (port ${port.port}) has ${header}`);
+        else {
+          await deleteRegional(ctx, 'regionTargetTcpProxies.delete', signal, (o) =>
+            api.clients.regionTargetTcpProxies.delete({ project: api.project, region: api.region, targetTcpProxy: proxyName }, o),
+          );
+          insertProxy = true;
+        }
+      }
+    }
+    if (insertProxy) {
       await api.mutate('regionTargetTcpProxies.insert', scope, signal, (o) =>
         api.clients.regionTargetTcpProxies.insert(
-          { project: api.project, region: api.region, targetTcpProxyResource: { name: proxyName, description, service: backendService, proxyHeader: 'NONE' } },
+          { project: api.project, region: api.region, targetTcpProxyResource: { name: proxyName, description, service: backendService, proxyHeader: settings.proxyHeader } },
           o,
         ),
       );
     }
-    const ruleName = ctx.names.forwardingRule(port.port);
-    const rule = rules.get(ruleName);
     if (rule) {
       requireOwned(ctx, 'Forwarding rule', rule);
       continue;
@@ -351,6 +377,13 @@ export async function ensureFrontends(
     if (!isOwned(proxy, ctx.names.prefix, ctx.clusterName, ctx.service)) continue;
     await deleteRegional(ctx, 'regionTargetTcpProxies.delete', signal, (o) =>
       api.clients.regionTargetTcpProxies.delete({ project: api.project, region: api.region, targetTcpProxy: name }, o),
+    );
+  }
+  if (refused.length > 0) {
+    const { namespace, name } = ctx.service;
+    throw new TerminalError(
+      `Service ${namespace}/${name} annotation ${PROXY_PROTOCOL_ANNOTATION}="${settings.proxyHeader === 'PROXY_V1'}" asks for proxyHeader ${settings.proxyHeader}, but target TCP proxy ${refused.join(', ')} and Google cannot change a regional target TCP proxy's header in place, so set the annotation back or delete and re-create the Service (its IP changes).`,
+      { field: `metadata.annotations[${PROXY_PROTOCOL_ANNOTATION}]`, reason: 'ImmutableProxyHeader' },
     );
   }
   return (await listForwardingRules(ctx, signal)).filter((r) => isOwned(r, ctx.names.prefix, ctx.clusterName, ctx.service));

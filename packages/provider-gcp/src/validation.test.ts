@@ -3,14 +3,26 @@ import { test } from 'node:test';
 import { service } from './test-support/harness.ts';
 import { validateService } from './validation.ts';
 
-test('UDP is refused naming the port', () => {
-  const problems = validateService(service({ ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }] }), false);
-  assert.deepEqual(problems, [
+test('UDP is refused naming the port, its protocol and that the proxy NLB carries TCP only', () => {
+  const ports = [
+    { name: 'http', port: 80, protocol: 'TCP' as const, targetPort: 53 },
+    { name: 'dns', port: 53, protocol: 'UDP' as const, targetPort: 53 },
+  ];
+  assert.deepEqual(validateService(service({ ports }), false), [
     {
-      field: 'spec.ports[0].protocol',
-      message: 'Service shop/web spec.ports[0].protocol="UDP" (port 53) is not supported by the gcp provider: the proxy Network Load Balancer allows TCP only.',
+      field: 'spec.ports[1].protocol',
+      message:
+        'Service shop/web port 53 (spec.ports[1]) has protocol UDP, but the gcp provider builds a regional proxy Network Load Balancer, which carries TCP only (UDP needs a passthrough Network Load Balancer, which Sluice does not build).',
     },
   ]);
+});
+
+test('SCTP keeps the generic sentence', () => {
+  const problems = validateService(service({ ports: [{ name: 's', port: 9, protocol: 'SCTP', targetPort: 9 }] }), false);
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    ['Service shop/web spec.ports[0].protocol="SCTP" (port 9) is not supported by the gcp provider: the proxy Network Load Balancer allows TCP only.'],
+  );
 });
 
 test('every Service port must share one target port', () => {

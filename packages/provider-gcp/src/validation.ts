@@ -6,6 +6,11 @@
  * One backend service holds every endpoint of the Service, and each Service port's proxy
  * sends to that backend service, so every Service port must use the same target port
  * (otherwise port 80's traffic would also reach port 443's endpoints).
+ *
+ * Proxy Network Load Balancers "are intended for TCP traffic only"
+ * (https://cloud.google.com/load-balancing/docs/proxy-network-load-balancer); UDP needs a
+ * passthrough Network Load Balancer, which this provider does not build, so a UDP port gets
+ * its own sentence saying so rather than the generic one other protocols (SCTP) get.
  */
 import type { ServiceProblem, ServiceSpecView } from '@sluice/core';
 import { type GcpAnnotationDefaults, type GcpServiceSettings, INTERNAL_ANNOTATION, parseGcpAnnotations } from './annotations.ts';
@@ -32,7 +37,12 @@ export function checkService(
     });
   }
   service.ports.forEach((p, i) => {
-    if (!(SUPPORTED_PROTOCOLS as readonly string[]).includes(p.protocol)) {
+    if (p.protocol === 'UDP') {
+      problems.push({
+        field: `spec.ports[${i}].protocol`,
+        message: `${id} port ${p.port} (spec.ports[${i}]) has protocol UDP, but the gcp provider builds a regional proxy Network Load Balancer, which carries TCP only (UDP needs a passthrough Network Load Balancer, which Sluice does not build).`,
+      });
+    } else if (!(SUPPORTED_PROTOCOLS as readonly string[]).includes(p.protocol)) {
       problems.push({
         field: `spec.ports[${i}].protocol`,
         message: `${id} spec.ports[${i}].protocol="${p.protocol}" (port ${p.port}) is not supported by the gcp provider: the proxy Network Load Balancer allows TCP only.`,

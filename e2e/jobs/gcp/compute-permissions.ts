@@ -1,0 +1,62 @@
+/**
+ * Which IAM permissions each Compute method @sluice/provider-gcp calls needs, keyed by the REST
+ * method name the Compute test server logs (`compute.<collection>.<method>`). The first
+ * permission is the method's own (the "IAM Permissions" section of its REST reference,
+ * https://cloud.google.com/compute/docs/reference/rest/v1); the others are the "use"
+ * permissions on resources the request body references (Google's "Compute Engine IAM roles and
+ * permissions", https://cloud.google.com/compute/docs/access/iam-permissions). The union of all
+ * of them is exactly `deploy/gcp/sluice-role.yaml`, which the gcp e2e job checks.
+ */
+export const COMPUTE_METHOD_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+  // zonal NEGs; the NEG references the VPC (and, when the provider has one, the subnetwork)
+  'compute.networkEndpointGroups.aggregatedList': ['compute.networkEndpointGroups.list'],
+  'compute.networkEndpointGroups.get': ['compute.networkEndpointGroups.get'],
+  'compute.networkEndpointGroups.insert': ['compute.networkEndpointGroups.create', 'compute.networks.use', 'compute.subnetworks.use'],
+  'compute.networkEndpointGroups.delete': ['compute.networkEndpointGroups.delete'],
+  'compute.networkEndpointGroups.attachNetworkEndpoints': ['compute.networkEndpointGroups.attachNetworkEndpoints'],
+  'compute.networkEndpointGroups.detachNetworkEndpoints': ['compute.networkEndpointGroups.detachNetworkEndpoints'],
+  'compute.networkEndpointGroups.listNetworkEndpoints': ['compute.networkEndpointGroups.get'],
+  // regional health check (patch is an update)
+  'compute.regionHealthChecks.get': ['compute.regionHealthChecks.get'],
+  'compute.regionHealthChecks.insert': ['compute.regionHealthChecks.create'],
+  'compute.regionHealthChecks.patch': ['compute.regionHealthChecks.update'],
+  'compute.regionHealthChecks.delete': ['compute.regionHealthChecks.delete'],
+  // regional backend service; it references the health check and the NEGs
+  'compute.regionBackendServices.get': ['compute.regionBackendServices.get'],
+  'compute.regionBackendServices.insert': ['compute.regionBackendServices.create', 'compute.regionHealthChecks.useReadOnly', 'compute.networkEndpointGroups.use'],
+  'compute.regionBackendServices.update': ['compute.regionBackendServices.update', 'compute.regionHealthChecks.useReadOnly', 'compute.networkEndpointGroups.use'],
+  'compute.regionBackendServices.delete': ['compute.regionBackendServices.delete'],
+  // regional target TCP proxy; it references the backend service
+  'compute.regionTargetTcpProxies.list': ['compute.regionTargetTcpProxies.list'],
+  'compute.regionTargetTcpProxies.insert': ['compute.regionTargetTcpProxies.create', 'compute.regionBackendServices.use'],
+  'compute.regionTargetTcpProxies.delete': ['compute.regionTargetTcpProxies.delete'],
+  // regional forwarding rule; it references the proxy and the VPC (and the subnetwork when
+  // internal), and is created with labels
+  'compute.forwardingRules.list': ['compute.forwardingRules.list'],
+  'compute.forwardingRules.insert': [
+    'compute.forwardingRules.create',
+    'compute.regionTargetTcpProxies.use',
+    'compute.networks.use',
+    'compute.subnetworks.use',
+    'compute.forwardingRules.setLabels',
+  ],
+  'compute.forwardingRules.delete': ['compute.forwardingRules.delete'],
+  // operation waits (wait needs the same permission as get)
+  'compute.regionOperations.wait': ['compute.regionOperations.get'],
+  'compute.regionOperations.get': ['compute.regionOperations.get'],
+  'compute.zoneOperations.wait': ['compute.zoneOperations.get'],
+  'compute.zoneOperations.get': ['compute.zoneOperations.get'],
+};
+
+/** `includedPermissions` of a role file in gcloud's `iam roles create --file` YAML. */
+export function includedPermissions(yaml: string): string[] {
+  const start = yaml.search(/^includedPermissions:\s*$/m);
+  if (start < 0) return [];
+  const out: string[] = [];
+  for (const line of yaml.slice(start).split('\n').slice(1)) {
+    const m = /^\s*-\s*([\w.]+)\s*$/.exec(line);
+    if (m?.[1]) out.push(m[1]);
+    else if (line.trim() !== '' && !line.trimStart().startsWith('#')) break;
+  }
+  return out;
+}
