@@ -359,6 +359,19 @@ export const FLAGS = [
     option: 'endpoint',
   },
   {
+    name: 'azure-shared-load-balancers',
+    kind: 'list',
+    arg: '<name,...>',
+    defaultHelp: 'none: a Service naming one is refused',
+    help: 'load balancers in the resource group that Services may share with sluice.dev/azure-load-balancer-name',
+    item: {
+      pattern: /^[A-Za-z0-9](?:[\w.-]{0,78}\w)?$/,
+      what: "an Azure load balancer name: 1-80 letters, digits, '_', '.' and '-', starting with a letter or digit and ending with a letter, digit or '_'",
+    },
+    provider: 'azure',
+    option: 'sharedLoadBalancers',
+  },
+  {
     name: 'gcp-project',
     kind: 'text',
     arg: '<id>',

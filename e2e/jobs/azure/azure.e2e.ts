@@ -269,3 +269,68 @@ test('the IP-based pool follows the pods, drains with adminState Down, rejects b
   process.stdout.write(`\nchecked against the ARM test server:\n${checked.map((c) => `  - ${c}`).join('\n')}\n`);
   process.stdout.write(`\nARM calls by phase:\n${report.map(([a = '', b = '']) => `  ${a.padEnd(26)} ${b}`).join('\n')}\n\n`);
 });
+
+test('a Service naming a shared load balancer the operator did not allow gets a Warning and ARM gets no write for it', { timeout: 120_000 }, async () => {
+  // The controller of the first test runs without --azure-shared-load-balancers: none is allowed.
+  assert.ok(controller, 'runs after the first test, with its controller');
+  const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'team-a' } } });
+  const foreignBefore = JSON.stringify(arm.state.loadBalancer(SUB, RG, 'foreign-lb'));
+  const lbsBefore = arm.state.loadBalancers().length;
+  const requestsBefore = arm.requests.entries().length;
+  await core.createNamespacedService({
+    namespace: 'team-a',
+    body: {
+      metadata: { name: 'squat', annotations: { 'sluice.dev/azure-load-balancer-name': 'foreign-lb' } },
+      spec: { type: 'LoadBalancer', selector: { app: 'x' }, ports: [{ name: 'http', port: 80 }] },
+    },
+  });
+  const sentence =
+    'Service team-a/squat annotation sluice.dev/azure-load-balancer-name="foreign-lb" names a load balancer Sluice may not write into: no shared load balancer is allowed; an operator allows names with --azure-shared-load-balancers.';
+  let warning: k8s.CoreV1Event | undefined;
+  const deadline = performance.now() + 30_000;
+  while (!warning && performance.now() < deadline) {
+    const events = await core.listNamespacedEvent({ namespace: 'team-a', fieldSelector: 'involvedObject.name=squat' });
+    warning = events.items.find((e) => e.type === 'Warning' && e.message === sentence);
+    if (!warning) await sleep(300);
+  }
+  assert.ok(warning, `a Warning event says: ${sentence}`);
+  // One more resync period passes with the Service in place.
+  await sleep(11_000);
+  const after = arm.requests.entries().slice(requestsBefore).filter((r) => r.service === 'arm');
+  // The core may still look the load balancer up (getLoadBalancer, a GET: does an old one need draining?); it writes nothing.
+  const touching = after.filter((r) => /\/loadBalancers\/foreign-lb(\/|$)/i.test(r.path) && r.method !== 'GET');
+  assert.deepEqual(touching.map((r) => `${r.method} ${r.path}`), [], 'no write to the foreign load balancer');
+  const writes = after.filter((r) => r.method !== 'GET' && r.operation !== 'LoadBalancerLoadBalancingRules_Health');
+  assert.deepEqual(writes.map((r) => `${r.operation} ${r.path}`), [], 'no ARM write at all while the Service stood');
+  assert.equal(JSON.stringify(arm.state.loadBalancer(SUB, RG, 'foreign-lb')), foreignBefore, 'the foreign load balancer is unchanged');
+  assert.equal(arm.state.loadBalancers().length, lbsBefore, 'no load balancer was created');
+  assert.deepEqual((await core.readNamespacedService({ name: 'squat', namespace: 'team-a' })).metadata?.finalizers ?? [], [], 'no finalizer');
+  process.stdout.write(`\nshared load balancer not allowed: "${warning.message}"; ARM requests while it stood: ${JSON.stringify(armCallBudget(after).calls)}\n`);
+});
+
+test('every ARM operation the controller called maps to an action of deploy/azure/sluice-role.json, which grants nothing no operation needs', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { ARM_OPERATION_ACTIONS, roleActions } = await import('./network-actions.ts');
+  const granted = new Set(roleActions(await readFile(new URL('../../../deploy/azure/sluice-role.json', import.meta.url), 'utf8')));
+  // The server's log of the whole job, ARM only (Entra token requests need no role). The
+  // job's own requests (the foreign load balancer's PUT, the other writer's pool GET and PUT,
+  // their polls) are operations the controller calls too.
+  const called = armCallBudget(arm.requests.entries()).calls;
+  assert.ok(Object.keys(called).length > 0, 'the job made ARM calls');
+  const unmapped = Object.keys(called).filter((op) => !(op in ARM_OPERATION_ACTIONS));
+  assert.deepEqual(unmapped, [], `ARM operations called but missing from e2e/jobs/azure/network-actions.ts: ${unmapped.join(', ')}`);
+  const used = new Set(Object.keys(called).flatMap((op) => ARM_OPERATION_ACTIONS[op] ?? []));
+  const missing = [...used].filter((a) => !granted.has(a)).sort();
+  assert.deepEqual(missing, [], `actions needed by the calls but not in deploy/azure/sluice-role.json: ${missing.join(', ')}`);
+  const mapped = new Set(Object.values(ARM_OPERATION_ACTIONS).flat());
+  const extra = [...granted].filter((a) => !mapped.has(a)).sort();
+  assert.deepEqual(extra, [], `actions in deploy/azure/sluice-role.json that no mapped operation needs: ${extra.join(', ')}`);
+  const lines = [...granted].sort().map((a) => `  ${used.has(a) ? 'used    ' : 'not used'} ${a}`);
+  process.stdout.write(
+    `\nARM operations called (${Object.keys(called).length}): ${Object.entries(called)
+      .sort()
+      .map(([op, n]) => `${op}×${n}`)
+      .join(', ')}\nactions used by this job / granted by deploy/azure/sluice-role.json: ${used.size} / ${granted.size}\n${lines.join('\n')}\n\n`,
+  );
+});

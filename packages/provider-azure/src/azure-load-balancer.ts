@@ -22,7 +22,7 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { type AzureAnnotationDefaults, parseAzureAnnotations } from './annotations.ts';
+import { parseAzureAnnotations } from './annotations.ts';
 import { AzureApi } from './azure-api.ts';
 import { azureErrorCode, httpStatus, isNotFound } from './errors.ts';
 import { toBackendStatuses } from './health-map.ts';
@@ -38,7 +38,7 @@ import { syncPool } from './pool-sync.ts';
 import { readPublicIp } from './public-ip.ts';
 import { hasShareTag } from './shared-lb-spec.ts';
 import { deleteShared, ensureShared, moveError, type SharedPlacement, sharedPlacement } from './shared-sync.ts';
-import { checkService, validateService } from './validation.ts';
+import { type AzureServicePolicy, checkService, validateService } from './validation.ts';
 
 /** The most addresses one update may carry; Azure allows 1000 IP addresses per IP-based pool. */
 export const MAX_BATCH = 1000;
@@ -274,9 +274,9 @@ export class AzureLoadBalancer implements LoadBalancer {
     }
   }
 
-  /** What the options set for a Service whose annotations say nothing. */
-  get #defaults(): AzureAnnotationDefaults {
-    return { probeIntervalSeconds: this.options.probeIntervalSeconds };
+  /** What the options decide for every Service: defaults for what its annotations leave out, and the shared load balancers it may name. */
+  get #defaults(): AzureServicePolicy {
+    return { probeIntervalSeconds: this.options.probeIntervalSeconds, sharedLoadBalancers: this.options.sharedLoadBalancers };
   }
 
   /** Where the Service's parts live when it names a shared load balancer; undefined for its own. */

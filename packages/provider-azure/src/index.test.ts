@@ -46,6 +46,7 @@ test('options fall back to the environment and defaults are filled in one place'
       authorityHost: undefined,
       pollIntervalMs: undefined,
       probeIntervalSeconds: 5,
+      sharedLoadBalancers: [],
       maxRetries: 5,
       log: undefined,
       networkClient: undefined,

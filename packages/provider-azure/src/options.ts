@@ -9,7 +9,7 @@ import type { NetworkManagementClient } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/identity';
 import { type Logger, TerminalError } from '@sluice/core';
 import { isLoopbackUrl, silentLogger } from '@sluice/core/provider-kit';
-import { DEFAULT_PROBE_INTERVAL } from './annotations.ts';
+import { AZURE_NAME, DEFAULT_PROBE_INTERVAL } from './annotations.ts';
 
 export interface AzureProviderOptions {
   /**
@@ -70,6 +70,14 @@ export interface AzureProviderOptions {
    */
   readonly probeIntervalSeconds?: number;
   /**
+   * The load balancers a Service may name with `sluice.dev/azure-load-balancer-name` to share
+   * them (compared case-insensitively). The annotation makes Sluice write into a load balancer
+   * other Services use, maybe another team's, so only these names are accepted; any other is
+   * refused by `validate` before anything is written.
+   * @default none: every Service gets a load balancer of its own
+   */
+  readonly sharedLoadBalancers?: readonly string[];
+  /**
    * Retries per HTTP request made by the SDK's retry policy on throttling (429, honouring
    * Retry-After), 5xx and network errors.
    * @default 5
@@ -102,6 +110,7 @@ export interface ResolvedAzureProviderOptions {
   readonly authorityHost: string | undefined;
   readonly pollIntervalMs: number | undefined;
   readonly probeIntervalSeconds: number;
+  readonly sharedLoadBalancers: readonly string[];
   readonly maxRetries: number;
   readonly log: Logger;
   readonly networkClient: NetworkManagementClient | undefined;
@@ -117,6 +126,7 @@ export const FLAG = {
   location: '--azure-location',
   virtualNetworkId: '--azure-vnet-id',
   endpoint: '--azure-endpoint',
+  sharedLoadBalancers: '--azure-shared-load-balancers',
 } as const;
 
 export const ENV = {
@@ -199,6 +209,15 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     throw new TerminalError(`Azure provider ${source}, but it must be a whole number of seconds from 5 to 300.`, { field: 'probeIntervalSeconds' });
   }
 
+  const sharedLoadBalancers = options.sharedLoadBalancers ?? [];
+  const badShared = Array.isArray(sharedLoadBalancers) ? sharedLoadBalancers.find((n) => typeof n !== 'string' || !AZURE_NAME.test(n)) : sharedLoadBalancers;
+  if (badShared !== undefined) {
+    throw new TerminalError(
+      `Azure provider ${FLAG.sharedLoadBalancers} (option sharedLoadBalancers) has ${JSON.stringify(badShared)}, but each must be a load balancer name of 1 to 80 letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore.`,
+      { field: FLAG.sharedLoadBalancers },
+    );
+  }
+
   return {
     clusterName,
     subscriptionId,
@@ -210,6 +229,7 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     authorityHost,
     pollIntervalMs,
     probeIntervalSeconds,
+    sharedLoadBalancers: [...sharedLoadBalancers],
     maxRetries,
     log: options.log ?? silentLogger,
     networkClient: options.networkClient,

@@ -4,13 +4,54 @@
  * before any write and a bad Service gets nothing created, not even a finalizer.
  */
 import { type ServiceProblem, type ServiceSpecView, unsupportedProtocolProblems } from '@sluice/core';
-import { AZURE_NAME, type AzureAnnotationDefaults, type AzureServiceSettings, parseAzureAnnotations } from './annotations.ts';
+import { AZURE_NAME, type AzureAnnotationDefaults, type AzureServiceSettings, LOAD_BALANCER_NAME_ANNOTATION, parseAzureAnnotations } from './annotations.ts';
 
 export const SUPPORTED_PROTOCOLS = ['TCP', 'UDP'] as const;
 
-/** The problems `validate(service)` reports: annotations, and port names Azure cannot use. */
-export function validateService(service: ServiceSpecView, defaults: AzureAnnotationDefaults = {}): ServiceProblem[] {
-  return [...parseAzureAnnotations(service, defaults).problems, ...portProblems(service)];
+import { FLAG } from './options.ts';
+
+const SHARED_LOAD_BALANCERS_FLAG = FLAG.sharedLoadBalancers;
+
+/** What the provider's options decide about every Service: annotation defaults and the shared load balancers it may write into. */
+export interface AzureServicePolicy extends AzureAnnotationDefaults {
+  /**
+   * The load balancers `sluice.dev/azure-load-balancer-name` may name, compared
+   * case-insensitively (Azure resource names are).
+   * @default none: the annotation is refused
+   */
+  readonly sharedLoadBalancers?: readonly string[];
+}
+
+/** The problems `validate(service)` reports: annotations, a shared load balancer not allowed, and port names Azure cannot use. */
+export function validateService(service: ServiceSpecView, policy: AzureServicePolicy = {}): ServiceProblem[] {
+  const { settings, problems } = parseAzureAnnotations(service, policy);
+  return [...problems, ...sharedProblems(service, settings, policy.sharedLoadBalancers ?? []), ...portProblems(service)];
+}
+
+/**
+ * The annotation lets a Service's owner make Sluice write into a load balancer that holds
+ * other Services' parts, maybe another team's: only names an operator allowed are accepted.
+ * Refused here, before any write, so the core emits a Warning and creates nothing.
+ */
+function sharedProblems(service: ServiceSpecView, settings: AzureServiceSettings, allowed: readonly string[]): ServiceProblem[] {
+  const name = settings.sharedLoadBalancer;
+  if (name === undefined || isAllowedShared(name, allowed)) return [];
+  const what =
+    allowed.length === 0
+      ? `no shared load balancer is allowed; an operator allows names with ${SHARED_LOAD_BALANCERS_FLAG}`
+      : `allowed ${allowed.length === 1 ? 'is' : 'are'} ${allowed.join(', ')} (set by ${SHARED_LOAD_BALANCERS_FLAG})`;
+  return [
+    {
+      field: `metadata.annotations[${LOAD_BALANCER_NAME_ANNOTATION}]`,
+      message: `Service ${service.namespace}/${service.name} annotation ${LOAD_BALANCER_NAME_ANNOTATION}="${name}" names a load balancer Sluice may not write into: ${what}.`,
+    },
+  ];
+}
+
+/** Whether `name` is on the operator's list (case-insensitive, as Azure resource names are). */
+export function isAllowedShared(name: string, allowed: readonly string[]): boolean {
+  const folded = name.toLowerCase();
+  return allowed.some((a) => a.toLowerCase() === folded);
 }
 
 /**
@@ -36,7 +77,7 @@ export function protocolProblems(service: ServiceSpecView): ServiceProblem[] {
 }
 
 /** Settings and every problem, for the provider's own use before any write. */
-export function checkService(service: ServiceSpecView, defaults: AzureAnnotationDefaults = {}): { settings: AzureServiceSettings; problems: ServiceProblem[] } {
-  const { settings, problems } = parseAzureAnnotations(service, defaults);
-  return { settings, problems: [...problems, ...portProblems(service), ...protocolProblems(service)] };
+export function checkService(service: ServiceSpecView, policy: AzureServicePolicy = {}): { settings: AzureServiceSettings; problems: ServiceProblem[] } {
+  const { settings, problems } = parseAzureAnnotations(service, policy);
+  return { settings, problems: [...problems, ...sharedProblems(service, settings, policy.sharedLoadBalancers ?? []), ...portProblems(service), ...protocolProblems(service)] };
 }

@@ -31,7 +31,10 @@ export function fakeOptions(fake: FakeArm): Omit<AzureProviderOptions, 'clusterN
   return { subscriptionId: fake.subscriptionId, resourceGroup: fake.resourceGroup, location: fake.location, virtualNetworkId: fake.vnetId };
 }
 
-export async function startHarness(options: { maxRetries?: number } = {}): Promise<Harness> {
+/** The shared load balancers the harness's provider allows (shared-load-balancer.test.ts uses both). */
+export const ALLOWED_SHARED = ['lb-shared', 'other'];
+
+export async function startHarness(options: { maxRetries?: number; sharedLoadBalancers?: readonly string[] } = {}): Promise<Harness> {
   const fake = new FakeArm();
   const server = await startArmServer((req) => fake.handle(req));
   const credential = { getToken: async () => ({ token: fake.token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
@@ -41,7 +44,7 @@ export async function startHarness(options: { maxRetries?: number } = {}): Promi
     retryOptions: { maxRetries: options.maxRetries ?? 0 },
   });
   const log = recordingLogger();
-  const provider = new AzureLoadBalancer({ clusterName: CLUSTER, ...fakeOptions(fake), networkClient, pollIntervalMs: 5, log }, {});
+  const provider = new AzureLoadBalancer({ clusterName: CLUSTER, ...fakeOptions(fake), networkClient, pollIntervalMs: 5, log, sharedLoadBalancers: options.sharedLoadBalancers ?? ALLOWED_SHARED }, {});
   return {
     fake,
     server,
