@@ -138,6 +138,7 @@ export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promi
     ctx.podWriteConcurrency,
     async (g) => {
       await writer.patchPodStatus(g.pod.namespace, g.pod.name, g.body, signal);
+      if (g.condition.status === 'True') memory.passed.add(g.pod.uid);
       if (g.passedAfterMs !== undefined) {
         ctx.observer?.gatePassed?.({ ...g.pod, kind: 'Pod' }, g.passedAfterMs);
         log.info('gate passed', { pod: `${g.pod.namespace}/${g.pod.name}`, podUid: g.pod.uid, waitedMs: Math.round(g.passedAfterMs), wallMs: ctx.now() });

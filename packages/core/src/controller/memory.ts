@@ -33,6 +33,12 @@ export class ReconcileMemory {
   readonly health = new Map<string, { at: number; statuses: BackendStatus[]; unchanged: number }>();
   /** Pod UIDs whose drain was reported (metric and log line once per pod). */
   readonly drained = new Set<string>();
+  /**
+   * Pod UIDs whose gate this controller patched True (True is sticky). A reconcile that runs
+   * before the pod cache has seen that patch would otherwise patch True again with a new
+   * lastTransitionTime. Lost: such a pod may be patched True once more.
+   */
+  readonly passed = new Set<string>();
 
   /** The memory decide() reads for one Service. */
   view(key: string, podUids: Iterable<string>): DecideMemory {
@@ -50,6 +56,7 @@ export class ReconcileMemory {
       ...(ensuredAt !== undefined ? { ensuredAt } : {}),
       ...(registrations ? { registrations } : {}),
       readySince: this.readySince,
+      passed: this.passed,
       otherGates,
       reported: this.reported,
       ...(rejected ? { rejected } : {}),
@@ -70,6 +77,7 @@ export class ReconcileMemory {
     this.terminatingSince.delete(uid);
     this.gates.delete(uid);
     this.drained.delete(uid);
+    this.passed.delete(uid);
     for (const k of [...this.reported]) if (k.includes(`|${uid}`)) this.reported.delete(k);
   }
 }

@@ -109,7 +109,8 @@ export function decideGates(
     );
     const wanted = combineGates([mine, ...others]);
     const patch = conditionToPatch(pod, gateType, wanted);
-    if (patch) {
+    // Already patched True by this controller; the cached pod may not show it yet.
+    if (patch && !(patch.status === 'True' && input.memory.passed?.has(p.uid))) {
       if (patch.status === 'False' && (patch.reason === GATE_REASON_REGISTERING || patch.reason === 'LBNotRegistered') && !podCondition(pod, gateType)) {
         events.push({ object: podRef(p), type: 'Normal', reason: 'WaitingForLoadBalancer', message: `Registered on the load balancer; ${patch.message}`, when: 'end' });
       }

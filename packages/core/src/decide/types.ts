@@ -47,6 +47,11 @@ export interface DecideMemory {
   readonly unchangedHealthReads?: number;
   /** Backends the provider refused (backend id -> message and when); retried after `rejectedRetryMs`. */
   readonly rejected?: ReadonlyMap<string, { readonly message: string; readonly at: number }>;
+  /**
+   * Pods whose gate this controller already patched True (True is sticky): no second True patch
+   * while the pod cache has not caught up. Lost: one more True patch at most.
+   */
+  readonly passed?: ReadonlySet<string>;
 }
 
 export interface DecideOptions {
