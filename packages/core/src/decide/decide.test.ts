@@ -31,3 +31,24 @@ test('a dual-stack pod does not pass its gate before both families are on the LB
   const both = decide(input([v4, v6], ['10.0.0.1', 'fd00::1']));
   assert.deepEqual(both.gates.map((g) => g.condition.status), ['True']);
 });
+
+test('a gate this controller already patched True is not patched True again while the pod cache lags', () => {
+  const p = pod({ name: 'a', ip: '10.0.0.1' });
+  const s = service(undefined, { loadBalancerClass: 'sluice.dev/load-balancer' });
+  const svc: ServiceLike = { ...s, metadata: { ...s.metadata, finalizers: ['sluice.dev/load-balancer-cleanup'] } };
+  const input = (passed: ReadonlySet<string>): DecideInput => ({
+    service: svc,
+    slices: [slice([p])],
+    pods: [p],
+    selectedPods: [p],
+    provider: new RecordingProvider(),
+    lb: { kind: 'trusted' },
+    health: [{ servicePort: 'http', ip: '10.0.0.1', port: 8080, podUid: 'uid-a', weight: 1, health: 'healthy' }],
+    memory: { passed },
+    now: 0,
+    options: { clusterName: 'c', gateConditionType: 'sluice.dev/load-balancer-ready' },
+  });
+  // The cached pod has no condition yet in both cases; only the memory of the earlier patch differs.
+  assert.deepEqual(decide(input(new Set())).gates.map((g) => g.condition.status), ['True']);
+  assert.deepEqual(decide(input(new Set(['uid-a']))).gates, []);
+});
