@@ -1,0 +1,115 @@
+/**
+ * The world the Reconciler's unit tests run in: fake caches and cluster, a recording provider, a
+ * fake clock, and a Reconciler whose every reconcile is held against its own plan (the writes the
+ * provider and the cluster received must be exactly the plan's rows, what `sluice plan` prints).
+ * Not published (excluded from the build and the package files).
+ */
+import assert from 'node:assert/strict';
+import { beforeEach } from 'node:test';
+import type * as k8s from '@kubernetes/client-node';
+import type { Caches } from '../controller/caches.ts';
+import { EventRecorder } from '../controller/events.ts';
+import { Reconciler, type ReconcilerOptions } from '../controller/reconciler.ts';
+import type { ServicePlan } from '../decide/types.ts';
+import type { Logger } from '../provider.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
+import { type FakeCaches, FakeCluster, fakeCaches } from '../testing/fake-cluster.ts';
+import { GATE, type pod, service, slice } from '../testing/fixtures.ts';
+import { providerWriteRows, writesMatchPlan } from '../testing/plan-writes.ts';
+import { RecordingProvider } from '../testing/recording-provider.ts';
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export type TestReconciler = Pick<Reconciler, 'reconcile' | 'observePod'>;
+
+/**
+ * One describe block's world, made afresh before each test: the fixture Service `default/web`
+ * in the caches, a new provider, cluster and clock, and `reconciler` on them.
+ */
+export class ReconcilerSuite {
+  readonly key = 'default/web';
+  readonly signal: AbortSignal = new AbortController().signal;
+  caches!: FakeCaches;
+  cluster!: FakeCluster;
+  clock!: FakeClock;
+  /** Replace it, then call {@link makeReconciler}, to test another provider. */
+  provider!: RecordingProvider;
+  reconciler!: TestReconciler;
+  /** Reconciles held against their plan, over every test of the block so far. */
+  planChecks = 0;
+
+  constructor() {
+    beforeEach(() => {
+      this.caches = fakeCaches();
+      this.caches.services.put(service() as k8s.V1Service);
+      this.cluster = new FakeCluster(this.caches);
+      this.clock = new FakeClock(1_000_000);
+      this.provider = new RecordingProvider();
+      this.reconciler = this.makeReconciler();
+    });
+  }
+
+  /** Puts `pods` in the pod cache (replacing all) and one EndpointSlice of them. */
+  setPods(pods: ReturnType<typeof pod>[]): void {
+    for (const k of [...this.caches.pods.items.keys()]) this.caches.pods.items.delete(k);
+    for (const p of pods) this.caches.pods.put(p as k8s.V1Pod);
+    this.caches.endpointSlices.put(slice(pods) as k8s.V1EndpointSlice);
+  }
+
+  /** The gate condition of pod `name` in namespace `default`, as the pod cache holds it. */
+  gateOf(name: string): k8s.V1PodCondition | undefined {
+    return this.caches.pods.get(name, 'default')?.status?.conditions?.find((c) => c.type === GATE);
+  }
+
+  /** What the provider holds for the Service, one `pod@ip:port=weight` per backend. */
+  held(): string[] {
+    return this.provider.backends(this.key).map((b) => `${b.podName}@${b.ip}:${b.port}=${b.weight}`);
+  }
+
+  /** Reconciles, marks every backend healthy, lets the next health read fall due and reconciles again. */
+  async converge(r: TestReconciler = this.reconciler): Promise<void> {
+    await r.reconcile(this.key, this.signal);
+    this.provider.setHealth(this.key, 'healthy');
+    this.clock.advance(1_000); // the next health read is due
+    await r.reconcile(this.key, this.signal);
+  }
+
+  /** A Reconciler on the current provider; with `check`, each finished reconcile is held against its plan. */
+  makeReconciler(options: Partial<ReconcilerOptions> = {}, check = true): TestReconciler {
+    const { caches, cluster, clock, provider } = this;
+    let last: ServicePlan | undefined;
+    const inner = new Reconciler({
+      observer: { planned: (p) => (last = p) },
+      provider,
+      writer: cluster,
+      caches: caches as Caches,
+      events: new EventRecorder({ writer: cluster, clock, log: quiet }),
+      clock,
+      log: quiet,
+      clusterName: 'test',
+      gateConditionType: GATE,
+      healthPollMs: 250,
+      handleUnclassed: true,
+      ...options,
+    });
+    return {
+      observePod: (p, verb) => inner.observePod(p, verb),
+      reconcile: async (k, sig) => {
+        last = undefined;
+        const [ns = '', name = ''] = k.split('/');
+        const held = provider.exists(k) ? provider.backends(k) : undefined;
+        const calls = provider.calls.length;
+        const logged = cluster.log.length;
+        const result = await inner.reconcile(k, sig);
+        if (check && last && result.kind !== 'retry') {
+          const made = providerWriteRows(ns, provider.getLoadBalancerName('test', { namespace: ns, name } as never), held, provider.calls.slice(calls));
+          const { planned, made: done } = writesMatchPlan(last, made, cluster.log.slice(logged));
+          assert.deepEqual(done, planned, 'the writes made are the plan printed');
+          this.planChecks++;
+        }
+        return result;
+      },
+    };
+  }
+}
+
