@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { errorMessage, isRetryableError, isSluiceError, isTerminalError } from '../../errors.ts';
 import { isThrottledError } from '../../provider-kit/http-failure.ts';
-import { healthLines, writesNow } from './context.ts';
 import { assertNoWrite, withLoadBalancer } from './cases-lifecycle.ts';
+import { healthLines, writesNow } from './context.ts';
 import type { ConformanceCase, FaultKind } from './types.ts';
 
 /** What each fault kind must surface as. */

@@ -8,7 +8,8 @@ import { after, test } from 'node:test';
 import { RetryableError, TerminalError } from '../../errors.ts';
 import type { Backend, LoadBalancer, LoadBalancerStatus, ServiceProblem, ServiceSpecView } from '../../provider.ts';
 import { RecordingProvider } from '../recording-provider.ts';
-import { deleteIdempotentCase } from './cases-delete.ts';
+import { CONFORMANCE_CASES } from './cases.ts';
+import { deleteForeignCase, deleteIdempotentCase } from './cases-delete.ts';
 import { abortCase, errorsClassifiedCase, validateCase } from './cases-failure.ts';
 import { capabilitiesCase, drainCase, ensureIdempotentCase } from './cases-lifecycle.ts';
 import { annotated, subjectOf } from './context.ts';
@@ -73,14 +74,16 @@ function patched(provider: ValidatingRecording, methods: Partial<LoadBalancer>):
   });
 }
 
-const run = runConformance([recordingTarget('recording')], { test, after, report: (table) => console.log(`\n${table}\n`) });
+// The recording provider owns nothing it could tell apart from a foreign resource (no tags, no
+// other cluster), so the one case about that is not registered; its n/a path is held below.
+const applicable = CONFORMANCE_CASES.filter((c) => c !== deleteForeignCase);
+const run = runConformance([recordingTarget('recording')], { test, after, cases: applicable, report: (table) => console.log(`\n${table}\n`) });
 
-test('the recording provider passes every case that applies, and the one that does not says why', () => {
-  const byCase = new Map(run.results.map((r) => [r.caseId, r]));
-  assert.equal(byCase.get('delete-foreign')?.status, 'n/a');
-  assert.match(byCase.get('delete-foreign')?.detail ?? '', /no plantForeign hook/);
-  for (const r of run.results) if (r.caseId !== 'delete-foreign') assert.equal(r.status, 'pass', `${r.caseId}: ${r.detail}`);
-  assert.equal(run.results.length, 10);
+test('the recording provider passes every case that applies; the one that does not says why', async () => {
+  for (const r of run.results) assert.equal(r.status, 'pass', `${r.caseId}: ${r.detail}`);
+  assert.equal(run.results.length, CONFORMANCE_CASES.length - 1);
+  const foreign = await runCase(deleteForeignCase, recordingTarget('recording'));
+  assert.deepEqual([foreign.status, foreign.detail], ['n/a', 'the target cannot plant a foreign resource (no plantForeign hook)']);
 });
 
 test('a provider broken in one way fails the case about it, with a sentence saying what broke', async () => {
