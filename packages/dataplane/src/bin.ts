@@ -7,7 +7,7 @@
  * go to stderr. SIGTERM and SIGINT close the control API, every listener and its
  * connections, remove the socket file and exit 0. Bad flags: one line on stderr, exit 2.
  */
-import { type ReadyLine, parseBinArgs, USAGE } from './bin-args.ts';
+import { parseBinArgs, type ReadyLine, USAGE } from './bin-args.ts';
 import { serveControlApi } from './control/server.ts';
 import { createEngine } from './engine.ts';
 import { errorMessage } from './errors.ts';

@@ -113,6 +113,23 @@ test('out of process: errors keep their class and their one sentence', async (t)
   assert.equal((await rawRequest(path, 'POST', '/v1/state', '{}')).status, 405);
 });
 
+test('out of process: a scoped state read returns only the names under its prefix', async (t) => {
+  const path = socketPath();
+  const proc = await startDataPlaneProcess({ socketPath: path });
+  t.after(() => proc.stop());
+  const client = await connectDataPlane(path);
+  t.after(() => client.disconnect());
+  for (const owner of ['svc/a/', 'svc/ab/']) {
+    await client.putTargetGroup({ name: `${owner}http` });
+    await client.putListener({ name: `${owner}http@0`, port: 0, targetGroup: `${owner}http` });
+    await client.putFirewallRule({ name: `${owner}deny`, priority: 10, direction: 'to-listener', action: 'deny', destination: { tags: ['none'] } });
+  }
+  const names = (s: Awaited<ReturnType<typeof client.state>>) => [...s.listeners, ...s.targetGroups, ...s.firewall.rules].map((x) => x.name);
+  assert.deepEqual(names(await client.state({ prefix: 'svc/a/' })), ['svc/a/http@0', 'svc/a/http', 'svc/a/deny']);
+  assert.deepEqual(names(await client.state({ prefix: 'nobody/' })), []);
+  assert.equal(names(await client.state()).length, 6, 'unscoped: everything');
+});
+
 test('a client of a socket nothing serves rejects with a ControlApiError', async () => {
   await assert.rejects(connectDataPlane(join(dir, 'absent.sock')), (error: unknown) => isControlApiError(error) && /cannot be reached \(ENOENT\)/.test((error as Error).message));
 });

@@ -66,6 +66,11 @@ export interface TargetGroupState extends ResolvedTargetGroupSpec {
   readonly targets: readonly TargetHealth[];
 }
 
+/** A share of the state by name: see {@link DataPlane.state}. */
+export interface StateScope {
+  readonly prefix: string;
+}
+
 export interface DataPlaneState {
   readonly timeScale: number;
   readonly listeners: readonly ListenerState[];
@@ -103,6 +108,10 @@ export interface DataPlane {
   setFirewallDefault(action: FirewallAction): Promise<void>;
   /** Multiplies every configured duration from the next timer scheduled on (timers already running keep theirs). */
   setTimeScale(timeScale: number): Promise<void>;
-  state(): Promise<DataPlaneState>;
+  /**
+   * Everything programmed; with `scope`, only the listeners, target groups and firewall rules
+   * whose names start with `scope.prefix` (one caller's share, read without copying the rest).
+   */
+  state(scope?: StateScope): Promise<DataPlaneState>;
   stats(): Promise<DataPlaneStats>;
 }

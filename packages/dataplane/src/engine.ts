@@ -8,7 +8,7 @@
  * object; reads answer at once.
  */
 import { acceptClient } from './accept.ts';
-import type { DataPlane, DataPlaneState, ListenerState, TargetHealth } from './data-plane.ts';
+import type { DataPlane, DataPlaneState, ListenerState, StateScope, TargetHealth } from './data-plane.ts';
 import { ConflictError, DataPlaneError, NotFoundError } from './errors.ts';
 import { FIREWALL_ACTIONS, Firewall, type FirewallAction, type FirewallRule, type ResolvedFirewallRule } from './firewall.ts';
 import { Listener } from './listener.ts';
@@ -194,18 +194,22 @@ class Engine implements DataPlaneEngine {
     });
   }
 
-  async state(): Promise<DataPlaneState> {
+  async state(scope?: StateScope): Promise<DataPlaneState> {
+    const inScope = (name: string) => scope === undefined || name.startsWith(scope.prefix);
+    const firewall = this.#firewall.policy;
     return {
       timeScale: this.#timeScale,
-      listeners: sortedByName([...this.#listeners.values()].map(listenerState)),
+      listeners: sortedByName([...this.#listeners].filter(([name]) => inScope(name)).map(([, listener]) => listenerState(listener))),
       targetGroups: sortedByName(
-        [...this.#groups.values()].map((group) => ({
-          ...group.spec,
-          healthCheck: group.healthCheck ?? null,
-          targets: group.health(this.#inUse(group.spec.name)),
-        })),
+        [...this.#groups]
+          .filter(([name]) => inScope(name))
+          .map(([, group]) => ({
+            ...group.spec,
+            healthCheck: group.healthCheck ?? null,
+            targets: group.health(this.#inUse(group.spec.name)),
+          })),
       ),
-      firewall: this.#firewall.policy,
+      firewall: scope === undefined ? firewall : { ...firewall, rules: firewall.rules.filter((rule) => inScope(rule.name)) },
     };
   }
 

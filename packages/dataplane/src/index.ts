@@ -5,13 +5,27 @@
  * (`createEngine`) or as a separate process (`sluice-dataplane`, `startDataPlaneProcess`)
  * programmed over a control API (`connectDataPlane`); both are a {@link DataPlane}.
  */
-export { type ControlServer, type ControlServerOptions, serveControlApi } from './control/server.ts';
+
+export {
+  type Address,
+  type AddressFamily,
+  type AddressRange,
+  formatAddress,
+  hostPort,
+  nonUnicastKind,
+  type ParseRangeOptions,
+  parseAddress,
+  parseRange,
+  rangeContains,
+} from './address-range.ts';
 export { connectDataPlane, type DataPlaneClient, type DataPlaneClientOptions } from './control/client.ts';
 export { type DataPlaneProcess, type StartDataPlaneProcessOptions, startDataPlaneProcess } from './control/process.ts';
+export { type ControlServer, type ControlServerOptions, serveControlApi } from './control/server.ts';
 export type {
   DataPlane,
   DataPlaneState,
   ListenerState,
+  StateScope,
   TargetGroupState,
   TargetHealth,
   TargetHealthReason,
@@ -50,8 +64,8 @@ export {
 export {
   type ConnectionEndpoints,
   encodeProxyHeader,
-  PROXY_V2_SIGNATURE,
   type ParsedProxyHeader,
+  PROXY_V2_SIGNATURE,
   type ProxyHeader,
   parseProxyHeader,
 } from './proxy-protocol.ts';
@@ -75,15 +89,3 @@ export type {
 } from './spec.ts';
 export type { DataPlaneStats, ListenerCounters, ListenerStats, TargetCounters, TargetStats } from './stats.ts';
 export type { Logger, TimerHandle, Timers } from './timers.ts';
-export {
-  type Address,
-  type AddressFamily,
-  type AddressRange,
-  formatAddress,
-  hostPort,
-  nonUnicastKind,
-  type ParseRangeOptions,
-  parseAddress,
-  parseRange,
-  rangeContains,
-} from './address-range.ts';

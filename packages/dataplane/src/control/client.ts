@@ -5,7 +5,7 @@
  * back with `state()`.
  */
 import { Agent, request } from 'node:http';
-import type { DataPlane, DataPlaneState, ListenerState, TargetHealth } from '../data-plane.ts';
+import type { DataPlane, DataPlaneState, ListenerState, StateScope, TargetHealth } from '../data-plane.ts';
 import { ControlApiError } from '../errors.ts';
 import type { FirewallAction, FirewallRule, ResolvedFirewallRule } from '../firewall.ts';
 import type { HealthCheckSpec, ListenerSpec, ResolvedHealthCheckSpec, ResolvedTargetGroupSpec, TargetGroupSpec, TargetRef, TargetSpec } from '../spec.ts';
@@ -112,8 +112,8 @@ class RemoteDataPlane implements DataPlaneClient {
     return this.#call('PUT', paths.timeScale, { timeScale });
   }
 
-  state(): Promise<DataPlaneState> {
-    return this.#call('GET', paths.state);
+  state(scope?: StateScope): Promise<DataPlaneState> {
+    return this.#call('GET', scope ? paths.scopedState(scope.prefix) : paths.state);
   }
 
   stats(): Promise<DataPlaneStats> {

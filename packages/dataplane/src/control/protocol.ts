@@ -18,6 +18,7 @@ export interface ErrorBody {
 export const paths = {
   ping: '/v1/ping',
   state: '/v1/state',
+  scopedState: (prefix: string) => `/v1/state/${encodeURIComponent(prefix)}`,
   stats: '/v1/stats',
   timeScale: '/v1/time-scale',
   listener: (name: string) => `/v1/listeners/${encodeURIComponent(name)}`,

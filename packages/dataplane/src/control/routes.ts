@@ -22,6 +22,7 @@ const route = (method: Method, path: string, handle: Route['handle']): Route => 
 export const routes: readonly Route[] = [
   route('GET', '/v1/ping', async () => ({ ok: true, pid: process.pid })),
   route('GET', '/v1/state', (plane) => plane.state()),
+  route('GET', '/v1/state/:name', (plane, prefix) => plane.state({ prefix })),
   route('GET', '/v1/stats', (plane) => plane.stats()),
   route('PUT', '/v1/time-scale', (plane, _, body) => plane.setTimeScale(field(body, 'timeScale') as number)),
   route('PUT', '/v1/listeners/:name', (plane, name, body) => plane.putListener(named(body, name, 'listener') as unknown as ListenerSpec)),
