@@ -3,7 +3,7 @@
  * Never part of the pass/fail suite.
  *
  * Usage: npm run bench                      every benchmark, in the order below
- *        npm run bench -- <name> [<name>]   only these (planner, rollout-loss, reaction, scale, dataplane)
+ *        npm run bench -- <name> [<name>]   only these (planner, rollout-loss, reaction, scale, dataplane, health-read)
  *        npm run bench -- rollout-loss --profile <name>   the rollout under another timing profile
  *                                           (embedded, aws-nlb, azure-slb, gcp-proxy-nlb)
  */
@@ -24,6 +24,7 @@ const BENCHES: Record<string, Bench> = {
   reaction: async () => (await import('./reaction/index.ts')).runReactionBench(),
   scale: async () => (await import('./scale/index.ts')).runScaleBench(),
   dataplane: async () => (await import('./dataplane/index.ts')).runDataplaneBench(),
+  'health-read': async () => (await import('./health-read/index.ts')).runHealthReadBench(),
 };
 
 /** Flags that take a value, and the value each was given. */

@@ -25,8 +25,8 @@ import {
   type ProviderUnderTest,
   percentile,
   runProviderRollout,
-  type TimingProfile,
   startEnvironment,
+  type TimingProfile,
 } from '@sluice/testbed/scenario';
 import { printTable, type Table } from '../table.ts';
 import { startLoadThread } from './load-thread.ts';

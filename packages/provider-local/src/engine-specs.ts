@@ -13,7 +13,7 @@
  * - One TCP health check per backend, the first at once on registration.
  */
 import type { Backend, BackendStatus } from '@sluice/core';
-import type { HealthCheckSpec, TargetGroupState, TargetHealth, TargetGroupSpec, TargetSpec } from '@sluice/dataplane';
+import type { HealthCheckSpec, TargetGroupSpec, TargetGroupState, TargetHealth, TargetSpec } from '@sluice/dataplane';
 import { formatAddress, parseAddress } from '@sluice/dataplane';
 import type { ResolvedLocalProviderOptions } from './options.ts';
 

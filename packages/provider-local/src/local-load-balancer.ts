@@ -10,7 +10,8 @@
  * the Service's source ranges is reset at accept. Calls for one Service run one at a time,
  * in call order, so a slow ensure cannot interleave with the update that follows it.
  *
- * The provider keeps no state of its own: every call reads the engine's state. With the
+ * The provider keeps no state of its own: every call reads the engine's state, only this
+ * Service's share of it (`state({ prefix })`), so a health poll costs the same with 1 or 1,000 Services. With the
  * engine in its own process (the default), a restarted controller therefore adopts the load
  * balancers the engine serves, without re-binding a port or dropping a connection.
  */
@@ -140,7 +141,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       this.#assertOpen();
       return this.#guard(async () => {
         const plane = await this.#source.forWrite();
-        const state = await plane.state();
+        const state = await plane.state({ prefix: names.prefix });
         const lb = serviceLoadBalancer(state, names);
         const kept = keptListeners(lb, service.ports);
         const createdGroups = await this.#createGroups(plane, lb, names, service.ports);
@@ -188,7 +189,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       this.#assertOpen();
       await this.#guard(async () => {
         const plane = await this.#source.forRead();
-        const lb = plane === undefined ? undefined : serviceLoadBalancer(await plane.state(), names);
+        const lb = plane === undefined ? undefined : serviceLoadBalancer(await plane.state({ prefix: names.prefix }), names);
         if (plane === undefined || lb === undefined || lb.ports.size === 0) {
           throw new RetryableError(
             `The local load balancer of Service ${service.namespace}/${service.name} does not exist yet; ensureLoadBalancer creates it.`,
@@ -209,7 +210,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       await this.#guard(async () => {
         const plane = await this.#source.forRead();
         if (plane === undefined) return;
-        const state = await plane.state();
+        const state = await plane.state({ prefix: names.prefix });
         const listeners = state.listeners.filter((l) => names.owns(l.name));
         const groups = state.targetGroups.filter((g) => names.owns(g.name));
         if (listeners.length === 0 && groups.length === 0) return;
@@ -261,7 +262,8 @@ export class LocalLoadBalancer implements LoadBalancer {
   async #read(service: ServiceIdentity): Promise<ServiceLoadBalancer | undefined> {
     return this.#guard(async () => {
       const plane = await this.#source.forRead();
-      return plane === undefined ? undefined : serviceLoadBalancer(await plane.state(), new EngineNames(service));
+      const names = new EngineNames(service);
+      return plane === undefined ? undefined : serviceLoadBalancer(await plane.state({ prefix: names.prefix }), names);
     });
   }
 
