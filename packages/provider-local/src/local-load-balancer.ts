@@ -29,16 +29,16 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { type DataPlane, hostPort, isControlApiError, isDataPlaneError, isInvalidSpecError, isListenError, type ListenerState } from '@sluice/dataplane';
+import { isControlApiError, isDataPlaneError, isInvalidSpecError, type ListenerState } from '@sluice/dataplane';
 import { CallChains } from './call-chains.ts';
 import { type DataPlaneSource, embeddedSource, givenSource, processSource } from './data-plane-connection.ts';
 import { EngineNames, type ServiceIdentity } from './engine-names.ts';
-import { backendStatus, groupMatches, healthCheckSpec, targetGroupSpec, targetsOf } from './engine-specs.ts';
+import { backendStatus } from './engine-specs.ts';
 import { HealthLog } from './health-log.ts';
-import { listenError } from './listen-error.ts';
 import { loadBalancerName } from './load-balancer-name.ts';
 import { type LocalProviderOptions, type ResolvedLocalProviderOptions, resolveOptions } from './options.ts';
-import { inPortOrder, keptListeners, label, rangesText, type ServiceLoadBalancer, serviceLoadBalancer } from './service-listeners.ts';
+import { inPortOrder, keptListeners, type ServiceLoadBalancer, serviceLoadBalancer } from './service-listeners.ts';
+import { assignBackends, commit, createGroups, openListener, undo, type WriteContext } from './service-writes.ts';
 import { sourceRanges } from './source-ranges.ts';
 import { rejectBackendAddresses, validateBackends, validateService, validateServicePorts } from './validation.ts';
 
@@ -57,6 +57,7 @@ export class LocalLoadBalancer implements LoadBalancer {
   /** Calls for one Service run one at a time, in call order. */
   readonly #calls = new CallChains();
   readonly #healthLog: HealthLog;
+  readonly #writes: WriteContext;
   #closed = false;
 
   /** Validates and stores the options; opens, connects and starts nothing until the first call. */
@@ -64,6 +65,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#options = resolveOptions(options);
     const { dataplane, dataplaneSocket, log, timers } = this.#options;
     this.#healthLog = new HealthLog(log);
+    this.#writes = { options: this.#options, healthLog: this.#healthLog };
     this.#source =
       dataplane === 'embedded' ? embeddedSource({ log, timers }) : dataplane === 'process' ? processSource(dataplaneSocket, log) : givenSource(dataplane);
     this.capabilities = {
@@ -144,22 +146,22 @@ export class LocalLoadBalancer implements LoadBalancer {
         const state = await plane.state({ prefix: names.prefix });
         const lb = serviceLoadBalancer(state, names);
         const kept = keptListeners(lb, service.ports);
-        const createdGroups = await this.#createGroups(plane, lb, names, service.ports);
+        const createdGroups = await createGroups(this.#writes, plane, lb, names, service.ports);
         const opened: ListenerState[] = [];
         try {
           const taken = new Set(state.listeners.map((l) => l.name));
           for (const [index, port] of service.ports.entries()) {
             if (kept.has(port.name)) continue;
             signal.throwIfAborted();
-            const listener = await this.#openListener(plane, service, names, port, index, ranges, taken);
+            const listener = await openListener(this.#writes, plane, service, names, port, index, ranges, taken);
             opened.push(listener);
             kept.set(port.name, listener);
           }
         } catch (error) {
-          await this.#undo(plane, opened, createdGroups);
+          await undo(plane, opened, createdGroups);
           throw error;
         }
-        await this.#commit(plane, service, names, lb, kept, ranges, backends);
+        await commit(this.#writes, plane, service, names, lb, kept, ranges, backends);
         return this.#status({ ports: kept, strays: [], groups: lb.groups }, service.ports);
       });
     });
@@ -196,7 +198,7 @@ export class LocalLoadBalancer implements LoadBalancer {
             { reason: 'LoadBalancerNotFound' },
           );
         }
-        await this.#assignBackends(plane, service, lb, backends);
+        await assignBackends(this.#writes, plane, service, lb, backends);
       });
     });
   }
@@ -265,132 +267,6 @@ export class LocalLoadBalancer implements LoadBalancer {
       const names = new EngineNames(service);
       return plane === undefined ? undefined : serviceLoadBalancer(await plane.state({ prefix: names.prefix }), names);
     });
-  }
-
-  /** Creates the target group (with its health check) of every port that has none; returns the names created. */
-  async #createGroups(plane: DataPlane, lb: ServiceLoadBalancer, names: EngineNames, ports: readonly ServicePortView[]): Promise<string[]> {
-    const created: string[] = [];
-    try {
-      for (const port of ports) {
-        if (lb.groups.has(port.name)) continue;
-        const name = names.targetGroup(port.name);
-        await plane.putTargetGroup(targetGroupSpec(name, this.#options));
-        created.push(name);
-        await plane.putHealthCheck(name, healthCheckSpec(this.#options));
-      }
-    } catch (error) {
-      await this.#undo(plane, [], created);
-      throw error;
-    }
-    return created;
-  }
-
-  /** Opens a listener on exactly `port.port`; rejects with a classified error, having opened nothing. */
-  async #openListener(
-    plane: DataPlane,
-    service: ServiceSpecView,
-    names: EngineNames,
-    port: ServicePortView,
-    index: number,
-    ranges: readonly string[],
-    taken: Set<string>,
-  ): Promise<ListenerState> {
-    const { address, log } = this.#options;
-    const name = names.listener(port.name, port.port, taken);
-    let listener: ListenerState;
-    try {
-      listener = await plane.putListener({ name, address, port: port.port, targetGroup: names.targetGroup(port.name), sourceRanges: ranges });
-    } catch (error) {
-      if (!isListenError(error)) throw error;
-      throw listenError({ service: `${service.namespace}/${service.name}`, portName: port.name, port: port.port, index, address }, error);
-    }
-    taken.add(name);
-    const where = listener.bound;
-    log.info(`load balancer ${label(service, port.name)} listening on ${hostPort(where.address, where.port)}`, {
-      service: `${service.namespace}/${service.name}`,
-      listener: label(service, port.name),
-      address: where.address,
-      port: where.port,
-      servicePort: port.port,
-    });
-    return listener;
-  }
-
-  /** Removes what a failed ensure created, so nothing of it is left; the first error is the one reported. */
-  async #undo(plane: DataPlane, listeners: readonly ListenerState[], groups: readonly string[]): Promise<void> {
-    for (const listener of listeners) await plane.deleteListener(listener.name).catch(() => {});
-    for (const group of groups) await plane.deleteTargetGroup(group).catch(() => {});
-  }
-
-  /** Step 4 of an ensure: from here on every listener of the new set holds its port. */
-  async #commit(
-    plane: DataPlane,
-    service: ServiceSpecView,
-    names: EngineNames,
-    lb: ServiceLoadBalancer,
-    kept: ReadonlyMap<string, ListenerState>,
-    ranges: readonly string[],
-    backends: readonly Backend[],
-  ): Promise<void> {
-    const { address, log } = this.#options;
-    const svc = `${service.namespace}/${service.name}`;
-    const before = lb.ports.size === 0 ? 'any' : rangesText([...lb.ports.values()][0]?.sourceRanges);
-    const after = rangesText(ranges);
-    for (const [portName, listener] of kept) {
-      const group = names.targetGroup(portName);
-      const previous = names.portNameOf(listener.targetGroup);
-      if (previous !== undefined && previous !== portName) {
-        log.info('load balancer listener now serves a renamed Service port', { service: svc, from: label(service, previous), listener: label(service, portName), ...listener.bound });
-      }
-      const same = listener.targetGroup === group && listener.address === address && rangesText(listener.sourceRanges) === after;
-      if (!same) await plane.putListener({ name: listener.name, address, port: listener.port, targetGroup: group, sourceRanges: ranges });
-    }
-    if (before !== after) log.info('load balancer source ranges changed', { service: svc, from: before, to: after });
-
-    const serving = new Set([...kept.values()].map((l) => l.name));
-    for (const listener of [...lb.ports.values(), ...lb.strays]) {
-      if (serving.has(listener.name)) continue;
-      await plane.deleteListener(listener.name);
-      const portName = names.portNameOf(listener.targetGroup) ?? listener.name;
-      log.info('closed load balancer listener', { service: svc, listener: label(service, portName), ...listener.bound });
-    }
-    const wanted = new Set(service.ports.map((p) => names.targetGroup(p.name)));
-    for (const [portName, group] of lb.groups) {
-      if (wanted.has(group.name)) {
-        if (!groupMatches(group, this.#options)) {
-          await plane.putTargetGroup(targetGroupSpec(group.name, this.#options));
-          await plane.putHealthCheck(group.name, healthCheckSpec(this.#options));
-        }
-      } else {
-        await plane.deleteTargetGroup(group.name);
-        log.debug('removed the target group of a dropped Service port', { service: svc, servicePort: portName });
-      }
-    }
-    const current: ServiceLoadBalancer = { ports: kept, strays: [], groups: lb.groups };
-    await this.#assignBackends(plane, service, current, backends);
-  }
-
-  /** Sets the targets of every served port's group to the backends of that port. */
-  async #assignBackends(plane: DataPlane, service: ServiceSpecView, lb: ServiceLoadBalancer, backends: readonly Backend[]): Promise<void> {
-    const names = new EngineNames(service);
-    const byPort = new Map<string, Backend[]>();
-    for (const backend of backends) {
-      const list = byPort.get(backend.servicePort);
-      if (list === undefined) byPort.set(backend.servicePort, [backend]);
-      else list.push(backend);
-    }
-    for (const portName of lb.ports.keys()) await plane.setTargets(names.targetGroup(portName), targetsOf(byPort.get(portName) ?? []));
-    this.#healthLog.registered(
-      names.prefix,
-      backends.filter((b) => lb.ports.has(b.servicePort)),
-    );
-    const unknown = [...byPort.keys()].filter((name) => !lb.ports.has(name));
-    if (unknown.length > 0) {
-      this.#options.log.warn('ignoring backends for ports the Service does not have', {
-        service: `${service.namespace}/${service.name}`,
-        servicePorts: unknown,
-      });
-    }
   }
 
   /** Lists exactly the ports whose listener is bound, in the Service's port order. */
