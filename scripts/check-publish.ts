@@ -20,16 +20,15 @@ let failed = 0;
 /** Paths (inside a tarball) of tests and the code that only tests use. */
 const TEST_PATHS = [/\.test\.[^/]+$/, /\.e2e\.[^/]+$/, /(^|\/)test-support\//, /(^|\/)__tests__\//];
 /**
- * `testing/` is test code everywhere except in @sluice/core, whose "./testing" export (fake
- * clock, recording provider, the provider conformance suite) is public API: provider authors
- * test their providers with it. No other package may ship a `testing/` directory.
+ * `testing/` is test code, unless the package exports it as `./testing`: then it is public API
+ * for those who build on the package (@sluice/core's fake clock, recording provider and provider
+ * conformance suite; @sluice/dataplane's loopback backends and manual timers).
  */
 const TESTING_DIR = /(^|\/)testing\//;
-const TESTING_ALLOWED_IN = '@sluice/core';
 
 /** The files of a packed tarball that are tests or test support. */
-function testFiles(name: string, files: readonly string[]): string[] {
-  return files.filter((f) => TEST_PATHS.some((re) => re.test(f)) || (name !== TESTING_ALLOWED_IN && TESTING_DIR.test(f)));
+function testFiles(exportsTesting: boolean, files: readonly string[]): string[] {
+  return files.filter((f) => TEST_PATHS.some((re) => re.test(f)) || (!exportsTesting && TESTING_DIR.test(f)));
 }
 
 function run(cmd: string, args: string[], cwd: string): { ok: boolean; output: string } {
@@ -57,7 +56,7 @@ for (const dir of dirs) {
   else {
     const packed = JSON.parse(pack.output.slice(pack.output.indexOf('[')))[0] as { filename: string; files: { path: string }[] };
     tarball = join(out, packed.filename);
-    const found = testFiles(pkg.name, packed.files.map((f) => f.path));
+    const found = testFiles(pkg.exports?.['./testing'] !== undefined, packed.files.map((f) => f.path));
     tests = found.length === 0 ? 'none' : `${found.length} (FAIL)`;
     if (found.length > 0) {
       const shown = found.slice(0, 5).join(', ');

@@ -12,7 +12,7 @@ import { startDataPlaneProcess } from './control/process.ts';
 import { serveControlApi } from './control/server.ts';
 import { createEngine } from './engine.ts';
 import { isConflictError, isControlApiError, isInvalidSpecError, isListenError, isNotFoundError } from './errors.ts';
-import { countAnswers, LineClient, startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
+import { countAnswers, LineClient, startBackend, waitFor, whoAnswers } from './testing/sockets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-dataplane-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

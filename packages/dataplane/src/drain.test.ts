@@ -3,8 +3,8 @@ import { after, test } from 'node:test';
 import type { DataPlaneEngine } from './engine.ts';
 import type { DrainSpec } from './spec.ts';
 import { fixture, waitForState } from './test-support/fixtures.ts';
-import { ManualTimers } from './test-support/manual-timers.ts';
-import { countAnswers, LineClient, startBackend, waitFor } from './test-support/sockets.ts';
+import { ManualTimers } from './testing/manual-timers.ts';
+import { countAnswers, LineClient, startBackend, waitFor } from './testing/sockets.ts';
 
 const a = await startBackend('a');
 const b = await startBackend('b');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createEngine } from './engine.ts';
 import { fixture, waitForState } from './test-support/fixtures.ts';
-import { ManualTimers } from './test-support/manual-timers.ts';
-import { freePort, startBackend, startHttpBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
+import { ManualTimers } from './testing/manual-timers.ts';
+import { freePort, startBackend, startHttpBackend, waitFor, whoAnswers } from './testing/sockets.ts';
 
 const live = await startBackend('live');
 after(() => live.close());

@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { createEngine } from './engine.ts';
 import { isConflictError, isListenError, isNotFoundError } from './errors.ts';
 import { fixture } from './test-support/fixtures.ts';
-import { LineClient, startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
+import { LineClient, startBackend, waitFor, whoAnswers } from './testing/sockets.ts';
 
 const a = await startBackend('a');
 after(() => a.close());

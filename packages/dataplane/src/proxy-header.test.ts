@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import type { ProxyProtocolVersion } from './spec.ts';
 import { fixture } from './test-support/fixtures.ts';
-import { startCaptureBackend } from './test-support/sockets.ts';
+import { startCaptureBackend } from './testing/sockets.ts';
 
 /** Sends `hello\n` through a listener whose group writes `version`, and returns what the target received and the client socket. */
 async function capture(t: { after(fn: () => unknown): void }, version: ProxyProtocolVersion, host: string) {

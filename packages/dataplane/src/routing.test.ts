@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createEngine } from './engine.ts';
 import { fixture, waitForState } from './test-support/fixtures.ts';
-import { bytesBeforeClose, countAnswers, freePort, LineClient, startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
+import { bytesBeforeClose, countAnswers, freePort, LineClient, startBackend, waitFor, whoAnswers } from './testing/sockets.ts';
 
 const a = await startBackend('a');
 const b = await startBackend('b');

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createEngine, type DataPlaneEngine } from '@sluice/dataplane';
+import { LineClient, startBackend, waitFor, whoAnswers } from '@sluice/dataplane/testing';
 import { createLocalProvider, type LocalProviderOptions } from './index.ts';
 import { backend, cluster, service, signal } from './test-support/fixtures.ts';
-import { LineClient, startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
 
 const a = await startBackend('a');
 const b = await startBackend('b');

@@ -7,9 +7,9 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { type Backend, backendKey, isBackendRejectedError, type ServiceSpecView } from '@sluice/core';
+import { freePort, ManualTimers, startBackend, whoAnswers } from '@sluice/dataplane/testing';
 import { createLocalProvider, type LocalLoadBalancer, type LocalProviderOptions } from './index.ts';
-import { backend, cluster, ManualTimers, service, signal } from './test-support/fixtures.ts';
-import { freePort, startBackend, whoAnswers } from './test-support/sockets.ts';
+import { backend, cluster, service, signal } from './test-support/fixtures.ts';
 
 const live = await startBackend('live');
 after(() => live.close());

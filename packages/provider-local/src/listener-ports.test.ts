@@ -9,9 +9,9 @@ import { connect, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isRetryableError, type ServicePortView, type ServiceSpecView } from '@sluice/core';
+import { freePort, LineClient, startBackend, whoAnswers } from '@sluice/dataplane/testing';
 import { createLocalProvider, type LocalLoadBalancer } from './index.ts';
 import { backend, cluster, service, signal } from './test-support/fixtures.ts';
-import { freePort, LineClient, startBackend, whoAnswers } from './test-support/sockets.ts';
 
 const live = await startBackend('live');
 const other = await startBackend('other');

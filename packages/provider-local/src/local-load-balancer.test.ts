@@ -4,9 +4,9 @@ import { connect, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { isRetryableError, isTerminalError, TerminalError } from '@sluice/core';
 import { createEngine } from '@sluice/dataplane';
+import { freePort, ManualTimers, startBackend, waitFor, whoAnswers } from '@sluice/dataplane/testing';
 import { createLocalProvider } from './index.ts';
-import { backend, cluster, ManualTimers, recordingLogger, service, signal } from './test-support/fixtures.ts';
-import { freePort, startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
+import { backend, cluster, recordingLogger, service, signal } from './test-support/fixtures.ts';
 
 const live = await startBackend('live');
 after(() => live.close());

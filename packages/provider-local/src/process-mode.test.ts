@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { isRetryableError } from '@sluice/core';
+import { startBackend, waitFor, whoAnswers } from '@sluice/dataplane/testing';
 import { createLocalProvider, type LocalProviderOptions } from './index.ts';
 import { backend, cluster, recordingLogger, service, signal } from './test-support/fixtures.ts';
-import { startBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
 
 const live = await startBackend('live');
 after(() => live.close());

@@ -8,10 +8,10 @@ import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { isTerminalError, type ServiceSpecView } from '@sluice/core';
 import { createEngine } from '@sluice/dataplane';
+import { startBackend, waitFor } from '@sluice/dataplane/testing';
 import { createLocalProvider, type ListenAddress } from './index.ts';
 import { sourceRanges } from './source-ranges.ts';
 import { backend, cluster, recordingLogger, service, signal } from './test-support/fixtures.ts';
-import { startBackend, waitFor } from './test-support/sockets.ts';
 
 describe('sourceRanges', () => {
   // What a client inside or outside them gets is the data plane's (its listener enforces the

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { BackendHealthState } from '@sluice/core';
 import { createEngine, type DataPlaneEngine, type ListenerStats } from '@sluice/dataplane';
+import { countAnswers, freePort, LineClient, startBackend, type TestBackend, waitFor, whoAnswers } from '@sluice/dataplane/testing';
 import { createLocalProvider, type ListenAddress, type LocalLoadBalancer, type LocalProviderOptions } from './index.ts';
 import { backend, cluster, service, signal } from './test-support/fixtures.ts';
-import { countAnswers, freePort, LineClient, startBackend, type TestBackend, waitFor, whoAnswers } from './test-support/sockets.ts';
 
 const fast: LocalProviderOptions = { intervalMs: 20, timeoutMs: 500, healthyThreshold: 2, unhealthyThreshold: 2 };
 

@@ -2,7 +2,7 @@
 import type { ListenerState, TargetHealthState } from '../data-plane.ts';
 import { createEngine, type DataPlaneEngine, type EngineOptions } from '../engine.ts';
 import type { HealthCheckSpec, ListenerSpec, TargetGroupSpec } from '../spec.ts';
-import { waitFor } from './sockets.ts';
+import { waitFor } from '../testing/sockets.ts';
 
 export interface Fixture {
   readonly engine: DataPlaneEngine;

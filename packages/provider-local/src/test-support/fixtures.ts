@@ -3,7 +3,6 @@
  * Test-only; excluded from the build.
  */
 import type { Backend, Logger, ServicePortView, ServiceSpecView } from '@sluice/core';
-import type { TimerHandle, Timers } from '../options.ts';
 
 export const cluster = 'test';
 
@@ -24,34 +23,6 @@ export function backend(port: number, podUid: string, weight = 1, servicePort = 
 }
 
 export const signal: AbortSignal = new AbortController().signal;
-
-/** Timers that fire only when the test says so, selected by their delay. */
-export class ManualTimers implements Timers {
-  readonly #pending = new Map<number, { readonly ms: number; readonly callback: () => void }>();
-  #next = 1;
-
-  /** How many timers are pending, or only those scheduled with delay `ms`. */
-  pending(ms?: number): number {
-    return [...this.#pending.values()].filter((t) => ms === undefined || t.ms === ms).length;
-  }
-
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const id = this.#next++;
-    this.#pending.set(id, { ms, callback });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.#pending.delete(handle as number);
-  }
-
-  /** Fires the timers pending now with delay `ms` (not those they schedule). */
-  fire(ms: number): void {
-    const due = [...this.#pending].filter(([, t]) => t.ms === ms);
-    for (const [id] of due) this.#pending.delete(id);
-    for (const [, t] of due) t.callback();
-  }
-}
 
 export interface LogEntry {
   readonly level: 'debug' | 'info' | 'warn' | 'error';

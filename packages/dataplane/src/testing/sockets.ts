@@ -1,6 +1,7 @@
 /**
- * Test helpers on loopback only: backends that identify themselves, a capturing backend
- * for PROXY headers, an HTTP health endpoint, a line client and polling. Test-only.
+ * Helpers for testing against a data plane, on loopback only: backends that identify
+ * themselves, a capturing backend for PROXY headers, an HTTP health endpoint, a line client
+ * and polling. Published as `@sluice/dataplane/testing` for the providers built on the engine.
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
@@ -251,13 +252,21 @@ export function bytesBeforeClose(address: Address): Promise<number> {
   });
 }
 
-/** Runs `count` connections one after another and counts answers per backend id (`none` for a refusal). */
-export async function countAnswers(address: Address, count: number): Promise<Map<string, number>> {
+/**
+ * Runs `count` connections, `concurrency` at a time (one after another by default), and counts
+ * answers per backend id (`none` for a refusal).
+ */
+export async function countAnswers(address: Address, count: number, concurrency = 1): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (let i = 0; i < count; i++) {
-    const id = (await whoAnswers(address)) ?? 'none';
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < count) {
+      started++;
+      const id = (await whoAnswers(address)) ?? 'none';
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return counts;
 }
 

@@ -1,4 +1,4 @@
-/** Timers that fire only when a test says so, selected by their delay. Test-only. */
+/** Timers that fire only when a test says so, selected by their delay: drive health checks and drains step by step. */
 import type { TimerHandle, Timers } from '../timers.ts';
 
 export class ManualTimers implements Timers {
