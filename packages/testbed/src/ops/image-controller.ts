@@ -6,9 +6,9 @@
  * {@link ControllerProcess} interface as the source-tree controller of the other e2e jobs.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type * as k8s from '@kubernetes/client-node';
-import type { ControllerProcess, LogLine } from '../scenario/controller-process.ts';
+import type { ControllerProcess } from '../scenario/controller-process.ts';
+import { superviseController } from '../scenario/controller-supervisor.ts';
 import type { UnpackedImage } from './image.ts';
 import { spawnInRootfs } from './rootfs-process.ts';
 
@@ -63,82 +63,5 @@ export function startImageController(o: ImageControllerOptions): ControllerProce
   ];
   const argv = [...(o.container.command ?? o.image.process.args), ...containerArgs(o.container.args ?? [], o.overrideArgs), ...(o.extraArgs ?? [])];
   const child: ChildProcess = spawnInRootfs({ rootfs: o.image.rootfs, argv, uid, gid, env, serviceAccountDir: o.serviceAccountDir });
-  return supervise(child, echo);
-}
-
-/** Log lines, readiness, HTTP ports and stopping for a controller child process. */
-function supervise(child: ChildProcess, echo: boolean): ControllerProcess {
-  const lines: LogLine[] = [];
-  let exited: number | null | undefined;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
-  const stderr: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr.push(d);
-    if (echo) process.stderr.write(`[sluice image] ${d}`);
-  });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (echo) process.stderr.write(`[sluice image] ${line}\n`);
-    try {
-      lines.push(JSON.parse(line) as LogLine);
-    } catch {
-      lines.push({ level: 'raw', msg: line });
-    }
-  });
-  const onParentExit = () => child.kill('SIGKILL');
-  process.once('exit', onParentExit);
-  const until = async <T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> => {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const value = probe();
-      if (value !== undefined) return value;
-      if (exited !== undefined) throw new Error(`sluice (image) exited (${exited}) before ${what}: ${stderr.join('').trim()}`);
-      if (performance.now() > deadline) throw new Error(`sluice (image) did not report ${what} in time`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const ports = (timeoutMs = 30_000) =>
-    until('its HTTP ports', timeoutMs, () => {
-      const http = lines.filter((l) => l.msg === 'http listening');
-      const metrics = http.find((l) => l['metricsPort'] !== undefined)?.['metricsPort'];
-      const health = http.find((l) => l['healthPort'] !== undefined)?.['healthPort'];
-      return metrics !== undefined && health !== undefined ? { metrics: Number(metrics), health: Number(health) } : undefined;
-    });
-  return {
-    lines,
-    pid: child.pid,
-    exited: exit,
-    ports,
-    async get(path: string) {
-      const p = await ports();
-      const res = await fetch(`http://127.0.0.1:${path.startsWith('/metrics') ? p.metrics : p.health}${path}`, { signal: AbortSignal.timeout(5000) });
-      return { status: res.status, body: await res.text() };
-    },
-    async ready(timeoutMs = 30_000) {
-      await until('running', timeoutMs, () => (lines.some((l) => l.msg === 'sluice running') ? true : undefined));
-    },
-    latencies(from = 0) {
-      const slice = lines.slice(from);
-      return {
-        gateMs: slice.filter((l) => l.msg === 'gate passed').map((l) => Number(l['waitedMs'])),
-        drainMs: slice.filter((l) => l.msg === 'drain applied').map((l) => Number(l['latencyMs'])),
-      };
-    },
-    drains() {
-      return lines.filter((l) => l.msg === 'drain applied').map((l) => ({ podUid: String(l['podUid']), wallMs: Number(l['wallMs']) }));
-    },
-    async kill() {
-      process.off('exit', onParentExit);
-      if (exited === undefined) child.kill('SIGKILL');
-      await exit;
-    },
-    async stop(killAfterMs = 5000) {
-      process.off('exit', onParentExit);
-      if (exited !== undefined) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      const code = await exit;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  return superviseController(child, { label: 'sluice (image)', echo });
 }

@@ -14,8 +14,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { superviseController } from './controller-supervisor.ts';
 
 export const CONTROLLER_MAIN = fileURLToPath(new URL('../../../../apps/controller/src/main.ts', import.meta.url));
 
@@ -95,82 +95,7 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
     ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', provider, '--kubeconfig', options.kubeconfigPath, ...defaults, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
-  const lines: LogLine[] = [];
-  let exited: number | null | undefined;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
-  const stderr: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr.push(d);
-    if (echo) process.stderr.write(`[sluice] ${d}`);
-  });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (echo) process.stderr.write(`[sluice] ${line}\n`);
-    try {
-      lines.push(JSON.parse(line) as LogLine);
-    } catch {
-      lines.push({ level: 'raw', msg: line });
-    }
-  });
-  const onParentExit = () => child.kill('SIGKILL');
-  process.once('exit', onParentExit);
-
-  const ports = async (timeoutMs = 30_000) => {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const http = lines.filter((l) => l.msg === 'http listening');
-      const metrics = http.find((l) => l['metricsPort'] !== undefined)?.['metricsPort'];
-      const health = http.find((l) => l['healthPort'] !== undefined)?.['healthPort'];
-      if (metrics !== undefined && health !== undefined) return { metrics: Number(metrics), health: Number(health) };
-      if (exited !== undefined) throw new Error(`sluice exited (${exited}) before it listened: ${stderr.join('').trim()}`);
-      if (performance.now() > deadline) throw new Error('sluice did not report its HTTP ports in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return {
-    lines,
-    dataplane,
-    pid: child.pid,
-    exited: exit,
-    ports,
-    async get(path: string) {
-      const p = await ports();
-      const port = path.startsWith('/metrics') ? p.metrics : p.health;
-      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
-      return { status: res.status, body: await res.text() };
-    },
-    async kill() {
-      process.off('exit', onParentExit);
-      if (exited === undefined) child.kill('SIGKILL');
-      await exit;
-    },
-    async ready(timeoutMs = 30_000) {
-      const deadline = performance.now() + timeoutMs;
-      while (!lines.some((l) => l.msg === 'sluice running')) {
-        if (exited !== undefined) throw new Error(`sluice exited (${exited}) before it was ready: ${stderr.join('').trim()}`);
-        if (performance.now() > deadline) throw new Error('sluice did not report running in time');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    latencies(from = 0) {
-      const slice = lines.slice(from);
-      return {
-        gateMs: slice.filter((l) => l.msg === 'gate passed').map((l) => Number(l['waitedMs'])),
-        drainMs: slice.filter((l) => l.msg === 'drain applied').map((l) => Number(l['latencyMs'])),
-      };
-    },
-    drains() {
-      return lines.filter((l) => l.msg === 'drain applied').map((l) => ({ podUid: String(l['podUid']), wallMs: Number(l['wallMs']) }));
-    },
-    async stop(killAfterMs = 5000) {
-      process.off('exit', onParentExit);
-      if (exited !== undefined) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      const code = await exit;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  return superviseController(child, { label: 'sluice', echo, ...(dataplane ? { dataplane } : {}) });
 }
 
 /** The value of `flag` in `args` (`--flag=v` or `--flag v`), the last one given. */
