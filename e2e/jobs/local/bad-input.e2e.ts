@@ -11,32 +11,15 @@
  *   (aggregated by count) and no ingress pointing at the first one's listener.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { consoleLogger, freeLoopbackPorts, sleep, waitFor } from '@sluice/testbed/harness';
-import { appDeployment, AppObjects, appPod, ClusterReads, condition, type ControllerProcess, type Environment, formatCounts, GATE_TYPE, getOnce, loadBalancerService, sampleResponders, startControllerProcess, startEnvironment, writeCounts } from '@sluice/testbed/scenario';
+import { appDeployment, appPod, clusterJob, condition, formatCounts, GATE_TYPE, getOnce, loadBalancerService, sampleResponders, writeCounts } from '@sluice/testbed/scenario';
 
 const FINALIZER = 'sluice.dev/load-balancer-cleanup';
-const FAST = ['--health-poll-ms', '100', '--local-health-interval-ms', '200'];
 const log = consoleLogger('e2e/bad-input');
 const say = (line: string) => process.stdout.write(`${line}\n`);
-let env: Environment;
-let controller: ControllerProcess;
-let objects: AppObjects;
-let reads: ClusterReads;
-
-before(async () => {
-  env = await startEnvironment(log);
-  objects = new AppObjects(env.kubeConfig);
-  reads = new ClusterReads(env.kubeConfig);
-  controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: FAST });
-  await controller.ready();
-});
-after(async () => {
-  await controller?.stop();
-  await controller?.dataplane?.stop();
-  await env?.stop();
-});
+const job = clusterJob(log);
 
 interface BadServiceCase {
   readonly namespace: string;
@@ -98,23 +81,23 @@ test('Service-level bad input: one Warning naming field, value and what is allow
     },
   ];
   const ports = await freeLoopbackPorts(cases.length);
-  for (const c of cases) await objects.namespace(c.namespace);
+  for (const c of cases) await job.objects.namespace(c.namespace);
   for (const c of cases.filter((c) => c.podsFirst)) {
-    await objects.deployment(c.namespace, appDeployment('web', 2, { labels: { app: 'web' }, gate: false }));
-    await reads.waitForReadyDeployment(c.namespace, 'web', 2);
+    await job.objects.deployment(c.namespace, appDeployment('web', 2, { labels: { app: 'web' }, gate: false }));
+    await job.reads.waitForReadyDeployment(c.namespace, 'web', 2);
   }
-  const before = await writeCounts(controller);
+  const before = await writeCounts(job.controller);
   await Promise.all(
     cases.map((c, i) =>
-      objects.service(c.namespace, loadBalancerService('svc', { port: ports[i]!, ...(c.selector ? { selector: c.selector } : {}), ...(c.annotations ? { annotations: c.annotations } : {}), ...(c.targetPort ? { targetPort: c.targetPort } : {}) })),
+      job.objects.service(c.namespace, loadBalancerService('svc', { port: ports[i]!, ...(c.selector ? { selector: c.selector } : {}), ...(c.annotations ? { annotations: c.annotations } : {}), ...(c.targetPort ? { targetPort: c.targetPort } : {}) })),
     ),
   );
 
-  const seen = await Promise.all(cases.map((c) => reads.waitForEvent('Service', c.namespace, 'svc', 'Warning', 'InvalidConfiguration').catch((e: Error) => e)));
+  const seen = await Promise.all(cases.map((c) => job.reads.waitForEvent('Service', c.namespace, 'svc', 'Warning', 'InvalidConfiguration').catch((e: Error) => e)));
   // Give a wrong controller time to act anyway (slices, pods and retries all re-trigger reconciles).
   await sleep(3000);
-  const states = await Promise.all(cases.map((c) => reads.serviceState(c.namespace, 'svc')));
-  const afterCounts = await writeCounts(controller);
+  const states = await Promise.all(cases.map((c) => job.reads.serviceState(c.namespace, 'svc')));
+  const afterCounts = await writeCounts(job.controller);
 
   say('\nService-level bad input (Warning InvalidConfiguration | finalizer | ingress):');
   cases.forEach((c, i) => {
@@ -139,62 +122,62 @@ test('Service-level bad input: one Warning naming field, value and what is allow
   assert.equal(afterCounts.ensure - before.ensure, 0, 'no ensureLoadBalancer call for any bad Service');
 
   // Fixing the value gets the load balancer: the checks above were able to see one.
-  await objects.core.patchNamespacedService(
+  await job.objects.core.patchNamespacedService(
     { namespace: 'bad-gate-timeout', name: 'svc', body: { metadata: { annotations: { 'sluice.dev/readiness-gate-timeout': '30' } } } },
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
   );
-  const ip = await reads.waitForIngressIp('bad-gate-timeout', 'svc');
-  const fixed = await reads.serviceState('bad-gate-timeout', 'svc');
-  const fixedCounts = await writeCounts(controller);
+  const ip = await job.reads.waitForIngressIp('bad-gate-timeout', 'svc');
+  const fixed = await job.reads.serviceState('bad-gate-timeout', 'svc');
+  const fixedCounts = await writeCounts(job.controller);
   say(`  after fixing readiness-gate-timeout to "30": ingress ${ip}, finalizer ${fixed.finalizers.includes(FINALIZER)}, ${formatCounts(fixedCounts)}`);
   assert.ok(fixed.finalizers.includes(FINALIZER), 'the fixed Service gets the finalizer');
   assert.ok(fixedCounts.ensure > afterCounts.ensure, 'the fixed Service gets ensureLoadBalancer');
-  for (const c of cases) await objects.deleteNamespace(c.namespace);
+  for (const c of cases) await job.objects.deleteNamespace(c.namespace);
 });
 
 test('a pod with a bad weight stays off the LB; the other pods register, pass their gates and drain', { timeout: 120_000 }, async () => {
   const ns = 'bad-weight';
   const [port] = await freeLoopbackPorts(1);
-  await objects.namespace(ns);
-  await objects.service(ns, loadBalancerService('web', { port: port!, selector: { app: 'web' } }));
-  await objects.deployment(ns, appDeployment('web', 2, { labels: { app: 'web', tier: 'main' } }));
-  await reads.waitForReadyDeployment(ns, 'web', 2);
-  const host = await reads.waitForIngressIp(ns, 'web');
+  await job.objects.namespace(ns);
+  await job.objects.service(ns, loadBalancerService('web', { port: port!, selector: { app: 'web' } }));
+  await job.objects.deployment(ns, appDeployment('web', 2, { labels: { app: 'web', tier: 'main' } }));
+  await job.reads.waitForReadyDeployment(ns, 'web', 2);
+  const host = await job.reads.waitForIngressIp(ns, 'web');
 
   // Selected by the Service, not by the Deployment (no ReplicaSet adopts it).
-  await objects.pod(ns, appPod('odd', { labels: { app: 'web', tier: 'odd' }, annotations: { 'sluice.dev/weight': 'abc' } }));
+  await job.objects.pod(ns, appPod('odd', { labels: { app: 'web', tier: 'odd' }, annotations: { 'sluice.dev/weight': 'abc' } }));
   const gate = await waitFor(
     `pod ${ns}/odd with gate condition False, reason InvalidWeight`,
     async () => {
-      const c = condition(await reads.pod(ns, 'odd'), GATE_TYPE);
+      const c = condition(await job.reads.pod(ns, 'odd'), GATE_TYPE);
       return c?.status === 'False' && c.reason === 'InvalidWeight' ? c : undefined;
     },
     { timeoutMs: 20_000, intervalMs: 200 },
   ).catch((e: Error) => e);
-  const podEvent = await reads.waitForEvent('Pod', ns, 'odd', 'Warning', 'InvalidWeight').catch((e: Error) => e);
-  const svcEvent = await reads.waitForEvent('Service', ns, 'web', 'Warning', 'InvalidPodWeight').catch((e: Error) => e);
+  const podEvent = await job.reads.waitForEvent('Pod', ns, 'odd', 'Warning', 'InvalidWeight').catch((e: Error) => e);
+  const svcEvent = await job.reads.waitForEvent('Service', ns, 'web', 'Warning', 'InvalidPodWeight').catch((e: Error) => e);
   say('\nPod-level bad input (sluice.dev/weight: "abc" on pod odd):');
   say(`  odd's gate: ${gate instanceof Error ? gate.message : `${gate.status} ${gate.reason}: ${gate.message}`}`);
   say(`  Warning on the pod: ${podEvent instanceof Error ? podEvent.message : `${podEvent.reason} "${podEvent.message}"`}`);
   say(`  Warning on the Service: ${svcEvent instanceof Error ? svcEvent.message : `${svcEvent.reason} "${svcEvent.message}"`}`);
 
   // The rest of the Service goes on: a scale-up registers and gates the new pods.
-  await objects.scale(ns, 'web', 4);
-  const four = await reads.waitForReadyDeployment(ns, 'web', 4);
+  await job.objects.scale(ns, 'web', 4);
+  const four = await job.reads.waitForReadyDeployment(ns, 'web', 4);
   const names = four.map((p) => p.metadata!.name!);
   const sample = await sampleResponders(host, port!, 160);
   say(`  scale 2 -> 4: ${four.length} pods Ready with the gate True; 160 GETs through ${host}:${port}: ${JSON.stringify(Object.fromEntries(sample.byPod))}, ${sample.failed} failed`);
-  const oddNow = await reads.pod(ns, 'odd');
+  const oddNow = await job.reads.pod(ns, 'odd');
 
   // Scale down: each deleted pod is drained.
   const uids = new Map(four.map((p) => [p.metadata!.uid!, p.metadata!.name!]));
-  await objects.scale(ns, 'web', 2);
-  const two = await reads.waitForReadyDeployment(ns, 'web', 2);
+  await job.objects.scale(ns, 'web', 2);
+  const two = await job.reads.waitForReadyDeployment(ns, 'web', 2);
   for (const p of two) uids.delete(p.metadata!.uid!);
   const drained = await waitFor('a drain applied line for each deleted pod', () => {
-    const d = new Set(controller.drains().map((x) => x.podUid));
+    const d = new Set(job.controller.drains().map((x) => x.podUid));
     return [...uids.keys()].every((u) => d.has(u)) ? d : undefined;
-  }, { timeoutMs: 10_000 }).catch(() => new Set(controller.drains().map((x) => x.podUid)));
+  }, { timeoutMs: 10_000 }).catch(() => new Set(job.controller.drains().map((x) => x.podUid)));
   say(`  scale 4 -> 2: deleted ${[...uids.values()].join(', ')}; drain applied for ${[...uids.keys()].filter((u) => drained.has(u)).length} of ${uids.size}`);
 
   assert.ok(!(gate instanceof Error), `the bad pod's gate is False with reason InvalidWeight (${gate instanceof Error ? gate.message : ''})`);
@@ -210,27 +193,27 @@ test('a pod with a bad weight stays off the LB; the other pods register, pass th
   assert.notEqual(condition(oddNow, 'Ready')?.status, 'True', 'the bad pod is not Ready');
   assert.equal(condition(oddNow, GATE_TYPE)?.reason, 'InvalidWeight', 'the bad pod stays gated with reason InvalidWeight through the scale-up');
   assert.deepEqual([...uids.keys()].filter((u) => !drained.has(u)), [], 'every deleted pod was drained (drain applied logged with its podUid)');
-  await objects.deleteNamespace(ns);
+  await job.objects.deleteNamespace(ns);
 });
 
 test('two Services on one port: the first keeps the listener, the second gets one Warning and no ingress', { timeout: 120_000 }, async () => {
   const ns = 'port-clash';
   const [port] = await freeLoopbackPorts(1);
-  await objects.namespace(ns);
-  await objects.deployment(ns, appDeployment('first', 1, { labels: { app: 'first' } }));
-  await objects.service(ns, loadBalancerService('first', { port: port!, selector: { app: 'first' } }));
-  await reads.waitForReadyDeployment(ns, 'first', 1);
-  const firstIp = await reads.waitForIngressIp(ns, 'first');
+  await job.objects.namespace(ns);
+  await job.objects.deployment(ns, appDeployment('first', 1, { labels: { app: 'first' } }));
+  await job.objects.service(ns, loadBalancerService('first', { port: port!, selector: { app: 'first' } }));
+  await job.reads.waitForReadyDeployment(ns, 'first', 1);
+  const firstIp = await job.reads.waitForIngressIp(ns, 'first');
   assert.match(await getOnce(firstIp, port!), /^first-/, 'the first Service answers through its LB');
 
-  await objects.deployment(ns, appDeployment('second', 1, { labels: { app: 'second' } }));
-  await objects.service(ns, loadBalancerService('second', { port: port!, selector: { app: 'second' } }));
-  const ev = await reads.waitForEvent('Service', ns, 'second', 'Warning', 'SyncLoadBalancerFailed').catch((e: Error) => e);
+  await job.objects.deployment(ns, appDeployment('second', 1, { labels: { app: 'second' } }));
+  await job.objects.service(ns, loadBalancerService('second', { port: port!, selector: { app: 'second' } }));
+  const ev = await job.reads.waitForEvent('Service', ns, 'second', 'Warning', 'SyncLoadBalancerFailed').catch((e: Error) => e);
   // Let the controller retry a few times: repeats must fold into the same Event.
   await sleep(6000);
-  const warnings = (await reads.events('Service', ns, 'second')).filter((e) => e.type === 'Warning' && e.reason === 'SyncLoadBalancerFailed');
-  const second = await reads.serviceState(ns, 'second');
-  const first = await reads.serviceState(ns, 'first');
+  const warnings = (await job.reads.events('Service', ns, 'second')).filter((e) => e.type === 'Warning' && e.reason === 'SyncLoadBalancerFailed');
+  const second = await job.reads.serviceState(ns, 'second');
+  const first = await job.reads.serviceState(ns, 'first');
   const sample = await sampleResponders(firstIp, port!, 20);
   say(`\nTwo Services on port ${port}:`);
   say(`  first: ingress ${JSON.stringify(first.ingress)}; 20 GETs: ${JSON.stringify(Object.fromEntries(sample.byPod))}, ${sample.failed} failed`);
@@ -245,5 +228,5 @@ test('two Services on one port: the first keeps the listener, the second gets on
   assert.ok(first.ingress.some((i) => i.ip === firstIp), 'the first Service keeps its ingress');
   assert.equal(sample.failed, 0);
   assert.ok([...sample.byPod.keys()].every((b) => b.startsWith('first-')), 'the listener still serves only the first Service');
-  await objects.deleteNamespace(ns);
+  await job.objects.deleteNamespace(ns);
 });

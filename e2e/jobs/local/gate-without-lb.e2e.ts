@@ -10,38 +10,21 @@
  * the load balancer. The timings are printed.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { consoleLogger, freeLoopbackPorts, sleep, waitFor } from '@sluice/testbed/harness';
-import { appDeployment, AppObjects, ClusterReads, condition, type ControllerProcess, describeGateHistory, type Environment, GATE_TYPE, GateRecorder, loadBalancerService, sampleResponders, startControllerProcess, startEnvironment } from '@sluice/testbed/scenario';
+import { appDeployment, clusterJob, condition, describeGateHistory, GATE_TYPE, GateRecorder, loadBalancerService, sampleResponders, } from '@sluice/testbed/scenario';
 
 const SLUICE_CLASS = 'sluice.dev/load-balancer';
 const OTHER_CLASS = 'example.com/other';
 const NO_LB = 'NoLoadBalancer';
-const FAST = ['--health-poll-ms', '100', '--local-health-interval-ms', '200'];
 const NS = 'gate-without-lb';
 /** How soon after a pod's containers are ready its gate must say NoLoadBalancer. */
 const PROMPT_MS = 5000;
 
 const log = consoleLogger('e2e/gate-without-lb');
 const say = (line: string) => process.stdout.write(`${line}\n`);
-let env: Environment;
-let objects: AppObjects;
-let reads: ClusterReads;
-let controller: ControllerProcess;
-
-before(async () => {
-  env = await startEnvironment(log);
-  objects = new AppObjects(env.kubeConfig);
-  reads = new ClusterReads(env.kubeConfig);
-  controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: FAST });
-  await controller.ready();
-});
-after(async () => {
-  await controller?.stop();
-  await controller?.dataplane?.stop();
-  await env?.stop();
-});
+const job = clusterJob(log);
 
 interface Group {
   /** Deployment name and `app` label. */
@@ -69,47 +52,47 @@ test('a gated pod no Sluice Service selects says NoLoadBalancer; a Sluice Servic
     { app: 'plain', first: clusterIpService('plain', 'plain'), what: 'selected only by a ClusterIP Service' },
     { app: 'foreign', first: classedService('foreign', 'foreign', foreignPort!, OTHER_CLASS), what: `selected only by a LoadBalancer Service of class ${OTHER_CLASS}` },
   ];
-  await objects.namespace(NS);
-  const gates = await GateRecorder.start(env.kubeConfig, NS, GATE_TYPE);
-  const ready = await GateRecorder.start(env.kubeConfig, NS, 'Ready');
-  const containers = await GateRecorder.start(env.kubeConfig, NS, 'ContainersReady');
+  await job.objects.namespace(NS);
+  const gates = await GateRecorder.start(job.env.kubeConfig, NS, GATE_TYPE);
+  const ready = await GateRecorder.start(job.env.kubeConfig, NS, 'Ready');
+  const containers = await GateRecorder.start(job.env.kubeConfig, NS, 'ContainersReady');
   try {
-    for (const g of groups) await objects.service(NS, g.first);
+    for (const g of groups) await job.objects.service(NS, g.first);
     const created = Date.now();
-    for (const g of groups) await objects.deployment(NS, appDeployment(g.app, 2, { labels: { app: g.app } }));
+    for (const g of groups) await job.objects.deployment(NS, appDeployment(g.app, 2, { labels: { app: g.app } }));
 
     // Phase 1: nobody serves the pods.
     const pods = new Map<string, k8s.V1Pod[]>();
     for (const g of groups) {
-      pods.set(g.app, await waitFor(`2 pods of ${g.app}`, async () => ((await reads.deploymentPods(NS, g.app)).length === 2 ? reads.deploymentPods(NS, g.app) : undefined), { timeoutMs: 20_000, intervalMs: 200 }));
+      pods.set(g.app, await waitFor(`2 pods of ${g.app}`, async () => ((await job.reads.deploymentPods(NS, g.app)).length === 2 ? job.reads.deploymentPods(NS, g.app) : undefined), { timeoutMs: 20_000, intervalMs: 200 }));
     }
     const all = [...pods.entries()].flatMap(([app, list]) => list.map((pod) => ({ app, name: pod.metadata!.name!, uid: pod.metadata!.uid! })));
     for (const p of all) await gates.waitFor(p.uid, `${p.name}'s gate to be False ${NO_LB}`, (v) => v.status === 'False' && v.reason === NO_LB, 20_000);
     const events = new Map<string, { message: string }>();
-    for (const p of all) events.set(p.uid, await reads.waitForEvent('Pod', NS, p.name, 'Warning', NO_LB, 10_000));
+    for (const p of all) events.set(p.uid, await job.reads.waitForEvent('Pod', NS, p.name, 'Warning', NO_LB, 10_000));
     for (const p of all) await containers.waitFor(p.uid, `${p.name}'s containers to be ready`, (v) => v.status === 'True', 20_000);
     // Long enough for the kubelet to have written Ready more than once since.
     await sleep(2000);
     const phase1 = await Promise.all(
       all.map(async (p) => {
-        const pod = await reads.pod(NS, p.name);
-        const noLbEvents = (await reads.events('Pod', NS, p.name)).filter((e) => e.reason === NO_LB);
+        const pod = await job.reads.pod(NS, p.name);
+        const noLbEvents = (await job.reads.events('Pod', NS, p.name)).filter((e) => e.reason === NO_LB);
         return { ...p, gate: condition(pod, GATE_TYPE), ready: condition(pod, 'Ready'), containersReady: condition(pod, 'ContainersReady'), noLbEvents };
       }),
     );
 
     // Phase 2: a Service of Sluice's class for each Deployment.
     const lbCreated = Date.now();
-    await objects.service(NS, classedService('plain-lb', 'plain', plainLbPort!, SLUICE_CLASS));
-    await objects.service(NS, classedService('foreign-lb', 'foreign', foreignLbPort!, SLUICE_CLASS));
-    for (const g of groups) await reads.waitForReadyDeployment(NS, g.app, 2, 30_000);
+    await job.objects.service(NS, classedService('plain-lb', 'plain', plainLbPort!, SLUICE_CLASS));
+    await job.objects.service(NS, classedService('foreign-lb', 'foreign', foreignLbPort!, SLUICE_CLASS));
+    for (const g of groups) await job.reads.waitForReadyDeployment(NS, g.app, 2, 30_000);
     const answers = new Map<string, Awaited<ReturnType<typeof sampleResponders>>>();
     for (const [service, app] of [
       ['plain-lb', 'plain'],
       ['foreign-lb', 'foreign'],
     ] as const) {
-      const ip = await reads.waitForIngressIp(NS, service);
-      const port = (await reads.service(NS, service)).spec!.ports![0]!.port;
+      const ip = await job.reads.waitForIngressIp(NS, service);
+      const port = (await job.reads.service(NS, service)).spec!.ports![0]!.port;
       answers.set(app, await sampleResponders(ip, port, 10));
     }
     const ingressDone = Date.now();

@@ -11,14 +11,13 @@
  * (`10.0.0.0/008`) must never let 127.0.0.1 in; what Sluice made of it is printed.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { apiStatus, consoleLogger, freeLoopbackPorts, sleep, waitFor } from '@sluice/testbed/harness';
-import { appDeployment, AppObjects, ClusterReads, type ControllerProcess, describeMarks, type Environment, getFrom, loadBalancerService, sluiceMarks, type SourceTally, startControllerProcess, startEnvironment, tallyFrom } from '@sluice/testbed/scenario';
+import { appDeployment, clusterJob, describeMarks, getFrom, loadBalancerService, type SourceTally, sluiceMarks, tallyFrom } from '@sluice/testbed/scenario';
 
 const SLUICE_CLASS = 'sluice.dev/load-balancer';
 const ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
-const FAST = ['--health-poll-ms', '100', '--local-health-interval-ms', '200'];
 const NS = 'source-ranges';
 const LABELS = { app: 'web' };
 const SOURCES = ['127.0.0.1', '127.0.0.2'] as const;
@@ -26,23 +25,7 @@ const N = 20;
 
 const log = consoleLogger('e2e/source-ranges');
 const say = (line: string) => process.stdout.write(`${line}\n`);
-let env: Environment;
-let objects: AppObjects;
-let reads: ClusterReads;
-let controller: ControllerProcess;
-
-before(async () => {
-  env = await startEnvironment(log);
-  objects = new AppObjects(env.kubeConfig);
-  reads = new ClusterReads(env.kubeConfig);
-  controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: FAST });
-  await controller.ready();
-});
-after(async () => {
-  await controller?.stop();
-  await controller?.dataplane?.stop();
-  await env?.stop();
-});
+const job = clusterJob(log);
 
 function rangedService(name: string, port: number, ranges: readonly string[]): k8s.V1Service {
   const body = loadBalancerService(name, { port, selector: LABELS });
@@ -52,7 +35,7 @@ function rangedService(name: string, port: number, ranges: readonly string[]): k
 }
 
 async function patchService(name: string, body: object): Promise<void> {
-  await objects.core.patchNamespacedService({ namespace: NS, name, body }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  await job.objects.core.patchNamespacedService({ namespace: NS, name, body }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
 }
 
 function describeTally(t: SourceTally): string {
@@ -72,11 +55,11 @@ interface Row {
 test('source ranges: clients outside are refused at the LB; a change applies; an invalid range gets no LB', { timeout: 90_000 }, async () => {
   const started = performance.now();
   const [port, oddPort] = await freeLoopbackPorts(2);
-  await objects.namespace(NS);
-  await objects.deployment(NS, appDeployment('web', 2, { labels: LABELS }));
-  await objects.service(NS, rangedService('web', port!, ['127.0.0.1/32']));
-  const host = await reads.waitForIngressIp(NS, 'web');
-  const pods = await reads.waitForReadyDeployment(NS, 'web', 2, 45_000);
+  await job.objects.namespace(NS);
+  await job.objects.deployment(NS, appDeployment('web', 2, { labels: LABELS }));
+  await job.objects.service(NS, rangedService('web', port!, ['127.0.0.1/32']));
+  const host = await job.reads.waitForIngressIp(NS, 'web');
+  const pods = await job.reads.waitForReadyDeployment(NS, 'web', 2, 45_000);
   const podNames = new Set(pods.map((p) => p.metadata!.name!));
 
   const rows: Row[] = [];
@@ -105,22 +88,22 @@ test('source ranges: clients outside are refused at the LB; a change applies; an
   // An invalid range: the API server refuses the Service, so there is nothing to balance.
   let invalid: { status: number | undefined; message: string } | undefined;
   try {
-    await objects.service(NS, rangedService('bad', oddPort!, ['10.0.0.0/33']));
+    await job.objects.service(NS, rangedService('bad', oddPort!, ['10.0.0.0/33']));
   } catch (error) {
     const body = (error as { body?: unknown }).body;
     invalid = { status: apiStatus(error), message: typeof body === 'string' ? ((JSON.parse(body) as { message?: string }).message ?? body) : String(error) };
   }
-  const badExists = await reads.service(NS, 'bad').then(
+  const badExists = await job.reads.service(NS, 'bad').then(
     () => true,
     () => false,
   );
 
   // A spelling the API server accepts (the prefix with leading zeros) must not let 127.0.0.1 in.
-  await objects.service(NS, rangedService('odd', oddPort!, ['10.0.0.0/008']));
+  await job.objects.service(NS, rangedService('odd', oddPort!, ['10.0.0.0/008']));
   const oddSeen = await waitFor(
     'Sluice to act on Service odd (a load balancer or a Warning)',
     async () => {
-      const marks = await sluiceMarks(objects.core, NS, 'odd');
+      const marks = await sluiceMarks(job.objects.core, NS, 'odd');
       return marks.ingress.length > 0 || marks.events.some((e) => e.startsWith('Warning')) ? marks : undefined;
     },
     { timeoutMs: 15_000, intervalMs: 200 },

@@ -2,6 +2,7 @@ export * from './api-server-pause.ts';
 export * from './app-objects.ts';
 export * from './backend-gauge.ts';
 export * from './backend-ranges.ts';
+export * from './cluster-job.ts';
 export * from './cluster-reads.ts';
 export * from './controller-metrics.ts';
 export * from './controller-process.ts';
