@@ -29,8 +29,8 @@ import {
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type AwsLoadBalancer, createAwsProvider, HEALTHCHECK_INTERVAL_ANNOTATION, targetGroupName } from '@sluice/provider-aws';
 import { annotated, type ConformanceTarget, type FaultKind } from '@sluice/core/testing';
+import { type AwsLoadBalancer, createAwsProvider, HEALTHCHECK_INTERVAL_ANNOTATION, targetGroupName } from '@sluice/provider-aws';
 import { type HarnessLogger, sleep } from '@sluice/testbed/harness';
 import { type AwsFront, type AwsTarget, awsCallBudget, startAwsFront, startAwsTarget } from '../../servers/aws/index.ts';
 import { DEFAULT_VPC_CIDR, VanishingSubnet } from './aws-vanishing-subnet.ts';

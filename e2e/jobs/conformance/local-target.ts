@@ -1,35 +1,34 @@
 /**
- * The local provider as a conformance target: `@sluice/provider-local` with its engine
- * embedded, listening on a loopback address of its own (127.a.b.c, chosen at start), so the
- * fixed ports its Services get collide with no other program on the host.
+ * The local provider as a conformance target, as it runs by default: `@sluice/provider-local`
+ * programming a `sluice-dataplane` process over its control API, the engine listening on a
+ * loopback address of its own (127.a.b.c, chosen at start), so the fixed ports its Services
+ * get collide with no other program on the host.
  *
- * The local provider has no vendor API, so its faults are the operating system's:
- * - `unavailable`: the Service's port is held by another socket (EADDRINUSE), which the
- *   provider reports as a RetryableError (`PortInUse`: the holder may let go). The job binds
- *   that socket when the armed ensure starts and closes it when the ensure settles;
- * - `throttled` cannot happen: nothing rate-limits a local listener;
- * - `rejected` cannot be armed once: the provider's terminal listen errors (a privileged port
- *   without CAP_NET_BIND_SERVICE, a listen address the host does not have) follow from the
- *   Service's port or the provider's `address` option, the same on every call, and this job
- *   runs as whoever runs it (root binds every port).
- * The errors-classified case checks the kinds a target lists, so the cell holds the provider
- * to `unavailable`.
+ * The engine is the local provider's vendor, so its faults are the control API's: the
+ * provider talks to the engine through a front (dataplane-front.ts) that can fail the next
+ * write once, `unavailable` (the connection dies unanswered) or `rejected` (the engine
+ * refuses the spec). `throttled` cannot happen: nothing rate-limits the control API.
  *
  * The foreign resource is a listener the test opens on the provider's address, beside the
  * Service's port: deleting the Service's load balancer must leave it accepting connections.
  */
 import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import type { Backend, LoadBalancer, ServicePortView, ServiceSpecView } from '@sluice/core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Backend, ServicePortView, ServiceSpecView } from '@sluice/core';
 import type { ConformanceTarget, ForeignResource } from '@sluice/core/testing';
+import { type DataPlaneProcess, startDataPlaneProcess } from '@sluice/dataplane';
 import { createLocalProvider, type LocalLoadBalancer } from '@sluice/provider-local';
 import type { HarnessLogger } from '@sluice/testbed/harness';
+import { type DataPlaneFront, startDataPlaneFront } from './dataplane-front.ts';
 import { CLUSTER, type JobTarget, onLoopback, started } from './job-target.ts';
 
 /** Service ports are handed out from here, two apart: the port above each is the foreign listener's. */
 const FIRST_PORT = 21000;
 
-/** Listens on address:port; rejects with the bind error (EADDRINUSE when the provider holds it). */
+/** Listens on address:port; rejects with the bind error. */
 async function listenOn(address: string, port: number): Promise<Server> {
   const server = createServer((socket) => socket.end());
   await new Promise<void>((resolve, reject) => {
@@ -60,10 +59,9 @@ function accepts(address: string, port: number): Promise<boolean> {
 export function localTarget(): JobTarget {
   let address: string | undefined;
   let provider: LocalLoadBalancer | undefined;
-  let faulted: LoadBalancer | undefined;
-  /** The next ensure of a Service without a load balancer finds its port held. */
-  let armed = false;
-  let held = 0;
+  let engine: DataPlaneProcess | undefined;
+  let front: DataPlaneFront | undefined;
+  let dir: string | undefined;
   const ports = new Map<string, number>();
   const planted: Server[] = [];
 
@@ -78,42 +76,11 @@ export function localTarget(): JobTarget {
     return number;
   };
 
-  /**
-   * The provider as the cases call it: every call goes to it unchanged. An armed fault holds the
-   * Service's port for the one ensure it is armed for: the socket is bound before the call and
-   * closed once it settles, so the provider meets EADDRINUSE from the kernel exactly once.
-   */
-  const withPortFault = (local: LocalLoadBalancer, where: string): LoadBalancer => ({
-    providerName: local.providerName,
-    capabilities: local.capabilities,
-    getLoadBalancerName: (clusterName, service) => local.getLoadBalancerName(clusterName, service),
-    getLoadBalancer: (clusterName, service, signal) => local.getLoadBalancer(clusterName, service, signal),
-    async ensureLoadBalancer(clusterName, service, backends, signal) {
-      const port = service.ports[0]?.port;
-      if (!armed || port === undefined || port === 0 || (await local.getLoadBalancer(clusterName, service, signal)).exists) {
-        return local.ensureLoadBalancer(clusterName, service, backends, signal);
-      }
-      armed = false;
-      const holder = await listenOn(where, port);
-      held++;
-      try {
-        return await local.ensureLoadBalancer(clusterName, service, backends, signal);
-      } finally {
-        await closeServer(holder);
-      }
-    },
-    updateLoadBalancer: (clusterName, service, backends, signal) => local.updateLoadBalancer(clusterName, service, backends, signal),
-    ensureLoadBalancerDeleted: (clusterName, service, signal) => local.ensureLoadBalancerDeleted(clusterName, service, signal),
-    getBackendHealth: (clusterName, service, signal) => local.getBackendHealth(clusterName, service, signal),
-    validate: (service) => local.validate(service),
-    close: () => local.close(),
-  });
-
   const target: ConformanceTarget = {
-    name: 'local (embedded engine)',
+    name: 'local (engine process)',
     clusterName: CLUSTER,
     drain: 'draining',
-    faults: ['unavailable'],
+    faults: ['unavailable', 'rejected'],
     // Two ports of one number: the provider opens one listener per TCP port number.
     invalidService: (valid) => ({ ...valid, ports: [...valid.ports, { ...valid.ports[0]!, name: 'again' }] }),
     service: (base) => ({ ...base, ports: base.ports.map((p) => ({ ...p, port: portFor(base, p) })) }),
@@ -121,10 +88,10 @@ export function localTarget(): JobTarget {
     create() {
       const where = started(address, 'the local target');
       return {
-        provider: started(faulted, 'the local provider'),
+        provider: started(provider, 'the local provider'),
         injectFault(kind) {
-          if (kind !== 'unavailable') throw new Error(`the local target cannot make its provider fail with ${kind}`);
-          armed = true;
+          if (kind === 'throttled') throw new Error('the local target cannot make its provider fail with throttled: nothing rate-limits the control API');
+          started(front, 'the data plane front').arm(kind);
         },
         async plantForeign(_clusterName, service): Promise<ForeignResource> {
           const port = (service.ports[0]?.port ?? FIRST_PORT) + 1;
@@ -137,7 +104,6 @@ export function localTarget(): JobTarget {
         },
         async cleanup() {
           // The provider is shared by every case; only what this case planted goes.
-          armed = false;
           await Promise.all(planted.splice(0).map(closeServer));
         },
       };
@@ -148,14 +114,20 @@ export function localTarget(): JobTarget {
     target,
     async start(log: HarnessLogger) {
       address = `127.${randomInt(64, 250)}.${randomInt(1, 250)}.${randomInt(1, 250)}`;
-      provider = createLocalProvider({ dataplane: 'embedded', address });
-      faulted = withPortFault(provider, address);
-      log.info(`local provider: embedded engine listening on ${address}, Service ports from ${FIRST_PORT}`);
+      dir = mkdtempSync(join(tmpdir(), 'sluice-conformance-'));
+      engine = await startDataPlaneProcess({ socketPath: join(dir, 'engine.sock') });
+      front = await startDataPlaneFront(join(dir, 'front.sock'), engine.socketPath);
+      provider = createLocalProvider({ dataplane: 'process', dataplaneSocket: front.socketPath, address });
+      log.info(`local provider: engine process (pid ${engine.pid}) listening on ${address}, Service ports from ${FIRST_PORT}`);
     },
     async stop() {
       await Promise.all(planted.splice(0).map(closeServer));
       await provider?.close();
+      await front?.close();
+      await engine?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
-    summary: () => `local: listeners on ${address ?? '-'} for ${ports.size} Service ports; the port was held by the test for ${held} ensure(s)`,
+    summary: () =>
+      `local: listeners on ${address ?? '-'} for ${ports.size} Service ports; control API writes failed by the front: ${front?.faulted.unavailable ?? 0} unavailable, ${front?.faulted.rejected ?? 0} rejected`,
   };
 }
