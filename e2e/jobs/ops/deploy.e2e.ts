@@ -9,109 +9,21 @@
  * image the manifests name is the image the tests ran.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { parseFlags } from '@sluice/controller';
-import { imageReference, LABEL_KEYS } from '@sluice/image/spec';
-import { consoleLogger, type ControlPlane, freeLoopbackPorts, startControlPlane, waitFor } from '@sluice/testbed/harness';
-import { access, applyObjects, buildImage, type BuiltImage, byKey, canI, HELM_BUILD_SCRIPT, KUSTOMIZE_BUILD_SCRIPT, loadKustomizationFiles, objectKey, parseObjects, resolveTool, rulesOf, runInRootfs, runTool, serviceAccountSubject, startImageController, type UnpackedImage, unpackImage, withoutHelmLabels } from '@sluice/testbed/ops';
+import { LABEL_KEYS } from '@sluice/image/spec';
+import { type ControlPlane, consoleLogger, freeLoopbackPorts, startControlPlane, waitFor } from '@sluice/testbed/harness';
+import { applyObjects, type BuiltImage, buildImage, byKey, HELM_BUILD_SCRIPT, KUSTOMIZE_BUILD_SCRIPT, loadKustomizationFiles, objectKey, parseObjects, resolveTool, runInRootfs, runTool, startImageController, type UnpackedImage, unpackImage, withoutHelmLabels } from '@sluice/testbed/ops';
 import type { ControllerProcess } from '@sluice/testbed/scenario';
+import { assertLeastPrivilege, type Install, OTHER_NS, PLAIN } from './deploy-access.ts';
+import { assertConsistent, CONTROLLER_VERSION, container, IMAGE } from './deploy-consistency.ts';
 
 const log = consoleLogger('e2e/deploy');
 const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 const CHART = join(DEPLOY, 'helm', 'sluice');
-const OTHER_NS = 'shop';
-/** The path the controller's admission server answers (apps/controller/src/webhook/admission-server.ts). */
-const WEBHOOK_PATH = '/mutate-v1-pod';
-
-/** Where a release of Sluice lives and what it names its Lease and webhook configuration. */
-interface Install {
-  readonly namespace: string;
-  readonly serviceAccount: string;
-  readonly lease: string;
-  readonly webhookConfiguration: string;
-}
-const PLAIN: Install = { namespace: 'sluice-system', serviceAccount: 'sluice', lease: 'sluice', webhookConfiguration: 'sluice' };
-const CONTROLLER_VERSION = (JSON.parse(await readFile(new URL('../../../apps/controller/package.json', import.meta.url), 'utf8')) as { version: string }).version;
-/** The image and tag `npm run image` produces, which every manifest must name. */
-const IMAGE = imageReference(CONTROLLER_VERSION);
-
-/**
- * What the controller does with the API, as `verb resource[.group][/sub] [name]`: the whole
- * grant, no more. Cluster-wide (ClusterRole) first, then its own namespace only (Role).
- */
-function needs(i: Install): { cluster: string[]; own: string[] } {
-  return {
-    cluster: [
-      // informers (caches of the desired state)
-      'list services',
-      'watch services',
-      'list pods',
-      'watch pods',
-      'list endpointslices.discovery.k8s.io',
-      'watch endpointslices.discovery.k8s.io',
-      // start-up preflight
-      'list namespaces',
-      // the readiness gate condition
-      'patch pods/status',
-      // status.loadBalancer.ingress
-      'patch services/status',
-      'update services/status',
-      // the finalizer (a merge patch of the Service; services/finalizers as the issue asks)
-      'patch services',
-      'update services/finalizers',
-      // events on Services and pods
-      'create events',
-      'patch events',
-      // the webhook's caBundle, on its own configuration only
-      `get mutatingwebhookconfigurations.admissionregistration.k8s.io ${i.webhookConfiguration}`,
-      `patch mutatingwebhookconfigurations.admissionregistration.k8s.io ${i.webhookConfiguration}`,
-    ],
-    own: [
-      // leader election
-      'create leases.coordination.k8s.io',
-      `get leases.coordination.k8s.io ${i.lease}`,
-      `update leases.coordination.k8s.io ${i.lease}`,
-    ],
-  };
-}
-
-/** What the account must not do; `-n` is appended where the table says where. */
-function forbidden(i: Install): string[] {
-  const ns = i.namespace;
-  const everywhere = (spec: string) => [spec, `${spec} -n ${OTHER_NS}`, `${spec} -n ${ns}`];
-  return [
-    ...['get', 'list', 'watch', 'create'].flatMap((v) => everywhere(`${v} secrets`)),
-    ...everywhere('list configmaps'),
-    ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((v) => `${v} pods -n ${OTHER_NS}`),
-    `update pods/status -n ${OTHER_NS}`,
-    `create pods/exec -n ${OTHER_NS}`,
-    `create pods/eviction -n ${OTHER_NS}`,
-    ...['create', 'update', 'delete'].map((v) => `${v} services -n ${OTHER_NS}`),
-    `delete events -n ${OTHER_NS}`,
-    `create leases.coordination.k8s.io -n ${OTHER_NS}`,
-    `get leases.coordination.k8s.io someone-else -n ${ns}`,
-    `update leases.coordination.k8s.io kube-controller-manager -n kube-system`,
-    `delete leases.coordination.k8s.io ${i.lease} -n ${ns}`,
-    'list mutatingwebhookconfigurations.admissionregistration.k8s.io',
-    'create mutatingwebhookconfigurations.admissionregistration.k8s.io',
-    `delete mutatingwebhookconfigurations.admissionregistration.k8s.io ${i.webhookConfiguration}`,
-    'patch mutatingwebhookconfigurations.admissionregistration.k8s.io someone-else',
-    'patch validatingwebhookconfigurations.admissionregistration.k8s.io',
-    `create serviceaccounts/token ${i.serviceAccount} -n ${ns}`,
-    'impersonate users',
-    'create clusterrolebindings.rbac.authorization.k8s.io',
-    'escalate clusterroles.rbac.authorization.k8s.io',
-    'bind clusterroles.rbac.authorization.k8s.io',
-    'list nodes',
-    'patch namespaces',
-    '* *.*',
-  ];
-}
-
 let cp: ControlPlane;
 let kc: k8s.KubeConfig;
 let kubeVersion: string;
@@ -140,116 +52,6 @@ after(async () => {
   await image?.then(({ unpacked }) => unpacked.remove()).catch(() => {});
 });
 
-/** Checks one access table entry for the account; returns a line per mismatch. */
-async function mismatches(i: Install, specs: readonly string[], want: boolean): Promise<string[]> {
-  const subject = serviceAccountSubject(i.namespace, i.serviceAccount);
-  const out: string[] = [];
-  for (const spec of specs) {
-    const r = await canI(kc, subject, access(spec));
-    if (r.allowed !== want) out.push(`${spec}: ${r.allowed ? 'allowed' : 'denied'}${r.reason ? ` (${r.reason})` : ''}`);
-  }
-  return out;
-}
-
-/** Asserts the account's access is exactly the controller's needs, both ways. */
-async function assertLeastPrivilege(i: Install): Promise<void> {
-  const n = needs(i);
-  const allowedWanted = [
-    ...n.cluster,
-    ...n.cluster.filter((s) => !s.includes('mutatingwebhookconfigurations') && !s.includes('namespaces')).map((s) => `${s} -n ${OTHER_NS}`),
-    ...n.own.map((s) => `${s} -n ${i.namespace}`),
-  ];
-  assert.deepEqual(await mismatches(i, allowedWanted, true), [], `${i.namespace}/${i.serviceAccount} lacks what the controller needs`);
-  assert.deepEqual(await mismatches(i, forbidden(i), false), [], `${i.namespace}/${i.serviceAccount} may do more than it should`);
-
-  // Everything granted beyond what any ServiceAccount of the namespace gets anyway
-  // (discovery, self reviews) must be exactly the needs: a broader rule shows up here.
-  const user = serviceAccountSubject(i.namespace, i.serviceAccount).user;
-  const baselineUser = serviceAccountSubject(i.namespace, 'e2e-baseline').user;
-  for (const [ns, want] of [
-    [OTHER_NS, n.cluster],
-    [i.namespace, [...n.cluster, ...n.own]],
-  ] as const) {
-    const baseline = await rulesOf(kc, baselineUser, ns);
-    const granted = [...(await rulesOf(kc, user, ns))].filter((r) => !baseline.has(r)).sort();
-    assert.deepEqual(granted, [...want].sort(), `the permissions of ${user} in namespace ${ns}`);
-  }
-}
-
-function container(objects: readonly k8s.KubernetesObject[]): { deployment: k8s.V1Deployment; c: k8s.V1Container } {
-  const deployment = objects.find((o) => o.kind === 'Deployment') as k8s.V1Deployment | undefined;
-  assert.ok(deployment, 'there is a Deployment');
-  const c = deployment.spec?.template.spec?.containers.find((x) => x.name === 'sluice');
-  assert.ok(c, 'the Deployment has a container named sluice');
-  return { deployment, c };
-}
-
-/**
- * The objects agree with each other and with the controller's flag parser: the args parse
- * and select `provider`, ports and probes match the flags, the Lease and webhook names the
- * controller will use are the ones RBAC grants, and the webhook Service is in its certificate.
- */
-function assertConsistent(objects: readonly k8s.KubernetesObject[], provider: string, i: Install): void {
-  const find = <T>(kind: string, name: string, namespace?: string) =>
-    objects.find((o) => o.kind === kind && o.metadata?.name === name && o.metadata?.namespace === namespace) as T | undefined;
-  const { deployment, c } = container(objects);
-  assert.equal(deployment.metadata?.namespace, i.namespace);
-  assert.equal(c.image, IMAGE, 'the image and tag `npm run image` builds');
-  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
-  assert.equal(env['POD_NAMESPACE'], 'metadata.namespace');
-  assert.equal(env['POD_NAME'], 'metadata.name');
-  const parsed = parseFlags(c.args ?? [], { POD_NAMESPACE: i.namespace, POD_NAME: `${i.serviceAccount}-0` });
-  assert.equal(parsed.kind, 'run', `the container args parse: ${JSON.stringify(parsed)}`);
-  if (parsed.kind !== 'run') return;
-  const config = parsed.config;
-  assert.equal(config.provider, provider);
-
-  const pod = deployment.spec!.template.spec!;
-  assert.equal(pod.serviceAccountName, i.serviceAccount);
-  assert.ok(find('ServiceAccount', i.serviceAccount, i.namespace), 'the ServiceAccount is part of the install');
-  assert.ok((pod.terminationGracePeriodSeconds ?? 30) > config.shutdownTimeoutMs / 1000, 'the grace period outlasts the shutdown timeout');
-  const port = (name: string) => c.ports?.find((p) => p.name === name)?.containerPort;
-  assert.equal(port('metrics'), config.metricsAddress?.port);
-  assert.equal(port('health'), config.healthAddress?.port);
-  assert.deepEqual([c.livenessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.port], ['/healthz', 'health']);
-  assert.deepEqual([c.readinessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.port], ['/readyz', 'health']);
-  assert.ok(c.resources?.requests?.['cpu'] && c.resources?.requests?.['memory'] && c.resources?.limits?.['memory'], 'resource requests and limits');
-  assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
-  assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
-  assert.equal(c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true);
-  assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL']);
-
-  assert.ok(config.leaderElection.enabled, 'leader election is on (two replicas)');
-  assert.equal(config.leaderElection.namespace, i.namespace);
-  assert.equal(config.leaderElection.name, i.lease);
-  const role = find<k8s.V1Role>('Role', `${i.lease}-leader-election`, i.namespace);
-  assert.ok(role?.rules?.some((r) => r.resources?.includes('leases') && r.resourceNames?.includes(config.leaderElection.name)), 'the Role names the Lease');
-
-  assert.ok(config.webhook, 'the webhook is on');
-  assert.equal(config.webhook.configurationName, i.webhookConfiguration);
-  assert.equal(port('webhook'), config.webhook.address.port);
-  const mwc = find<k8s.V1MutatingWebhookConfiguration>('MutatingWebhookConfiguration', i.webhookConfiguration);
-  const hook = mwc?.webhooks?.[0];
-  assert.ok(hook, 'the MutatingWebhookConfiguration the controller patches is part of the install');
-  assert.equal(mwc.webhooks?.length, 1);
-  assert.equal(hook.name, 'readiness-gate.sluice.dev');
-  assert.equal(hook.failurePolicy, 'Ignore');
-  assert.equal(hook.sideEffects, 'None');
-  assert.deepEqual(hook.admissionReviewVersions, ['v1']);
-  assert.equal(hook.timeoutSeconds, 5);
-  assert.equal(hook.reinvocationPolicy, 'Never');
-  assert.deepEqual(hook.namespaceSelector, { matchLabels: { 'sluice.dev/readiness-gate-inject': 'enabled' } });
-  assert.deepEqual(hook.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }]);
-  assert.equal(hook.clientConfig.caBundle, undefined, 'caBundle is left to the controller');
-  const ref = hook.clientConfig.service!;
-  assert.equal(ref.namespace, i.namespace);
-  assert.equal(ref.path, WEBHOOK_PATH);
-  assert.ok(config.webhook.dnsNames.includes(`${ref.name}.${ref.namespace}.svc`), `the generated certificate covers ${ref.name}.${ref.namespace}.svc`);
-  const svc = find<k8s.V1Service>('Service', ref.name, ref.namespace);
-  const svcPort = svc?.spec?.ports?.find((p) => p.port === (ref.port ?? 443));
-  assert.equal(svcPort?.targetPort, 'webhook', 'the webhook Service forwards to the container port named webhook');
-  assert.deepEqual(svc?.spec?.selector, deployment.spec?.selector.matchLabels, 'the webhook Service selects the controller pods');
-}
 
 test('deploy/base applies; its Deployment gets pods running as the sluice ServiceAccount', { timeout: 120_000 }, async () => {
   assert.deepEqual(
@@ -280,7 +82,7 @@ test('deploy/base applies; its Deployment gets pods running as the sluice Servic
 });
 
 test('the sluice ServiceAccount can do what the controller needs and nothing more (no Secrets)', { timeout: 120_000 }, async () => {
-  await assertLeastPrivilege(PLAIN);
+  await assertLeastPrivilege(kc, PLAIN);
 });
 
 test('the image: built by `npm run image` as the manifests name it, OCI labels, non-root, read-only root; `sluice --version` and every provider package run from its root filesystem', { timeout: 1_200_000 }, async () => {
@@ -456,5 +258,5 @@ test('a Helm release under another name and namespace applies and gets the same 
   assert.ok(c.args?.includes('--aws-region=eu-west-1'), 'providerArgs reach the container');
   await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: i.namespace } } });
   await applyObjects(kc, rendered, { fieldManager: 'helm' });
-  await assertLeastPrivilege(i);
+  await assertLeastPrivilege(kc, i);
 });
