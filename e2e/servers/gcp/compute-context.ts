@@ -9,6 +9,7 @@ import type { ComputeStore, StoredResource } from './compute-store.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
 import { GceError, invalid, resourceInUse } from './gce-errors.ts';
 import type { OperationError, Operations } from './gce-operations.ts';
+import type { ProxyNlbTwin } from './proxy-nlb.ts';
 import type { JsonObject } from './json.ts';
 import { parseRef, type ResourceRef, relativeName, selfLink } from './resource-refs.ts';
 
@@ -47,8 +48,12 @@ export interface ComputeContext {
   readonly endpoints: Map<string, StoredEndpoint[]>;
   /** Project → zone name → region name. */
   readonly zones: Map<string, Map<string, string>>;
-  /** Next host number handed out from 203.0.113.0/24. */
+  /** Next host number handed out from the address block. */
   nextAddress: number;
+  /** The first three octets of the /24 ephemeral forwarding rule IPs come from, e.g. `203.0.113.`. */
+  readonly addressPrefix: string;
+  /** The proxy-NLB data plane, when the server runs one; it follows every accepted change. */
+  readonly twin: ProxyNlbTwin | undefined;
 }
 
 /** Resolves a reference and requires the resource to exist (404 `notFound` otherwise). */

@@ -6,6 +6,7 @@
  * exchange against the SDK's protos (proto-check.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { DataPlane } from '@sluice/dataplane';
 import type { AddressInfo } from 'node:net';
 import { enactTransportFault, isRequestAbandoned } from '../kit/fault-transport.ts';
 import { FaultBox, type Faults } from '../kit/faults.ts';
@@ -22,11 +23,13 @@ import { badRequest, GceError, isGceError, methodNotAllowed, rateLimited, server
 import { type OperationError, type OperationTiming, Operations } from './gce-operations.ts';
 import { isObject, type JsonObject } from './json.ts';
 import { loadProtoChecker, type ProtoChecker } from './proto-check.ts';
+import { ProxyNlbTwin } from './proxy-nlb.ts';
 import { backendServiceRoutes } from './routes-backend-services.ts';
 import { frontendRoutes } from './routes-frontends.ts';
 import { healthCheckRoutes } from './routes-health-checks.ts';
 import { negRoutes } from './routes-negs.ts';
 import { networkRoutes, operationRoutes } from './routes-operations.ts';
+import { firewallRoutes } from './vpc-firewall.ts';
 
 export interface ComputeServerOptions {
   /** Operation progress. @default { pollsBeforeDone: 0, delayMs: 0, waitTimeoutMs: 120000 } */
@@ -52,6 +55,20 @@ export interface ComputeServerOptions {
   readonly throttleStatus?: 403 | 429;
   /** Waits out injected latency and held requests. @default real timers */
   readonly sleep?: Sleep;
+  /**
+   * The proxy-NLB twin's data plane (proxy-nlb.ts): programmed after every accepted change,
+   * it carries the traffic of every forwarding rule, and the health the API reports is its
+   * view. Without it health comes from a TCP connect per read (endpoint-health.ts) and no
+   * traffic flows.
+   * @default none
+   */
+  readonly dataPlane?: DataPlane;
+  /**
+   * The /24 ephemeral forwarding rule IPs are handed out from, `a.b.c.0/24`. With a data plane
+   * it must be a loopback block (127.0.0.0/8), whose addresses the listeners bind.
+   * @default '203.0.113.0/24' (TEST-NET-3) without a data plane, '127.77.0.0/24' with one
+   */
+  readonly addressBlock?: string;
 }
 
 export interface ComputeServer {
@@ -66,10 +83,13 @@ export interface ComputeServer {
   /** The rate quotas in force; undefined when off. */
   readonly rateLimits: RateLimiter | undefined;
   readonly protoCheck: ProtoChecker;
+  /** The twin's data plane, when the server has one. */
+  readonly twin: ProxyNlbTwin | undefined;
   close(): Promise<void>;
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
+const WRITES = /\.(insert|delete|patch|update|attachNetworkEndpoints|detachNetworkEndpoints|set[A-Z]\w*)$/;
 
 export async function startComputeServer(options: ComputeServerOptions = {}): Promise<ComputeServer> {
   const now = options.now ?? Date.now;
@@ -78,6 +98,12 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
   const limits = limiterFor(options.rateLimits, COMPUTE_DEFAULT_LIMITS, now);
   const sleep = options.sleep ?? realSleep;
   const throttleStatus = options.throttleStatus ?? 429;
+  const addressBlock = options.addressBlock ?? (options.dataPlane ? '127.77.0.0/24' : '203.0.113.0/24');
+  const block = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.)0\/24$/.exec(addressBlock);
+  if (!block || (options.dataPlane && !addressBlock.startsWith('127.'))) {
+    throw new Error(`addressBlock is ${JSON.stringify(addressBlock)}: it must be a /24 such as 127.77.0.0/24 (loopback when the server has a data plane).`);
+  }
+  const twin = options.dataPlane ? new ProxyNlbTwin({ dataPlane: options.dataPlane, bindable: (ip) => ip.startsWith(block[1]!) }) : undefined;
   const ctx: ComputeContext = {
     store,
     operations: new Operations(store, now, options.operations),
@@ -86,8 +112,10 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
     endpoints: new Map(),
     zones: new Map(),
     nextAddress: 10,
+    addressPrefix: block[1]!,
+    twin,
   };
-  const routes: Route[] = [...negRoutes(), ...healthCheckRoutes(), ...backendServiceRoutes(), ...frontendRoutes(), ...operationRoutes(), ...networkRoutes()];
+  const routes: Route[] = [...negRoutes(), ...healthCheckRoutes(), ...backendServiceRoutes(), ...frontendRoutes(), ...operationRoutes(), ...networkRoutes(), ...firewallRoutes()];
   const log = new RequestRecorder<LoggedRequest>();
   const regionOfZone = (project: string, zone: string) => ctx.zones.get(project)?.get(zone) ?? regionFromZoneName(zone);
   const protoCheck = options.protoChecker ?? loadProtoChecker();
@@ -140,6 +168,8 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
       }
       const info: RequestInfo = { method, params: m.params, query: url.searchParams, body: (parsed as JsonObject | undefined) ?? {}, restMethod };
       body = await m.route.handler(ctx, info);
+      // The data plane follows the change before the caller learns it was accepted.
+      if (twin && WRITES.test(restMethod)) await twin.sync(ctx);
     } catch (err) {
       if (isRequestAbandoned(err)) {
         res.destroy();
@@ -171,6 +201,7 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
     requests: log,
     rateLimits: limits,
     protoCheck,
+    twin,
     close: async () => {
       ctx.operations.close();
       server.closeAllConnections();

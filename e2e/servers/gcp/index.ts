@@ -1,6 +1,8 @@
 export { type CallBudget, computeCallBudget } from './call-budget.ts';
 export { type ComputeServer, type ComputeServerOptions, startComputeServer } from './compute-server.ts';
-export type { ComputeState, NegView, NetworkSeed, SubnetworkSeed } from './compute-state.ts';
+export type { ComputeState, InstanceSeed, NegView, NetworkSeed, SubnetworkSeed } from './compute-state.ts';
+export { ProxyNlbTwin, type TwinHealthState } from './proxy-nlb.ts';
+export { HEALTH_CHECK_RANGES, HEALTH_CHECK_SOURCE, PROXY_SOURCE } from './vpc-firewall.ts';
 export type { StoredEndpoint } from './compute-context.ts';
 export { type HealthState, PROBE_ALLOWED_PREFIXES } from './endpoint-health.ts';
 export type { FaultMatch, FaultRates, Faults } from '../kit/faults.ts';

@@ -89,7 +89,7 @@ const list: Handler = (ctx, req) => {
   return listBody('compute#backendServiceList', bsRef(req, ''), page.items, page.nextToken);
 };
 
-/** Health of one backend group: a probe per endpoint (see endpoint-health.ts). */
+/** Health of one backend group: the twin's data plane's view, else a probe per endpoint (see endpoint-health.ts). */
 const getHealth: Handler = async (ctx, req) => {
   const ref = bsRef(req);
   const stored = ctx.store.get(ref);
@@ -99,11 +99,13 @@ const getHealth: Handler = async (ctx, req) => {
     throw invalid(`Invalid value for field 'resourceGroupReference.group': '${String(req.body.group)}'. Resource ${relativeName(group.ref)} is not a backend of ${relativeName(ref)}.`);
   }
   const endpoints = ctx.endpoints.get(relativeName(group.ref)) ?? [];
+  // With the twin, what its data plane's checks found; an endpoint not checked yet is not yet HEALTHY.
+  const twin = ctx.twin ? await ctx.twin.healthOf(stored.body.selfLink as string) : undefined;
   const healthStatus = await Promise.all(
     endpoints.map(async (e) => ({
       ...endpointJson(e),
       ...(e.instance === undefined ? {} : { instance: `https://www.googleapis.com/compute/v1/projects/${ref.project}/zones/${group.ref.scope}/instances/${lastSegment(e.instance)}` }),
-      healthState: await ctx.health.check(e.ipAddress, e.port),
+      healthState: twin ? (twin.get(`${e.ipAddress}:${e.port}`) === 'HEALTHY' ? 'HEALTHY' : 'UNHEALTHY') : await ctx.health.check(e.ipAddress, e.port),
     })),
   );
   const body: JsonObject = { kind: 'compute#backendServiceGroupHealth' };

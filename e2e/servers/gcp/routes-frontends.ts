@@ -2,7 +2,7 @@
 import { type ComputeContext, type Handler, inUse, listBody, mutate, paginate, type RequestInfo, resolve, route, type Route, usersOf } from './compute-context.ts';
 import { alreadyExists, GceError, invalid } from './gce-errors.ts';
 import type { JsonObject } from './json.ts';
-import { checkName, type ResourceRef, relativeName } from './resource-refs.ts';
+import { checkName, type ResourceRef, relativeName, SELF_LINK_BASE } from './resource-refs.ts';
 
 const OUTPUT_ONLY = ['kind', 'id', 'creationTimestamp', 'selfLink', 'region', 'name'];
 
@@ -56,18 +56,36 @@ function normalizeProxy(ctx: ComputeContext, ref: ResourceRef, body: JsonObject)
   return { ...body, service: service.body.selfLink as string, proxyHeader: header };
 }
 
-/** Hands out the lowest free address in 203.0.113.0/24 (TEST-NET-3), as an ephemeral IP. */
+/** Hands out the next free address of the server's /24 (TEST-NET-3 unless the server binds listeners), as an ephemeral IP. */
 function allocateAddress(ctx: ComputeContext): string {
   const used = new Set(ctx.store.all('forwardingRules').map((r) => r.body.IPAddress));
   for (let i = 0; i < 254; i++) {
     const host = ((ctx.nextAddress - 1 + i) % 254) + 1;
-    const ip = `203.0.113.${host}`;
+    const ip = `${ctx.addressPrefix}${host}`;
     if (!used.has(ip)) {
       ctx.nextAddress = (host % 254) + 1;
       return ip;
     }
   }
   throw new GceError(403, 'quotaExceeded', "Quota 'IN_USE_ADDRESSES' exceeded.  Limit: 254.0 in region.", { domain: 'usageLimits' });
+}
+
+/**
+ * "Proxy-only subnets for Envoy-based load balancers": a regional Envoy-based load balancer
+ * (the regional external and internal proxy Network Load Balancers among them) needs an
+ * active proxy-only subnet (purpose REGIONAL_MANAGED_PROXY, role ACTIVE) in the region and VPC
+ * network of its forwarding rule, created before the forwarding rule.
+ */
+function requireProxyOnlySubnet(ctx: ComputeContext, ref: ResourceRef, rule: JsonObject): void {
+  const network = typeof rule.network === 'string' ? rule.network : `${SELF_LINK_BASE}projects/${ref.project}/global/networks/default`;
+  const active = ctx.store
+    .list(ref.project, 'regions', ref.scope, 'subnetworks')
+    .some((s) => s.body.purpose === 'REGIONAL_MANAGED_PROXY' && s.body.role === 'ACTIVE' && s.body.network === network);
+  if (!active) {
+    throw invalid(
+      `Invalid value for field 'resource.loadBalancingScheme': '${String(rule.loadBalancingScheme)}'. An active proxy-only subnetwork (purpose REGIONAL_MANAGED_PROXY, role ACTIVE) is required in region ${ref.scope} and network ${network.split('/').pop()} for this forwarding rule.`,
+    );
+  }
 }
 
 function normalizeRule(ctx: ComputeContext, ref: ResourceRef, body: JsonObject): JsonObject {
@@ -81,6 +99,7 @@ function normalizeRule(ctx: ComputeContext, ref: ResourceRef, body: JsonObject):
   if (typeof out.portRange === 'string' && !/^\d{1,5}(-\d{1,5})?$/.test(out.portRange)) {
     throw invalid(`Invalid value for field 'resource.portRange': '${out.portRange}'. Invalid port range.`);
   }
+  if (out.loadBalancingScheme === 'EXTERNAL_MANAGED' || out.loadBalancingScheme === 'INTERNAL_MANAGED') requireProxyOnlySubnet(ctx, ref, out);
   if (typeof out.IPAddress !== 'string' || out.IPAddress === '') out.IPAddress = allocateAddress(ctx);
   out.fingerprint = Buffer.from(String(Math.random())).toString('base64').slice(0, 12);
   out.labelFingerprint = '42WmSpB8rSM=';

@@ -1,5 +1,6 @@
 /** Zonal network endpoint groups and their endpoints. */
 import { type ComputeContext, type Handler, inUse, listBody, mutate, paginate, type RequestInfo, resolve, route, type Route, type StoredEndpoint, usersOf } from './compute-context.ts';
+import { checkEndpointOwner } from './endpoint-owner.ts';
 import { alreadyExists, invalid, notFound } from './gce-errors.ts';
 import { arrayAt, isObject, type JsonObject } from './json.ts';
 import { checkName, lastSegment, type ResourceRef, relativeName } from './resource-refs.ts';
@@ -65,7 +66,6 @@ const del: Handler = (ctx, req) => {
   });
 };
 
-
 const list: Handler = (ctx, req) => {
   const p = req.params;
   zoneRegion(ctx, req);
@@ -103,7 +103,7 @@ const aggregatedList: Handler = (ctx, req) => {
 };
 
 /** Reads and validates the `networkEndpoints` of an attach or detach body. */
-function readEndpoints(neg: JsonObject, body: JsonObject): StoredEndpoint[] {
+function readEndpoints(neg: JsonObject, body: JsonObject, owner?: (field: string, ip: string, instance: string) => void): StoredEndpoint[] {
   const raw = arrayAt(body, 'networkEndpoints');
   if (raw.length === 0) throw invalid("Invalid value for field 'networkEndpoints': ''. At least one network endpoint is required.");
   if (raw.length > MAX_ENDPOINTS_PER_CALL) throw invalid(`Invalid value for field 'networkEndpoints': ${raw.length} endpoints. At most ${MAX_ENDPOINTS_PER_CALL} are allowed per request.`);
@@ -123,6 +123,7 @@ function readEndpoints(neg: JsonObject, body: JsonObject): StoredEndpoint[] {
     if ((type === 'GCE_VM_IP_PORT' || type === 'GCE_VM_IP') && (typeof e.instance !== 'string' || e.instance === '')) {
       throw invalid(`Invalid value for field '${field}.instance': ''. Instance is required for network endpoints of type ${String(type)}.`);
     }
+    if (owner && type === 'GCE_VM_IP_PORT') owner(field, ip, String(e.instance));
     const endpoint: StoredEndpoint = {
       ipAddress: ip,
       port: typeof port === 'number' ? port : 0,
@@ -143,7 +144,7 @@ function endpointKey(e: StoredEndpoint): string {
 const attach: Handler = (ctx, req) => {
   const ref = negRef(req);
   const neg = ctx.store.get(ref);
-  const incoming = readEndpoints(neg.body, req.body);
+  const incoming = readEndpoints(neg.body, req.body, (field, ip, instance) => checkEndpointOwner(ctx, neg, `resource.${field}`, ip, instance));
   return mutate(ctx, req, ref, 'attachNetworkEndpoints', () => {
     const current = ctx.endpoints.get(relativeName(ref)) ?? [];
     const have = new Set(current.map(endpointKey));
@@ -199,14 +200,17 @@ const listEndpoints: Handler = async (ctx, req) => {
   }
   const link = neg.body.selfLink as string;
   const services = show ? ctx.store.all('backendServices').filter((bs) => arrayAt(bs.body, 'backends').some((b) => isObject(b) && b.group === link)) : [];
+  // With the twin, each backend service's data plane view (UNKNOWN until its checks decide).
+  const twin = ctx.twin;
+  const views = twin && show ? await Promise.all(services.map((bs) => twin.healthOf(bs.body.selfLink as string))) : undefined;
   const items: JsonObject[] = await Promise.all(
     page.items.map(async (e) => {
       if (!show || services.length === 0) return { networkEndpoint: endpointJson(e) };
-      const state = await ctx.health.check(e.ipAddress, e.port);
-      const healths = services.map((bs) => ({
+      const probed = views ? undefined : await ctx.health.check(e.ipAddress, e.port);
+      const healths = services.map((bs, i) => ({
         backendService: { backendService: bs.body.selfLink as string },
         ...(arrayAt(bs.body, 'healthChecks')[0] === undefined ? {} : { healthCheck: { healthCheck: String(arrayAt(bs.body, 'healthChecks')[0]) } }),
-        healthState: state,
+        healthState: probed ?? views?.[i]?.get(`${e.ipAddress}:${e.port}`) ?? 'UNKNOWN',
       }));
       return { networkEndpoint: endpointJson(e), healths };
     }),
