@@ -88,6 +88,11 @@ export function gcpTarget(): JobTarget {
         for (const zone of [BACKEND_ZONE, FOREIGN_ZONE]) server.state.addZone(PROJECT, zone, REGION);
         server.state.addNetwork({ project: PROJECT, name: 'default' });
         server.state.addSubnetwork({ project: PROJECT, region: REGION, name: 'default', network: 'default', ipCidrRange: '127.0.0.0/8' });
+        server.state.addSubnetwork({ project: PROJECT, region: REGION, name: 'proxy-only', network: 'default', ipCidrRange: '10.129.0.0/23', purpose: 'REGIONAL_MANAGED_PROXY' });
+        // The VMs the conformance backends name, whose alias range holds their (loopback) pod IPs.
+        for (const [i, name] of ['node-0', 'node-1', 'node-2', 'node-a'].entries()) {
+          server.state.addInstance({ project: PROJECT, zone: BACKEND_ZONE, name, network: 'default', subnetwork: 'default', networkIP: `127.1.0.${i + 1}`, aliasIpRanges: ['127.77.0.0/16'] });
+        }
         const provider = createGcpProvider({ clusterName: CLUSTER, project: PROJECT, region: REGION, network: 'default', subnetwork: 'default', apiEndpoint: server.url });
         gcp = { server, provider };
       } catch (error) {

@@ -102,6 +102,11 @@ test('two zones give two NEGs on one backend service; endpoints follow the pods;
   for (const z of ZONES) gce.state.addZone(PROJECT, z, REGION);
   gce.state.addNetwork({ project: PROJECT, name: 'default' });
   gce.state.addSubnetwork({ project: PROJECT, region: REGION, name: 'default', network: 'default', ipCidrRange: '10.0.0.0/8' });
+  gce.state.addSubnetwork({ project: PROJECT, region: REGION, name: 'proxy-only', network: 'default', ipCidrRange: '10.129.0.0/23', purpose: 'REGIONAL_MANAGED_PROXY' });
+  // The simulated nodes as VMs: every pod IP is in the pod network, the nodes' alias range.
+  for (const z of ZONES) {
+    gce.state.addInstance({ project: PROJECT, zone: z, name: `sim-${z}`, network: 'default', subnetwork: 'default', networkIP: env.network.hostIp, aliasIpRanges: [env.network.cidr] });
+  }
   // A foreign NEG in the project: Sluice must never touch it.
   const foreign = await fetch(`${gce.url}/compute/v1/projects/${PROJECT}/zones/${ZONES[0]}/networkEndpointGroups`, {
     method: 'POST',
