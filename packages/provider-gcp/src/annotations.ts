@@ -65,6 +65,8 @@ export interface GcpServiceSettings {
 export interface GcpAnnotationDefaults {
   /** @default {@link DEFAULT_HEALTHCHECK_INTERVAL} */
   readonly healthCheckIntervalSeconds?: number;
+  /** @default {@link DEFAULT_DRAINING_TIMEOUT} */
+  readonly drainingTimeoutSeconds?: number;
 }
 
 /** Reads the Service's gcp annotations; problems are returned, never thrown. */
@@ -90,7 +92,7 @@ export function parseGcpAnnotations(service: ServiceSpecView, defaults: GcpAnnot
   }
   const healthyThreshold = integer(HEALTHY_THRESHOLD_ANNOTATION, 1, 10, DEFAULT_HEALTHY_THRESHOLD);
   const unhealthyThreshold = integer(UNHEALTHY_THRESHOLD_ANNOTATION, 1, 10, DEFAULT_UNHEALTHY_THRESHOLD);
-  const drainingTimeoutSec = integer(DRAINING_TIMEOUT_ANNOTATION, 0, 3600, DEFAULT_DRAINING_TIMEOUT, ' of seconds');
+  const drainingTimeoutSec = integer(DRAINING_TIMEOUT_ANNOTATION, 0, 3600, defaults.drainingTimeoutSeconds ?? DEFAULT_DRAINING_TIMEOUT, ' of seconds');
   const maxConnectionsPerEndpoint = integer(MAX_CONNECTIONS_ANNOTATION, 1, 1_000_000, DEFAULT_MAX_CONNECTIONS);
 
   return { settings: { internal, checkIntervalSec, timeoutSec, healthyThreshold, unhealthyThreshold, drainingTimeoutSec, maxConnectionsPerEndpoint, proxyHeader }, problems };

@@ -277,7 +277,7 @@ export class GcpLoadBalancer implements LoadBalancer {
 
   /** What the options set for a Service whose annotations say nothing. */
   get #defaults(): GcpAnnotationDefaults {
-    return { healthCheckIntervalSeconds: this.options.healthCheckIntervalSeconds };
+    return { healthCheckIntervalSeconds: this.options.healthCheckIntervalSeconds, drainingTimeoutSeconds: this.options.drainingTimeoutSeconds };
   }
 
   /** The Service's backend service, read now; retryable when ensureLoadBalancer has not made it yet. */

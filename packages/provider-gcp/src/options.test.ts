@@ -44,3 +44,14 @@ test('the health-check interval: option, else SLUICE_GCP_HEALTHCHECK_INTERVAL, e
   );
   assert.throws(() => resolveOptions({ clusterName: 'c1', healthCheckIntervalSeconds: 301 }, env), /option healthCheckIntervalSeconds is 301/);
 });
+
+test('the draining timeout: option, else SLUICE_GCP_DRAINING_TIMEOUT, else 300 s; 0-3600 whole seconds', () => {
+  assert.equal(resolveOptions({ clusterName: 'c1' }, env).drainingTimeoutSeconds, 300);
+  assert.equal(resolveOptions({ clusterName: 'c1' }, { ...env, SLUICE_GCP_DRAINING_TIMEOUT: '0' }).drainingTimeoutSeconds, 0);
+  assert.equal(resolveOptions({ clusterName: 'c1', drainingTimeoutSeconds: 30 }, { ...env, SLUICE_GCP_DRAINING_TIMEOUT: '2' }).drainingTimeoutSeconds, 30);
+  assert.throws(
+    () => resolveOptions({ clusterName: 'c1' }, { ...env, SLUICE_GCP_DRAINING_TIMEOUT: '1h' }),
+    (e: unknown) => isTerminalError(e) && (e as Error).message === 'GCP provider SLUICE_GCP_DRAINING_TIMEOUT (option drainingTimeoutSeconds) is "1h", but it must be a whole number of seconds from 0 to 3600.',
+  );
+  assert.throws(() => resolveOptions({ clusterName: 'c1', drainingTimeoutSeconds: 3601 }, env), /option drainingTimeoutSeconds is 3601/);
+});

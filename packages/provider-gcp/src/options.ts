@@ -7,7 +7,7 @@
 import type { Logger } from '@sluice/core';
 import { TerminalError } from '@sluice/core';
 import { isLoopbackUrl, silentLogger } from '@sluice/core/provider-kit';
-import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
+import { DEFAULT_DRAINING_TIMEOUT, DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
 import type { GcpClients } from './gcp-api.ts';
 
 export interface GcpProviderOptions {
@@ -59,6 +59,13 @@ export interface GcpProviderOptions {
    */
   readonly healthCheckIntervalSeconds?: number;
   /**
+   * The backend services' `connectionDraining.drainingTimeoutSec` (0-3600) for every Service
+   * that does not set `sluice.dev/gcp-draining-timeout`: how long a detached endpoint's open
+   * connections may continue.
+   * @default the `SLUICE_GCP_DRAINING_TIMEOUT` environment variable, else 300
+   */
+  readonly drainingTimeoutSeconds?: number;
+  /**
    * Where the provider logs; every Compute call is logged at debug as `gcp call` with its
    * `operation` (e.g. `networkEndpointGroups.attachNetworkEndpoints`).
    * @default a logger that discards everything
@@ -83,6 +90,7 @@ export interface ResolvedGcpProviderOptions {
   readonly apiEndpoint: URL | undefined;
   readonly operationTimeoutMs: number;
   readonly healthCheckIntervalSeconds: number;
+  readonly drainingTimeoutSeconds: number;
   readonly log: Logger;
   readonly clients: Partial<GcpClients>;
 }
@@ -91,6 +99,8 @@ export const DEFAULT_API_ENDPOINT = 'https://compute.googleapis.com';
 export const DEFAULT_OPERATION_TIMEOUT_MS = 120_000;
 /** The environment variable that fills `healthCheckIntervalSeconds` when it is not given. */
 export const HEALTHCHECK_INTERVAL_ENV = 'SLUICE_GCP_HEALTHCHECK_INTERVAL';
+/** The environment variable that fills `drainingTimeoutSeconds` when it is not given. */
+export const DRAINING_TIMEOUT_ENV = 'SLUICE_GCP_DRAINING_TIMEOUT';
 
 /** The controller's flag for each option (apps/controller), named in error messages. */
 export const FLAG = {
@@ -186,6 +196,17 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
     throw new TerminalError(`GCP provider ${source}, but it must be a whole number of seconds from 1 to 300.`, { field: 'healthCheckIntervalSeconds' });
   }
 
+  const rawDraining = env[DRAINING_TIMEOUT_ENV]?.trim() || undefined;
+  const drainingTimeoutSeconds =
+    options.drainingTimeoutSeconds ?? (rawDraining === undefined ? DEFAULT_DRAINING_TIMEOUT : /^\d+$/.test(rawDraining) ? Number(rawDraining) : Number.NaN);
+  if (!Number.isSafeInteger(drainingTimeoutSeconds) || drainingTimeoutSeconds < 0 || drainingTimeoutSeconds > 3600) {
+    const source =
+      options.drainingTimeoutSeconds !== undefined
+        ? `option drainingTimeoutSeconds is ${options.drainingTimeoutSeconds}`
+        : `${DRAINING_TIMEOUT_ENV} (option drainingTimeoutSeconds) is "${rawDraining}"`;
+    throw new TerminalError(`GCP provider ${source}, but it must be a whole number of seconds from 0 to 3600.`, { field: 'drainingTimeoutSeconds' });
+  }
+
   return {
     clusterName,
     project: project.value,
@@ -195,6 +216,7 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
     apiEndpoint,
     operationTimeoutMs,
     healthCheckIntervalSeconds,
+    drainingTimeoutSeconds,
     log: options.log ?? silentLogger,
     clients: options.clients ?? {},
   };
