@@ -213,6 +213,17 @@ describe('Compute REST test server with the real SDK', () => {
     assert.equal(server.state.networkEndpointGroups().length, 1, 'a failed operation changes nothing');
   });
 
+  it('refuses sourceIpRanges on a managed (proxy) forwarding rule, as compute.proto documents', async () => {
+    await assert.rejects(
+      new ForwardingRulesClient(opts).insert({
+        project,
+        region,
+        forwardingRuleResource: { name: 'ranged', portRange: '81', loadBalancingScheme: 'EXTERNAL_MANAGED', network: 'global/networks/default', target: 'px', sourceIpRanges: ['203.0.113.0/24'] },
+      }),
+      (e: { httpStatusCode?: number; message?: string }) => e.httpStatusCode === 400 && /whose scheme is EXTERNAL, not EXTERNAL_MANAGED/.test(String(e.message)),
+    );
+  });
+
   it('paginates lists', async () => {
     const negs = new NetworkEndpointGroupsClient(opts);
     for (const name of ['p-1', 'p-2', 'p-3']) {

@@ -24,6 +24,7 @@ import { type OperationError, type OperationTiming, Operations } from './gce-ope
 import { isObject, type JsonObject } from './json.ts';
 import { loadProtoChecker, type ProtoChecker } from './proto-check.ts';
 import { ProxyNlbTwin } from './proxy-nlb.ts';
+import { addressRoutes } from './routes-addresses.ts';
 import { backendServiceRoutes } from './routes-backend-services.ts';
 import { frontendRoutes } from './routes-frontends.ts';
 import { healthCheckRoutes } from './routes-health-checks.ts';
@@ -115,7 +116,7 @@ export async function startComputeServer(options: ComputeServerOptions = {}): Pr
     addressPrefix: block[1]!,
     twin,
   };
-  const routes: Route[] = [...negRoutes(), ...healthCheckRoutes(), ...backendServiceRoutes(), ...frontendRoutes(), ...operationRoutes(), ...networkRoutes(), ...firewallRoutes()];
+  const routes: Route[] = [...negRoutes(), ...healthCheckRoutes(), ...backendServiceRoutes(), ...frontendRoutes(), ...operationRoutes(), ...networkRoutes(), ...firewallRoutes(), ...addressRoutes()];
   const log = new RequestRecorder<LoggedRequest>();
   const regionOfZone = (project: string, zone: string) => ctx.zones.get(project)?.get(zone) ?? regionFromZoneName(zone);
   const protoCheck = options.protoChecker ?? loadProtoChecker();

@@ -50,6 +50,7 @@ export interface ComputeState {
   addSubnetwork(seed: SubnetworkSeed): JsonObject;
   addInstance(seed: InstanceSeed): JsonObject;
   firewalls(): JsonObject[];
+  addresses(): JsonObject[];
   /** Overrides the TCP probe for ip:port; `undefined` removes the override. */
   setHealth(ip: string, port: number, state: HealthState | undefined): void;
   networkEndpointGroups(): NegView[];
@@ -101,6 +102,7 @@ export function createComputeState(ctx: ComputeContext): ComputeState {
       return vm.body;
     },
     firewalls: () => bodies('firewalls'),
+    addresses: () => bodies('addresses'),
     setHealth(ip, port, state) {
       ctx.health.set(ip, port, state);
     },

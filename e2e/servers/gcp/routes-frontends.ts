@@ -1,6 +1,7 @@
 /** Regional target TCP proxies and regional forwarding rules. */
 import { type ComputeContext, type Handler, inUse, listBody, mutate, paginate, type RequestInfo, resolve, route, type Route, usersOf } from './compute-context.ts';
 import { alreadyExists, GceError, invalid } from './gce-errors.ts';
+import { addressOf, allocateAddress } from './routes-addresses.ts';
 import type { JsonObject } from './json.ts';
 import { checkName, type ResourceRef, relativeName, SELF_LINK_BASE } from './resource-refs.ts';
 
@@ -56,20 +57,6 @@ function normalizeProxy(ctx: ComputeContext, ref: ResourceRef, body: JsonObject)
   return { ...body, service: service.body.selfLink as string, proxyHeader: header };
 }
 
-/** Hands out the next free address of the server's /24 (TEST-NET-3 unless the server binds listeners), as an ephemeral IP. */
-function allocateAddress(ctx: ComputeContext): string {
-  const used = new Set(ctx.store.all('forwardingRules').map((r) => r.body.IPAddress));
-  for (let i = 0; i < 254; i++) {
-    const host = ((ctx.nextAddress - 1 + i) % 254) + 1;
-    const ip = `${ctx.addressPrefix}${host}`;
-    if (!used.has(ip)) {
-      ctx.nextAddress = (host % 254) + 1;
-      return ip;
-    }
-  }
-  throw new GceError(403, 'quotaExceeded', "Quota 'IN_USE_ADDRESSES' exceeded.  Limit: 254.0 in region.", { domain: 'usageLimits' });
-}
-
 /**
  * "Proxy-only subnets for Envoy-based load balancers": a regional Envoy-based load balancer
  * (the regional external and internal proxy Network Load Balancers among them) needs an
@@ -88,9 +75,36 @@ function requireProxyOnlySubnet(ctx: ComputeContext, ref: ResourceRef, rule: Jso
   }
 }
 
+/** The IP a rule's `IPAddress` names, when it may use it: a reserved address's ports must not overlap another rule's. */
+function sharedAddress(ctx: ComputeContext, ref: ResourceRef, rule: JsonObject): string {
+  const given = String(rule.IPAddress);
+  const address = addressOf(ctx, ref, given);
+  const ip = address ? String(address.body.address) : given;
+  const others = ctx.store.list(ref.project, 'regions', ref.scope, 'forwardingRules').filter((r) => r.body.IPAddress === ip && r.ref.name !== ref.name);
+  if (others.length === 0) return ip;
+  if (address?.body.addressType === 'INTERNAL' && address.body.purpose !== 'SHARED_LOADBALANCER_VIP') {
+    throw invalid(`Invalid value for field 'resource.IPAddress': '${given}'. An internal address shared by several forwarding rules needs purpose SHARED_LOADBALANCER_VIP.`);
+  }
+  const range = (r: unknown): [number, number] => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(String(r ?? ''));
+    return m ? [Number(m[1]), Number(m[2] ?? m[1])] : [1, 65535];
+  };
+  const [from, to] = range(rule.portRange);
+  const clash = others.find((o) => {
+    const [a, b] = range(o.body.portRange);
+    return a <= to && b >= from;
+  });
+  if (clash) throw invalid(`Invalid value for field 'resource.IPAddress': '${given}'. IP ${ip} is already used by forwarding rule ${relativeName(clash.ref)} on an overlapping port range.`);
+  return ip;
+}
+
 function normalizeRule(ctx: ComputeContext, ref: ResourceRef, body: JsonObject): JsonObject {
   const defaults = { project: ref.project, scopeKind: 'regions' as const, scope: ref.scope };
   const out: JsonObject = { IPProtocol: 'TCP', loadBalancingScheme: 'EXTERNAL', networkTier: 'PREMIUM', ...body };
+  // ForwardingRule.source_ip_ranges (compute.proto): "can only be used with a regional forwarding rule whose scheme is EXTERNAL".
+  if (Array.isArray(out.sourceIpRanges) && out.sourceIpRanges.length > 0 && out.loadBalancingScheme !== 'EXTERNAL') {
+    throw invalid(`Invalid value for field 'resource.sourceIpRanges': source IP ranges can only be used with a regional forwarding rule whose scheme is EXTERNAL, not ${String(out.loadBalancingScheme)}.`);
+  }
   if (out.target === undefined && out.backendService === undefined) throw new GceError(400, 'required', "Required field 'resource.target' not specified");
   if (out.target !== undefined) out.target = resolve(ctx, out.target, 'targetTcpProxies', defaults, 'resource.target').body.selfLink as string;
   if (out.backendService !== undefined) out.backendService = resolve(ctx, out.backendService, 'backendServices', defaults, 'resource.backendService').body.selfLink as string;
@@ -101,6 +115,7 @@ function normalizeRule(ctx: ComputeContext, ref: ResourceRef, body: JsonObject):
   }
   if (out.loadBalancingScheme === 'EXTERNAL_MANAGED' || out.loadBalancingScheme === 'INTERNAL_MANAGED') requireProxyOnlySubnet(ctx, ref, out);
   if (typeof out.IPAddress !== 'string' || out.IPAddress === '') out.IPAddress = allocateAddress(ctx);
+  else out.IPAddress = sharedAddress(ctx, ref, out);
   out.fingerprint = Buffer.from(String(Math.random())).toString('base64').slice(0, 12);
   out.labelFingerprint = '42WmSpB8rSM=';
   return out;

@@ -1,6 +1,6 @@
 /** Zonal, regional and global operations (`get` and `wait`), and the seeded networks, subnetworks and zones. */
 import { type Handler, paginate, route, type Route } from './compute-context.ts';
-import { notFound } from './gce-errors.ts';
+import { invalid, notFound } from './gce-errors.ts';
 import { SELF_LINK_BASE } from './resource-refs.ts';
 
 const P = '/compute/v1/projects/{project}';
@@ -27,6 +27,24 @@ export function networkRoutes(): Route[] {
     structuredClone(ctx.store.get({ project: p.project!, scopeKind: 'global', scope: '', collection: 'networks', name: p.network! }).body);
   const subnetwork: Handler = (ctx, { params: p }) =>
     structuredClone(ctx.store.get({ project: p.project!, scopeKind: 'regions', scope: p.region!, collection: 'subnetworks', name: p.subnetwork! }).body);
+  /** A region's subnetworks; `filter` as `field = "value"` (or `field eq value`) on one top-level field. */
+  const subnetworks: Handler = (ctx, { params: p, query }) => {
+    const raw = query.get('filter');
+    const m = raw ? /^\s*(\w+)\s*(?:=|eq)\s*"?([^"]*)"?\s*$/.exec(raw) : null;
+    if (raw && !m) throw invalid(`Invalid value for field 'filter': '${raw}'. Invalid list filter expression.`);
+    const all = ctx.store
+      .list(p.project!, 'regions', p.region!, 'subnetworks')
+      .map((s) => structuredClone(s.body))
+      .filter((b) => !m || String(b[m[1]!] ?? '') === m[2]);
+    const page = paginate(all, query);
+    return {
+      kind: 'compute#subnetworkList',
+      id: `projects/${p.project}/regions/${p.region}/subnetworks`,
+      items: page.items,
+      selfLink: `${SELF_LINK_BASE}projects/${p.project}/regions/${p.region}/subnetworks`,
+      ...(page.nextToken === undefined ? {} : { nextPageToken: page.nextToken }),
+    };
+  };
   const zoneJson = (project: string, zone: string, region: string) => ({
     kind: 'compute#zone',
     id: String(2_000 + zone.length),
@@ -54,6 +72,7 @@ export function networkRoutes(): Route[] {
   return [
     route('GET', `${P}/global/networks/{network}`, 'compute.networks.get', network),
     route('GET', `${P}/regions/{region}/subnetworks/{subnetwork}`, 'compute.subnetworks.get', subnetwork),
+    route('GET', `${P}/regions/{region}/subnetworks`, 'compute.subnetworks.list', subnetworks),
     route('GET', `${P}/zones`, 'compute.zones.list', zones),
     route('GET', `${P}/zones/{zone}`, 'compute.zones.get', zone),
   ];
