@@ -93,6 +93,18 @@ export function gcpTarget(): JobTarget {
         for (const [i, name] of ['node-0', 'node-1', 'node-2', 'node-a'].entries()) {
           server.state.addInstance({ project: PROJECT, zone: BACKEND_ZONE, name, network: 'default', subnetwork: 'default', networkIP: `127.1.0.${i + 1}`, aliasIpRanges: ['127.77.0.0/16'] });
         }
+        // The operator's firewall rules the provider checks for: health checks and proxies to the pods.
+        for (const [name, sourceRanges] of [
+          ['allow-health-checks', ['35.191.0.0/16', '130.211.0.0/22']],
+          ['allow-proxies', ['10.129.0.0/23']],
+        ] as const) {
+          const res = await fetch(`${server.url}/compute/v1/projects/${PROJECT}/global/firewalls`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name, sourceRanges, allowed: [{ IPProtocol: 'tcp' }] }),
+          });
+          if (res.status !== 200) throw new Error(`the Compute test server refused firewall rule ${name}: ${res.status} ${await res.text()}`);
+        }
         const provider = createGcpProvider({ clusterName: CLUSTER, project: PROJECT, region: REGION, network: 'default', subnetwork: 'default', apiEndpoint: server.url });
         gcp = { server, provider };
       } catch (error) {

@@ -30,8 +30,8 @@ export const COMPUTE_METHOD_PERMISSIONS: Readonly<Record<string, readonly string
   'compute.regionTargetTcpProxies.list': ['compute.regionTargetTcpProxies.list'],
   'compute.regionTargetTcpProxies.insert': ['compute.regionTargetTcpProxies.create', 'compute.regionBackendServices.use'],
   'compute.regionTargetTcpProxies.delete': ['compute.regionTargetTcpProxies.delete'],
-  // regional forwarding rule; it references the proxy and the VPC (and the subnetwork when
-  // internal), and is created with labels
+  // regional forwarding rule; it references the proxy, the address and the VPC (and the
+  // subnetwork when internal), and is created with labels
   'compute.forwardingRules.list': ['compute.forwardingRules.list'],
   'compute.forwardingRules.insert': [
     'compute.forwardingRules.create',
@@ -39,8 +39,23 @@ export const COMPUTE_METHOD_PERMISSIONS: Readonly<Record<string, readonly string
     'compute.networks.use',
     'compute.subnetworks.use',
     'compute.forwardingRules.setLabels',
+    'compute.addresses.use',
   ],
   'compute.forwardingRules.delete': ['compute.forwardingRules.delete'],
+  // the Service's reserved regional address (an internal one comes from the subnetwork)
+  'compute.addresses.get': ['compute.addresses.get'],
+  'compute.addresses.insert': ['compute.addresses.create', 'compute.subnetworks.use'],
+  'compute.addresses.delete': ['compute.addresses.delete'],
+  // prerequisites: the region's proxy-only subnet and the VPC firewall rules; with
+  // createFirewallRules the provider creates, widens and deletes its own rules (a change to
+  // a network's firewall also needs networks.updatePolicy)
+  'compute.subnetworks.list': ['compute.subnetworks.list'],
+  'compute.firewalls.list': ['compute.firewalls.list'],
+  'compute.firewalls.insert': ['compute.firewalls.create', 'compute.networks.updatePolicy'],
+  'compute.firewalls.patch': ['compute.firewalls.update', 'compute.networks.updatePolicy'],
+  'compute.firewalls.delete': ['compute.firewalls.delete', 'compute.networks.updatePolicy'],
+  'compute.globalOperations.wait': ['compute.globalOperations.get'],
+  'compute.globalOperations.get': ['compute.globalOperations.get'],
   // operation waits (wait needs the same permission as get)
   'compute.regionOperations.wait': ['compute.regionOperations.get'],
   'compute.regionOperations.get': ['compute.regionOperations.get'],

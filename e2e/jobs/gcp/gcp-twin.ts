@@ -28,6 +28,8 @@ export interface GcpTwinOptions {
   readonly proxyOnlySubnet?: boolean;
   /** Flags after the provider's own. @default none */
   readonly controllerArgs?: readonly string[];
+  /** The controller's `--resync-period`, seconds. @default 30 */
+  readonly resyncSeconds?: number;
   /** Called with the running twin (to seed more, or to look at it). */
   readonly onStarted?: (twin: RunningGcpTwin) => void;
 }
@@ -114,7 +116,7 @@ export function gcpProviderUnderTest(options: GcpTwinOptions = {}): ProviderUnde
         // The controller reads health twice per (scaled) check interval.
         const pollMs = Math.max(50, Math.round((profile.healthIntervalMs * profile.timeScale) / 2));
         return {
-          controllerArgs: ['--cluster-name', 'e2e-rollout', '--health-poll-ms', String(pollMs), '--resync-period', '30', ...(options.controllerArgs ?? [])],
+          controllerArgs: ['--cluster-name', 'e2e-rollout', '--health-poll-ms', String(pollMs), '--resync-period', String(options.resyncSeconds ?? 30), ...(options.controllerArgs ?? [])],
           controllerEnv: {
             GOOGLE_CLOUD_PROJECT: PROJECT,
             GCP_REGION: REGION,

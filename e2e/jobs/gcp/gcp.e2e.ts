@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { computeCallBudget } from '../../servers/gcp/call-budget.ts';
-import { type ComputeServer, startComputeServer } from '../../servers/gcp/index.ts';
+import { type ComputeServer, HEALTH_CHECK_RANGES, startComputeServer } from '../../servers/gcp/index.ts';
+import { insertFirewall } from './gcp-twin.ts';
 import { consoleLogger } from '@sluice/testbed/harness';
 import { type ControllerProcess, type Environment, startControllerProcess, startEnvironment, Workload } from '@sluice/testbed/scenario';
 
@@ -103,6 +104,9 @@ test('two zones give two NEGs on one backend service; endpoints follow the pods;
   gce.state.addNetwork({ project: PROJECT, name: 'default' });
   gce.state.addSubnetwork({ project: PROJECT, region: REGION, name: 'default', network: 'default', ipCidrRange: '10.0.0.0/8' });
   gce.state.addSubnetwork({ project: PROJECT, region: REGION, name: 'proxy-only', network: 'default', ipCidrRange: '10.129.0.0/23', purpose: 'REGIONAL_MANAGED_PROXY' });
+  // The operator's firewall rules the provider checks for: health checks and proxies to the pods.
+  await insertFirewall(gce, { name: 'allow-health-checks', sourceRanges: [...HEALTH_CHECK_RANGES], allowed: [{ IPProtocol: 'tcp' }] });
+  await insertFirewall(gce, { name: 'allow-proxies', sourceRanges: ['10.129.0.0/23'], allowed: [{ IPProtocol: 'tcp' }] });
   // The simulated nodes as VMs: every pod IP is in the pod network, the nodes' alias range.
   for (const z of ZONES) {
     gce.state.addInstance({ project: PROJECT, zone: z, name: `sim-${z}`, network: 'default', subnetwork: 'default', networkIP: env.network.hostIp, aliasIpRanges: [env.network.cidr] });

@@ -37,12 +37,17 @@ const cases: { annotations: Record<string, string>; messages: string[]; check?: 
   { annotations: { 'sluice.dev/gcp-draining-timeout': '0' }, messages: [], check: { drainingTimeoutSec: 0 } },
   { annotations: { 'sluice.dev/gcp-draining-timeout': '3601' }, messages: [p('sluice.dev/gcp-draining-timeout', 'allowed is a whole number of seconds from 0 to 3600', '3601')] },
   { annotations: { 'sluice.dev/gcp-max-connections-per-endpoint': '50' }, messages: [], check: { maxConnectionsPerEndpoint: 50 } },
+  { annotations: { 'sluice.dev/gcp-address': 'shop-ip' }, messages: [], check: { address: 'shop-ip' } },
+  {
+    annotations: { 'sluice.dev/gcp-address': '203.0.113.7' },
+    messages: [p('sluice.dev/gcp-address', 'allowed is the name of a reserved address in the load balancer region (lower-case letters, digits and hyphens, at most 63)', '203.0.113.7')],
+  },
   {
     annotations: { 'sluice.dev/gcp-drain-timeout': '10' },
     messages: [
       p(
         'sluice.dev/gcp-drain-timeout',
-        'allowed are the gcp provider keys sluice.dev/gcp-internal, sluice.dev/gcp-healthcheck-interval, sluice.dev/gcp-healthcheck-timeout, sluice.dev/gcp-healthcheck-healthy-threshold, sluice.dev/gcp-healthcheck-unhealthy-threshold, sluice.dev/gcp-draining-timeout, sluice.dev/gcp-max-connections-per-endpoint, sluice.dev/gcp-proxy-protocol',
+        'allowed are the gcp provider keys sluice.dev/gcp-internal, sluice.dev/gcp-healthcheck-interval, sluice.dev/gcp-healthcheck-timeout, sluice.dev/gcp-healthcheck-healthy-threshold, sluice.dev/gcp-healthcheck-unhealthy-threshold, sluice.dev/gcp-draining-timeout, sluice.dev/gcp-max-connections-per-endpoint, sluice.dev/gcp-proxy-protocol, sluice.dev/gcp-address',
         '10',
       ),
     ],

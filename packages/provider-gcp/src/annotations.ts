@@ -25,6 +25,8 @@ export const UNHEALTHY_THRESHOLD_ANNOTATION = 'sluice.dev/gcp-healthcheck-unheal
 export const DRAINING_TIMEOUT_ANNOTATION = 'sluice.dev/gcp-draining-timeout';
 export const MAX_CONNECTIONS_ANNOTATION = 'sluice.dev/gcp-max-connections-per-endpoint';
 export const PROXY_PROTOCOL_ANNOTATION = 'sluice.dev/gcp-proxy-protocol';
+/** A reserved regional address (by name) every forwarding rule of the Service uses, instead of one Sluice reserves. */
+export const ADDRESS_ANNOTATION = 'sluice.dev/gcp-address';
 
 /** Every annotation the gcp provider reads. */
 export const GCP_ANNOTATIONS: readonly string[] = [
@@ -36,6 +38,7 @@ export const GCP_ANNOTATIONS: readonly string[] = [
   DRAINING_TIMEOUT_ANNOTATION,
   MAX_CONNECTIONS_ANNOTATION,
   PROXY_PROTOCOL_ANNOTATION,
+  ADDRESS_ANNOTATION,
 ];
 
 export const DEFAULT_HEALTHCHECK_INTERVAL = 5;
@@ -59,6 +62,8 @@ export interface GcpServiceSettings {
   readonly maxConnectionsPerEndpoint: number;
   /** `PROXY_V1` when `sluice.dev/gcp-proxy-protocol` is `true`. @default 'NONE' */
   readonly proxyHeader: ProxyHeader;
+  /** The name of an existing regional address (`sluice.dev/gcp-address`); undefined: Sluice reserves one. */
+  readonly address?: string;
 }
 
 /** What the provider's options set for a Service whose annotations say nothing. */
@@ -95,5 +100,10 @@ export function parseGcpAnnotations(service: ServiceSpecView, defaults: GcpAnnot
   const drainingTimeoutSec = integer(DRAINING_TIMEOUT_ANNOTATION, 0, 3600, defaults.drainingTimeoutSeconds ?? DEFAULT_DRAINING_TIMEOUT, ' of seconds');
   const maxConnectionsPerEndpoint = integer(MAX_CONNECTIONS_ANNOTATION, 1, 1_000_000, DEFAULT_MAX_CONNECTIONS);
 
-  return { settings: { internal, checkIntervalSec, timeoutSec, healthyThreshold, unhealthyThreshold, drainingTimeoutSec, maxConnectionsPerEndpoint, proxyHeader }, problems };
+  const address = raw(ADDRESS_ANNOTATION);
+  if (address !== undefined && !/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/.test(address)) {
+    invalid(ADDRESS_ANNOTATION, 'allowed is the name of a reserved address in the load balancer region (lower-case letters, digits and hyphens, at most 63)');
+  }
+  const settings = { internal, checkIntervalSec, timeoutSec, healthyThreshold, unhealthyThreshold, drainingTimeoutSec, maxConnectionsPerEndpoint, proxyHeader };
+  return { settings: address === undefined ? settings : { ...settings, address }, problems };
 }

@@ -9,13 +9,17 @@
  * never hides minutes of retrying inside one call.
  */
 import {
+  AddressesClient,
+  FirewallsClient,
   ForwardingRulesClient,
+  GlobalOperationsClient,
   NetworkEndpointGroupsClient,
   type protos,
   RegionBackendServicesClient,
   RegionHealthChecksClient,
   RegionOperationsClient,
   RegionTargetTcpProxiesClient,
+  SubnetworksClient,
   ZoneOperationsClient,
 } from '@google-cloud/compute';
 import { type Logger, RetryableError } from '@sluice/core';
@@ -35,6 +39,10 @@ export interface GcpClients {
   readonly forwardingRules: ForwardingRulesClient;
   readonly regionOperations: RegionOperationsClient;
   readonly zoneOperations: ZoneOperationsClient;
+  readonly globalOperations: GlobalOperationsClient;
+  readonly subnetworks: SubnetworksClient;
+  readonly firewalls: FirewallsClient;
+  readonly addresses: AddressesClient;
 }
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof RegionBackendServicesClient>[0]>;
@@ -98,6 +106,10 @@ export function buildClients(options: ResolvedGcpProviderOptions): { clients: Gc
     forwardingRules: make(given.forwardingRules, () => new ForwardingRulesClient({ ...o })),
     regionOperations: make(given.regionOperations, () => new RegionOperationsClient({ ...o })),
     zoneOperations: make(given.zoneOperations, () => new ZoneOperationsClient({ ...o })),
+    globalOperations: make(given.globalOperations, () => new GlobalOperationsClient({ ...o })),
+    subnetworks: make(given.subnetworks, () => new SubnetworksClient({ ...o })),
+    firewalls: make(given.firewalls, () => new FirewallsClient({ ...o })),
+    addresses: make(given.addresses, () => new AddressesClient({ ...o })),
   };
   return { clients, built };
 }
@@ -121,7 +133,7 @@ function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** Where a mutating call's operation lives. */
-export type OperationScope = { readonly zone: string } | { readonly region: string };
+export type OperationScope = { readonly zone: string } | { readonly region: string } | { readonly global: true };
 
 export class GcpApi {
   readonly clients: GcpClients;
@@ -171,7 +183,9 @@ export class GcpApi {
         });
       }
       const timeout = Math.max(1, Math.min(remaining, REQUEST_TIMEOUT_MS));
-      if ('zone' in scope) {
+      if ('global' in scope) {
+        [op] = await this.call('globalOperations.wait', signal, (o) => this.clients.globalOperations.wait({ project: this.project, operation: name }, { ...o, timeout }));
+      } else if ('zone' in scope) {
         const zone = lastSegment(op.zone) || scope.zone;
         [op] = await this.call('zoneOperations.wait', signal, (o) => this.clients.zoneOperations.wait({ project: this.project, zone, operation: name }, { ...o, timeout }));
       } else {

@@ -92,7 +92,7 @@ describe('GcpLoadBalancer against the Compute fake', () => {
     const start = h.fake.calls.length;
     await h.provider.ensureLoadBalancerDeleted('c1', service(), signal());
     const deletes = h.fake.calls.slice(start).filter((c) => c.method === 'DELETE').map((c) => c.path.split('/').at(-2));
-    assert.deepEqual(deletes, ['forwardingRules', 'targetTcpProxies', 'backendServices', 'networkEndpointGroups', 'networkEndpointGroups', 'networkEndpointGroups', 'healthChecks']);
+    assert.deepEqual(deletes, ['forwardingRules', 'targetTcpProxies', 'backendServices', 'networkEndpointGroups', 'networkEndpointGroups', 'networkEndpointGroups', 'healthChecks', 'addresses']);
     assert.equal([...h.fake.resources.keys()].filter((k) => k.includes(names().prefix)).length, 0);
     await h.provider.ensureLoadBalancerDeleted('c1', service(), signal());
     assert.deepEqual(await h.provider.getBackendHealth('c1', service(), signal()), []);

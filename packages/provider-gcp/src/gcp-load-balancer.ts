@@ -22,29 +22,29 @@ import {
   TerminalError,
 } from '@sluice/core';
 import { type GcpAnnotationDefaults, parseGcpAnnotations } from './annotations.ts';
+import { ensureAddress, releaseAddress } from './address.ts';
+import { ensureFrontends, listForwardingRules, listProxies, statusOf } from './frontends.ts';
 import { GcpApi } from './gcp-api.ts';
 import { toBackendStatuses } from './health-map.ts';
 import { ResourceNames, serviceHash } from './names.ts';
 import { NegCache } from './neg-cache.ts';
 import { listEndpointsWithHealth, MAX_ENDPOINTS_PER_CALL, syncNeg, wantedByZone } from './neg-sync.ts';
 import { type GcpProviderOptions, type ResolvedGcpProviderOptions, resolveOptions } from './options.ts';
+import { listFirewalls, PrerequisitesCache } from './prerequisites.ts';
 import { describeOwner, isOwned, ownerLabels } from './ownership.ts';
 import {
   type BackendService,
+  deleteGlobal,
   deleteRegional,
   deleteZonal,
   ensureBackendService,
-  ensureFrontends,
   ensureHealthCheck,
   ensureNeg,
-  listForwardingRules,
-  listProxies,
   negZones,
   readBackendService,
   readHealthCheck,
   requireOwned,
   type StackContext,
-  statusOf,
 } from './stack.ts';
 import { checkService, validateService } from './validation.ts';
 
@@ -59,6 +59,7 @@ export class GcpLoadBalancer implements LoadBalancer {
   readonly options: ResolvedGcpProviderOptions;
   readonly #api: GcpApi;
   readonly #cache = new NegCache();
+  readonly #prerequisites = new PrerequisitesCache();
 
   /** Resolves the options (environment variables fill what is not given) and builds the clients; sends nothing. */
   constructor(options: GcpProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
@@ -71,6 +72,11 @@ export class GcpLoadBalancer implements LoadBalancer {
       maxBatch: MAX_BATCH,
       protocols: ['TCP'],
       tracksPodUid: false,
+      // loadBalancerSourceRanges cannot be enforced, so the core refuses such a Service (no LB):
+      // the only source filter of a forwarding rule, `sourceIpRanges` (ForwardingRule in the
+      // compute.proto @google-cloud/compute ships), "can only be used with a regional forwarding
+      // rule whose scheme is EXTERNAL" (passthrough), not EXTERNAL_MANAGED / INTERNAL_MANAGED;
+      // and the pods see the proxies' addresses, so VPC firewall rules cannot filter clients.
       honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
       // A regional proxy Network Load Balancer: Envoy proxies end the client's connection.
       ipMode: 'Proxy',
@@ -116,6 +122,7 @@ export class GcpLoadBalancer implements LoadBalancer {
     const ctx = this.#ctx(clusterName, service);
     // An ensure reads everything afresh (it repairs drift), and leaves what it read for the hot path.
     this.#cache.forget(ctx.names.backendService);
+    if (this.options.checkPrerequisites) await this.#prerequisites.ensure(ctx, backends, this.options.createFirewallRules, signal);
     const healthCheck = await ensureHealthCheck(ctx, settings, signal);
     const { zones, unplaced } = wantedByZone(backends);
     this.#warnUnplaced(service, unplaced);
@@ -126,7 +133,8 @@ export class GcpLoadBalancer implements LoadBalancer {
     this.#cache.setNegs(ctx.names.backendService, attached);
     for (const [zone, neg] of attached) await syncNeg(this.#api, this.#cache, zone, neg, zones.get(zone) ?? new Map(), signal);
     const bsPath = `projects/${this.#api.project}/regions/${this.#api.region}/backendServices/${ctx.names.backendService}`;
-    const rules = await ensureFrontends(ctx, settings, bsPath, signal, ownerLabels(serviceHash(clusterName, service)));
+    const address = await ensureAddress(ctx, settings, signal);
+    const rules = await ensureFrontends(ctx, settings, bsPath, signal, ownerLabels(serviceHash(clusterName, service)), address);
     return statusOf(rules);
   }
 
@@ -208,7 +216,14 @@ export class GcpLoadBalancer implements LoadBalancer {
         api.clients.regionHealthChecks.delete({ project: api.project, region: api.region, healthCheck: ctx.names.healthCheck }, o),
       );
     }
+    await releaseAddress(ctx, signal, (name) => this.options.log.warn('not deleting a resource Sluice cannot prove it owns', { kind: 'address', name }));
+    this.#prerequisites.forget(ctx.names.prefix);
+    for (const rule of await listFirewalls(api, signal)) {
+      if (!rule.name?.startsWith(ctx.names.prefix) || !owned('firewall rule', rule)) continue;
+      await deleteGlobal(ctx, 'firewalls.delete', signal, (o) => api.clients.firewalls.delete({ project: api.project, firewall: rule.name ?? '' }, o));
+    }
   }
+
 
   /**
    * One listNetworkEndpoints with `healthStatus: SHOW` per NEG (per page of 500): the cheapest

@@ -55,3 +55,15 @@ test('the draining timeout: option, else SLUICE_GCP_DRAINING_TIMEOUT, else 300 s
   );
   assert.throws(() => resolveOptions({ clusterName: 'c1', drainingTimeoutSeconds: 3601 }, env), /option drainingTimeoutSeconds is 3601/);
 });
+
+test('prerequisite checks (default on) and firewall rule creation (default off): option, else true/false in the environment', () => {
+  const resolved = resolveOptions({ clusterName: 'c1' }, env);
+  assert.deepEqual([resolved.checkPrerequisites, resolved.createFirewallRules], [true, false]);
+  const fromEnv = resolveOptions({ clusterName: 'c1' }, { ...env, SLUICE_GCP_CHECK_PREREQUISITES: 'false', SLUICE_GCP_CREATE_FIREWALL_RULES: 'true' });
+  assert.deepEqual([fromEnv.checkPrerequisites, fromEnv.createFirewallRules], [false, true]);
+  assert.equal(resolveOptions({ clusterName: 'c1', createFirewallRules: false }, { ...env, SLUICE_GCP_CREATE_FIREWALL_RULES: 'true' }).createFirewallRules, false);
+  assert.throws(
+    () => resolveOptions({ clusterName: 'c1' }, { ...env, SLUICE_GCP_CREATE_FIREWALL_RULES: 'yes' }),
+    (e: unknown) => isTerminalError(e) && (e as Error).message === 'GCP provider SLUICE_GCP_CREATE_FIREWALL_RULES (option createFirewallRules) is "yes", but it must be true or false.',
+  );
+});

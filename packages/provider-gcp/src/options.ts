@@ -66,6 +66,21 @@ export interface GcpProviderOptions {
    */
   readonly drainingTimeoutSeconds?: number;
   /**
+   * Before it creates a load balancer, check what a regional proxy Network Load Balancer
+   * needs from the project: an active proxy-only subnet in the region and network, and VPC
+   * firewall rules that let Google's health checks and the proxy-only subnet reach the pods
+   * (prerequisites.ts). Turn it off only where the provider cannot read them (e.g. a Shared
+   * VPC host project's firewall).
+   * @default the `SLUICE_GCP_CHECK_PREREQUISITES` environment variable (`true`/`false`), else true
+   */
+  readonly checkPrerequisites?: boolean;
+  /**
+   * When a firewall rule the load balancer needs is missing, create it (owned by the Service,
+   * deleted with it) instead of refusing the Service with a Warning.
+   * @default the `SLUICE_GCP_CREATE_FIREWALL_RULES` environment variable (`true`/`false`), else false
+   */
+  readonly createFirewallRules?: boolean;
+  /**
    * Where the provider logs; every Compute call is logged at debug as `gcp call` with its
    * `operation` (e.g. `networkEndpointGroups.attachNetworkEndpoints`).
    * @default a logger that discards everything
@@ -91,6 +106,8 @@ export interface ResolvedGcpProviderOptions {
   readonly operationTimeoutMs: number;
   readonly healthCheckIntervalSeconds: number;
   readonly drainingTimeoutSeconds: number;
+  readonly checkPrerequisites: boolean;
+  readonly createFirewallRules: boolean;
   readonly log: Logger;
   readonly clients: Partial<GcpClients>;
 }
@@ -101,6 +118,17 @@ export const DEFAULT_OPERATION_TIMEOUT_MS = 120_000;
 export const HEALTHCHECK_INTERVAL_ENV = 'SLUICE_GCP_HEALTHCHECK_INTERVAL';
 /** The environment variable that fills `drainingTimeoutSeconds` when it is not given. */
 export const DRAINING_TIMEOUT_ENV = 'SLUICE_GCP_DRAINING_TIMEOUT';
+export const CHECK_PREREQUISITES_ENV = 'SLUICE_GCP_CHECK_PREREQUISITES';
+export const CREATE_FIREWALL_RULES_ENV = 'SLUICE_GCP_CREATE_FIREWALL_RULES';
+
+/** A boolean option, else its environment variable (`true` or `false`), else `fallback`. */
+function booleanOption(name: string, given: boolean | undefined, variable: string, env: Readonly<Record<string, string | undefined>>, fallback: boolean): boolean {
+  if (given !== undefined) return given;
+  const raw = env[variable]?.trim() || undefined;
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new TerminalError(`GCP provider ${variable} (option ${name}) is "${raw}", but it must be true or false.`, { field: name });
+}
 
 /** The controller's flag for each option (apps/controller), named in error messages. */
 export const FLAG = {
@@ -217,6 +245,8 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
     operationTimeoutMs,
     healthCheckIntervalSeconds,
     drainingTimeoutSeconds,
+    checkPrerequisites: booleanOption('checkPrerequisites', options.checkPrerequisites, CHECK_PREREQUISITES_ENV, env, true),
+    createFirewallRules: booleanOption('createFirewallRules', options.createFirewallRules, CREATE_FIREWALL_RULES_ENV, env, false),
     log: options.log ?? silentLogger,
     clients: options.clients ?? {},
   };

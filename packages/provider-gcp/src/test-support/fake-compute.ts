@@ -35,7 +35,7 @@ interface Injected {
   readonly message: string;
 }
 
-const REGIONAL = new Set(['healthChecks', 'backendServices', 'targetTcpProxies', 'forwardingRules']);
+const REGIONAL = new Set(['healthChecks', 'backendServices', 'targetTcpProxies', 'forwardingRules', 'addresses']);
 
 export class FakeCompute {
   readonly calls: RecordedCall[] = [];
@@ -189,6 +189,12 @@ export class FakeCompute {
       }
       return send(200, this.#operation(scope, negPath, action));
     }
+    m = /^(projects\/[^/]+)\/global\/firewalls$/.exec(path);
+    if (m && method === 'GET') {
+      // Firewall rules: listed only (seed them); the provider deletes its own with the Service.
+      const items = [...this.resources.entries()].filter(([p]) => p.startsWith(`${m![1]}/global/firewalls/`)).map(([, r]) => r);
+      return send(200, { kind: 'compute#firewallList', id: `${m[1]}/global/firewalls`, items });
+    }
     m = /^(projects\/[^/]+\/regions\/[^/]+)\/backendServices\/([^/]+)\/getHealth$/.exec(path);
     if (m && method === 'POST') {
       const group = String(body?.['group'] ?? '');
@@ -197,7 +203,7 @@ export class FakeCompute {
       const healthStatus = list.filter((e) => this.health.has(`${e.ipAddress}|${e.port}`)).map((e) => ({ ipAddress: e.ipAddress, port: e.port, healthState: this.health.get(`${e.ipAddress}|${e.port}`) }));
       return send(200, { kind: 'compute#backendServiceGroupHealth', ...(healthStatus.length > 0 ? { healthStatus } : {}) });
     }
-    m = /^(projects\/[^/]+\/(regions|zones)\/[^/]+)\/(healthChecks|backendServices|targetTcpProxies|forwardingRules|networkEndpointGroups)(?:\/([^/]+))?$/.exec(path);
+    m = /^(projects\/[^/]+\/(regions|zones)\/[^/]+)\/(healthChecks|backendServices|targetTcpProxies|forwardingRules|networkEndpointGroups|addresses)(?:\/([^/]+))?$/.exec(path);
     if (!m) return fail(400, 'invalid', `No such method: ${method} ${path}`);
     const [, scopePath, scopeKind, collection, name] = m as unknown as [string, string, string, string, string | undefined];
     if ((scopeKind === 'regions') !== REGIONAL.has(collection)) return fail(400, 'invalid', `${collection} is not ${scopeKind}`);
@@ -212,7 +218,12 @@ export class FakeCompute {
       const p = `${base}/${resource.name}`;
       if (this.resources.has(p)) return fail(409, 'alreadyExists', `The resource '${p}' already exists`);
       const extra: Record<string, unknown> = { kind: `compute#${collection}`, id: String(++this.#seq), creationTimestamp: '2026-11-01T00:00:00.000-07:00' };
-      if (collection === 'forwardingRules') extra['IPAddress'] = `203.0.113.${(this.#seq % 250) + 1}`;
+      if (collection === 'addresses') extra['address'] = `203.0.113.${(this.#seq % 250) + 1}`;
+      if (collection === 'forwardingRules') {
+        // A rule on a reserved address gets its IP; else an ephemeral one.
+        const named = typeof resource['IPAddress'] === 'string' ? this.resources.get(String(resource['IPAddress']).replace(/^.*?(projects\/)/, '$1')) : undefined;
+        extra['IPAddress'] = named ? named['address'] : (resource['IPAddress'] ?? `203.0.113.${(this.#seq % 250) + 1}`);
+      }
       if (collection === 'networkEndpointGroups') extra['size'] = 0;
       this.seed(p, { ...resource, ...extra });
       return send(200, this.#operation(scopePath, p, 'insert'));
