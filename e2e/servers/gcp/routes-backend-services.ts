@@ -33,7 +33,12 @@ function normalize(ctx: ComputeContext, ref: ResourceRef, body: JsonObject): Jso
     const link = group.body.selfLink as string;
     if (seen.has(link)) throw invalid(`Invalid value for field 'resource.backends[${i}].group': '${String(b.group)}'. Duplicate backend group ${relativeName(group.ref)}.`);
     seen.add(link);
-    return { balancingMode: 'CONNECTION', ...b, group: link };
+    const mode = b.balancingMode ?? 'CONNECTION';
+    // "Backend services overview: balancing mode": a CONNECTION backend of a proxy load balancer needs a target capacity.
+    if (mode === 'CONNECTION' && out.loadBalancingScheme !== 'INTERNAL' && out.loadBalancingScheme !== 'EXTERNAL' && b.maxConnections === undefined && b.maxConnectionsPerEndpoint === undefined && b.maxConnectionsPerInstance === undefined) {
+      throw invalid(`Invalid value for field 'resource.backends[${i}]': balancing mode CONNECTION needs maxConnections or maxConnectionsPerEndpoint for a ${String(out.loadBalancingScheme)} backend service.`);
+    }
+    return { balancingMode: mode, ...b, group: link };
   });
   const draining = out.connectionDraining;
   if (isObject(draining) && draining.drainingTimeoutSec !== undefined) {
