@@ -121,6 +121,15 @@ export const DRAINING_TIMEOUT_ENV = 'SLUICE_GCP_DRAINING_TIMEOUT';
 export const CHECK_PREREQUISITES_ENV = 'SLUICE_GCP_CHECK_PREREQUISITES';
 export const CREATE_FIREWALL_RULES_ENV = 'SLUICE_GCP_CREATE_FIREWALL_RULES';
 
+/** A whole number of seconds from `min` to `max`: the option, else its environment variable, else `fallback`. */
+function secondsOption(name: string, given: number | undefined, variable: string, env: Readonly<Record<string, string | undefined>>, fallback: number, min: number, max: number): number {
+  const raw = env[variable]?.trim() || undefined;
+  const value = given ?? (raw === undefined ? fallback : /^\d+$/.test(raw) ? Number(raw) : Number.NaN);
+  if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  const source = given !== undefined ? `option ${name} is ${given}` : `${variable} (option ${name}) is "${raw}"`;
+  throw new TerminalError(`GCP provider ${source}, but it must be a whole number of seconds from ${min} to ${max}.`, { field: name });
+}
+
 /** A boolean option, else its environment variable (`true` or `false`), else `fallback`. */
 function booleanOption(name: string, given: boolean | undefined, variable: string, env: Readonly<Record<string, string | undefined>>, fallback: boolean): boolean {
   if (given !== undefined) return given;
@@ -213,27 +222,8 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
     });
   }
 
-  const rawInterval = env[HEALTHCHECK_INTERVAL_ENV]?.trim() || undefined;
-  const healthCheckIntervalSeconds =
-    options.healthCheckIntervalSeconds ?? (rawInterval === undefined ? DEFAULT_HEALTHCHECK_INTERVAL : /^\d+$/.test(rawInterval) ? Number(rawInterval) : Number.NaN);
-  if (!Number.isSafeInteger(healthCheckIntervalSeconds) || healthCheckIntervalSeconds < 1 || healthCheckIntervalSeconds > 300) {
-    const source =
-      options.healthCheckIntervalSeconds !== undefined
-        ? `option healthCheckIntervalSeconds is ${options.healthCheckIntervalSeconds}`
-        : `${HEALTHCHECK_INTERVAL_ENV} (option healthCheckIntervalSeconds) is "${rawInterval}"`;
-    throw new TerminalError(`GCP provider ${source}, but it must be a whole number of seconds from 1 to 300.`, { field: 'healthCheckIntervalSeconds' });
-  }
-
-  const rawDraining = env[DRAINING_TIMEOUT_ENV]?.trim() || undefined;
-  const drainingTimeoutSeconds =
-    options.drainingTimeoutSeconds ?? (rawDraining === undefined ? DEFAULT_DRAINING_TIMEOUT : /^\d+$/.test(rawDraining) ? Number(rawDraining) : Number.NaN);
-  if (!Number.isSafeInteger(drainingTimeoutSeconds) || drainingTimeoutSeconds < 0 || drainingTimeoutSeconds > 3600) {
-    const source =
-      options.drainingTimeoutSeconds !== undefined
-        ? `option drainingTimeoutSeconds is ${options.drainingTimeoutSeconds}`
-        : `${DRAINING_TIMEOUT_ENV} (option drainingTimeoutSeconds) is "${rawDraining}"`;
-    throw new TerminalError(`GCP provider ${source}, but it must be a whole number of seconds from 0 to 3600.`, { field: 'drainingTimeoutSeconds' });
-  }
+  const healthCheckIntervalSeconds = secondsOption('healthCheckIntervalSeconds', options.healthCheckIntervalSeconds, HEALTHCHECK_INTERVAL_ENV, env, DEFAULT_HEALTHCHECK_INTERVAL, 1, 300);
+  const drainingTimeoutSeconds = secondsOption('drainingTimeoutSeconds', options.drainingTimeoutSeconds, DRAINING_TIMEOUT_ENV, env, DEFAULT_DRAINING_TIMEOUT, 0, 3600);
 
   return {
     clusterName,
