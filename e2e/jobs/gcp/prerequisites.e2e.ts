@@ -203,4 +203,8 @@ test('a two-port Service gets one reserved address for both ports; with the PROX
   } finally {
     recorder.stop();
   }
+  // Every exchange of this job (subnetworks, firewalls, addresses, global operations included) against the SDK's protos.
+  const violations = compute.protoCheck.checkedMethods().flatMap((m) => m.violations.map((v) => `${m.rpc}: ${v}`));
+  process.stdout.write(`Compute API methods checked against @google-cloud/compute's protos:\n${compute.protoCheck.summary()}\n\n`);
+  assert.deepEqual(violations, [], 'no request or response strays from the protos');
 });
