@@ -121,7 +121,7 @@ export function gcpProviderUnderTest(options: GcpTwinOptions = {}): ProviderUnde
             GOOGLE_CLOUD_PROJECT: PROJECT,
             GCP_REGION: REGION,
             GCP_NETWORK: 'default',
-            GCP_SUBNETWORK: 'default',
+            // No GCP_SUBNETWORK: the provider finds the network's one ordinary subnetwork in the region.
             GCP_COMPUTE_ENDPOINT: compute.url,
             SLUICE_GCP_HEALTHCHECK_INTERVAL: String(profile.healthIntervalMs / 1000),
             SLUICE_GCP_DRAINING_TIMEOUT: String(profile.drain.drainingTimeoutMs / 1000),

@@ -114,6 +114,8 @@ test('prerequisites are checked before anything is created; with the flag Sluice
   const rules = created.filter((r) => r.startsWith('firewall rule'));
   assert.equal(rules.length, 2, `Sluice created a health-check and a proxy rule: ${created.join(', ')}`);
   assert.equal(created.filter((r) => r.startsWith('address')).length, 1, `and one address: ${created.join(', ')}`);
+  const negs = compute.state.networkEndpointGroups().filter((n) => String(n.body['name']).startsWith('sl-'));
+  assert.ok(negs.length > 0 && negs.every((n) => String(n.body['subnetwork']).endsWith(`/regions/${REGION}/subnetworks/default`)), 'every NEG names the pods\' subnetwork, found without GCP_SUBNETWORK');
   const hcRule = compute.state.firewalls().find((f) => String(f['name']).endsWith('-fw-hc'));
   assert.deepEqual(hcRule?.['sourceRanges'], ['35.191.0.0/16', '130.211.0.0/22']);
   shown.push(`with SLUICE_GCP_CREATE_FIREWALL_RULES=true: gates passed (2 pods Ready), ${host}:${port} answered "${answer}"; created: ${created.join(', ')}`);

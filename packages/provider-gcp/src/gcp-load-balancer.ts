@@ -46,6 +46,7 @@ import {
   requireOwned,
   type StackContext,
 } from './stack.ts';
+import { PodSubnetwork } from './subnetwork.ts';
 import { checkService, validateService } from './validation.ts';
 
 type Neg = protos.google.cloud.compute.v1.INetworkEndpointGroup;
@@ -60,11 +61,13 @@ export class GcpLoadBalancer implements LoadBalancer {
   readonly #api: GcpApi;
   readonly #cache = new NegCache();
   readonly #prerequisites = new PrerequisitesCache();
+  readonly #subnetwork: PodSubnetwork;
 
   /** Resolves the options (environment variables fill what is not given) and builds the clients; sends nothing. */
   constructor(options: GcpProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
     this.options = resolveOptions(options, env);
     this.#api = new GcpApi(this.options);
+    this.#subnetwork = new PodSubnetwork(this.#api, this.options.network, this.options.subnetwork);
     this.capabilities = {
       weights: false,
       drainInPlace: false,
@@ -119,12 +122,13 @@ export class GcpLoadBalancer implements LoadBalancer {
   async ensureLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<LoadBalancerStatus> {
     const { settings, problems } = checkService(service, this.options.subnetwork !== undefined, this.#defaults);
     if (problems.length > 0) throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
-    const ctx = this.#ctx(clusterName, service);
+    let ctx = this.#ctx(clusterName, service);
     // An ensure reads everything afresh (it repairs drift), and leaves what it read for the hot path.
     this.#cache.forget(ctx.names.backendService);
     if (this.options.checkPrerequisites) await this.#prerequisites.ensure(ctx, backends, this.options.createFirewallRules, signal);
     const healthCheck = await ensureHealthCheck(ctx, settings, signal);
     const { zones, unplaced } = wantedByZone(backends);
+    if (zones.size > 0) ctx = { ...ctx, subnetwork: await this.#subnetwork.resolve(signal) };
     this.#warnUnplaced(service, unplaced);
     const negs: string[] = [];
     for (const zone of [...zones.keys()].sort()) negs.push(await ensureNeg(ctx, zone, signal));
@@ -161,7 +165,8 @@ export class GcpLoadBalancer implements LoadBalancer {
     if (newZones.length > 0 && bs) {
       const { settings } = parseGcpAnnotations(service, this.#defaults);
       const negs: string[] = [];
-      for (const zone of newZones) negs.push(await ensureNeg(ctx, zone, signal));
+      const negCtx = { ...ctx, subnetwork: await this.#subnetwork.resolve(signal) };
+      for (const zone of newZones) negs.push(await ensureNeg(negCtx, zone, signal));
       const healthCheck = bs.healthChecks?.[0] ?? `projects/${this.#api.project}/regions/${this.#api.region}/healthChecks/${ctx.names.healthCheck}`;
       try {
         attached = negZones(ctx, await ensureBackendService(ctx, settings, healthCheck, negs, signal));

@@ -33,6 +33,15 @@ export function endpointKey(e: { readonly ipAddress?: string | null; readonly po
 }
 
 /**
+ * The VM a node name stands for: Compute instance names are RFC 1035 labels without dots, so a
+ * node named by its FQDN (`node-1.us-central1-a.c.proj.internal`, a self-managed cluster's
+ * hostname) is the instance of its first label; GKE's node names are the instance names.
+ */
+export function instanceName(nodeName: string): string {
+  return nodeName.split('.')[0] ?? nodeName;
+}
+
+/**
  * The endpoints each zone should hold: one per pod IP and port with weight above 0
  * (backends of several Service ports sharing a target port collapse into one endpoint).
  * Backends without a zone or node cannot be placed and are returned apart.
@@ -48,7 +57,7 @@ export function wantedByZone(backends: readonly Backend[]): { zones: Map<string,
     }
     let zone = zones.get(b.zone);
     if (!zone) zones.set(b.zone, (zone = new Map()));
-    const e: WantedEndpoint = { ipAddress: b.ip, port: b.port, instance: b.nodeName };
+    const e: WantedEndpoint = { ipAddress: b.ip, port: b.port, instance: instanceName(b.nodeName) };
     zone.set(endpointKey(e), e);
   }
   return { zones, unplaced };

@@ -35,7 +35,7 @@ interface Injected {
   readonly message: string;
 }
 
-const REGIONAL = new Set(['healthChecks', 'backendServices', 'targetTcpProxies', 'forwardingRules', 'addresses']);
+const REGIONAL = new Set(['healthChecks', 'backendServices', 'targetTcpProxies', 'forwardingRules', 'addresses', 'subnetworks']);
 
 export class FakeCompute {
   readonly calls: RecordedCall[] = [];
@@ -203,7 +203,7 @@ export class FakeCompute {
       const healthStatus = list.filter((e) => this.health.has(`${e.ipAddress}|${e.port}`)).map((e) => ({ ipAddress: e.ipAddress, port: e.port, healthState: this.health.get(`${e.ipAddress}|${e.port}`) }));
       return send(200, { kind: 'compute#backendServiceGroupHealth', ...(healthStatus.length > 0 ? { healthStatus } : {}) });
     }
-    m = /^(projects\/[^/]+\/(regions|zones)\/[^/]+)\/(healthChecks|backendServices|targetTcpProxies|forwardingRules|networkEndpointGroups|addresses)(?:\/([^/]+))?$/.exec(path);
+    m = /^(projects\/[^/]+\/(regions|zones)\/[^/]+)\/(healthChecks|backendServices|targetTcpProxies|forwardingRules|networkEndpointGroups|addresses|subnetworks)(?:\/([^/]+))?$/.exec(path);
     if (!m) return fail(400, 'invalid', `No such method: ${method} ${path}`);
     const [, scopePath, scopeKind, collection, name] = m as unknown as [string, string, string, string, string | undefined];
     if ((scopeKind === 'regions') !== REGIONAL.has(collection)) return fail(400, 'invalid', `${collection} is not ${scopeKind}`);

@@ -22,8 +22,8 @@ export async function startHarness(options: Partial<GcpProviderOptions> = {}, fa
   const fake = new FakeCompute(fakeOptions);
   const endpoint = await fake.start();
   const log = recordingLogger();
-  // The fake holds no subnets or firewall rules: prerequisites are the Compute test server's to show (e2e/servers/gcp).
-  const provider = new GcpLoadBalancer({ clusterName: 'c1', project: PROJECT, region: REGION, network: 'vpc-1', apiEndpoint: endpoint, log, checkPrerequisites: false, ...options }, {});
+  // The fake holds no subnets or firewall rules: prerequisites and the derived subnetwork are the Compute test server's to show (e2e/servers/gcp).
+  const provider = new GcpLoadBalancer({ clusterName: 'c1', project: PROJECT, region: REGION, network: 'vpc-1', subnetwork: 'pods', apiEndpoint: endpoint, log, checkPrerequisites: false, ...options }, {});
   return {
     fake,
     provider,
