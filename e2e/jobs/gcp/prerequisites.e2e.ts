@@ -129,6 +129,27 @@ test('prerequisites are checked before anything is created; with the flag Sluice
   process.stdout.write(`\nprerequisites through the proxy-NLB twin:\n${shown.map((s) => `  - ${s}`).join('\n')}\n\n`);
 });
 
+test('a node named by its FQDN: its NEG endpoints name its VM, which Compute checks owns the pod IP', { timeout: 120_000 }, async () => {
+  const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const vm = 'sim-fqdn';
+  const nodeName = `${vm}.${ZONES[0]}.c.${PROJECT}.internal`;
+  compute.state.addInstance({ project: PROJECT, zone: ZONES[0]!, name: vm, network: 'default', subnetwork: 'default', networkIP: env.network.hostIp, aliasIpRanges: [env.network.cidr] });
+  await env.startNode({ nodeName, zone: ZONES[0]!, providerId: `gce://${PROJECT}/${ZONES[0]}/${vm}` });
+  await createNamespace(core, 'fqdn');
+  await core.createNamespacedPod({ namespace: 'fqdn', body: simPod({ name: 'fqdn-0', nodeName, port: 8080, labels: { app: 'fqdn' } }) });
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  await core.createNamespacedService({ namespace: 'fqdn', body: { metadata: { name: 'fqdn' }, spec: { type: 'LoadBalancer', selector: { app: 'fqdn' }, ports: [{ name: 'http', port, targetPort: 8080, protocol: 'TCP' }] } } });
+  const pod = await waitForPod(core, 'fqdn', 'fqdn-0', 'Ready (its gate passed)', (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false, 60_000);
+  const endpoints = compute.state.networkEndpointGroups().flatMap((n) => n.endpoints);
+  const mine = endpoints.find((e) => e.ipAddress === pod.status?.podIP);
+  assert.equal(mine?.instance, vm, `the endpoint names VM ${vm}, not the node name ${nodeName}: ${JSON.stringify(endpoints)}`);
+  await core.deleteNamespacedService({ namespace: 'fqdn', name: 'fqdn' });
+  const gone = performance.now() + 30_000;
+  while (sluiceResources().length > 0 && performance.now() < gone) await sleep(200);
+  assert.deepEqual(sluiceResources(), []);
+  process.stdout.write(`\nnode ${nodeName}: pod ${pod.status?.podIP} Ready through the twin; NEG endpoint instance ${mine?.instance}\n\n`);
+});
+
 /** A TCP server on every pod IP's `port` inside the pod network: it answers `ok` and prints the first line it got. */
 function startRecorder(port: number): { lines: string[]; stop(): void } {
   const script = `require('node:net').createServer((s) => { s.on('error', () => {}); s.once('data', (d) => { process.stdout.write(JSON.stringify(d.toString('latin1').split('\\r\\n')[0]) + '\\n'); s.end('ok\\n'); }); }).listen(${port}, '0.0.0.0');`;

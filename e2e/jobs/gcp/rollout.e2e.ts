@@ -13,6 +13,7 @@ import * as k8s from '@kubernetes/client-node';
 import { consoleLogger } from '@sluice/testbed/harness';
 import type { LoadResult } from '@sluice/testbed/load';
 import { type Environment, GCP_PROXY_NLB_PROFILE, percentile, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
+import { type ComputeServer, computeCallBudget } from '../../servers/gcp/index.ts';
 import { gcpProviderUnderTest, ZONES } from './gcp-twin.ts';
 
 const log = consoleLogger('e2e/gcp-rollout');
@@ -27,9 +28,10 @@ after(async () => {
 
 async function runMode(mode: 'sluice' | 'off', behaviours: readonly ('keep-serving' | 'close')[], extra: readonly string[]) {
   let served: string[] = [];
+  let compute: ComputeServer | undefined;
   const run = await runProviderRollout({
     env,
-    provider: gcpProviderUnderTest({ controllerArgs: extra }),
+    provider: gcpProviderUnderTest({ controllerArgs: extra, onStarted: (t) => (compute = t.compute) }),
     profile: GCP_PROXY_NLB_PROFILE,
     behaviours,
     rollouts: 2,
@@ -42,7 +44,11 @@ async function runMode(mode: 'sluice' | 'off', behaviours: readonly ('keep-servi
       served = [...new Set([...served, ...nodes])].sort();
     },
   });
-  return { run, served };
+  // What the controller asked of Compute through the run, and how many of its requests the per-minute quotas refused (429).
+  const requests = compute?.requests.entries() ?? [];
+  const budget = computeCallBudget(requests);
+  const throttled = requests.filter((r) => r.fault === 'rate-limited').length;
+  return { run, served, compute: `${budget.reads} reads, ${budget.writes} writes, ${budget.polls} operation polls, ${throttled} answered 429` };
 }
 
 test('rolling updates through the proxy-NLB twin lose no request with Sluice; they do without the gate and drain', { timeout: 900_000 }, async () => {
@@ -62,6 +68,7 @@ test('rolling updates through the proxy-NLB twin lose no request with Sluice; th
     ...off.run.runs.map((r) => row(`gate+drain off / ${r.sigterm}`, r)),
     `gate (containers ready -> condition True) ${stat(gateMs)}`,
     `drain (deletionTimestamp -> endpoint detached) ${stat(drainMs)}`,
+    `Compute requests, sluice: ${on.compute}; off: ${off.compute}`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
