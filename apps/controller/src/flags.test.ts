@@ -131,6 +131,21 @@ describe('parseFlags', () => {
     });
   });
 
+  test("a provider switch sets its option only when given, so the provider's environment variable and default apply otherwise", () => {
+    const gcp = (...extra: string[]) => {
+      const r = parseFlags(['--provider=gcp', ...extra]);
+      assert.equal(r.kind, 'run');
+      return r.kind === 'run' ? r.config.providerOptions.gcp : undefined;
+    };
+    assert.deepEqual(gcp(), {});
+    assert.deepEqual(gcp('--gcp-create-firewall-rules', '--gcp-no-prerequisite-checks', '--gcp-draining-timeout=30'), {
+      createFirewallRules: true,
+      checkPrerequisites: false,
+      drainingTimeoutSeconds: 30,
+    });
+    assert.deepEqual(parseFlags(['--provider=gcp', '--gcp-create-firewall-rules=yes']), { kind: 'error', message: '--gcp-create-firewall-rules takes no value; see --help.' });
+  });
+
   test('operations flags', () => {
     const r = parseFlags(
       [

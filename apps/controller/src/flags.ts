@@ -272,7 +272,11 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
   for (const spec of TABLE) {
     const value = values.get(spec.name);
     if (spec.provider !== undefined && spec.option !== undefined) {
-      if (value !== undefined) setField(out, `providerOptions.${spec.provider}.${spec.option}`, value);
+      // A provider switch sets its option only when given (else the provider's environment
+      // variable and default apply): a `--<provider>-no-*` switch to false, any other to true.
+      if (spec.kind === 'switch') {
+        if (given.has(spec.name)) setField(out, `providerOptions.${spec.provider}.${spec.option}`, !/^[a-z]+-no-/.test(spec.name));
+      } else if (value !== undefined) setField(out, `providerOptions.${spec.provider}.${spec.option}`, value);
     } else if (spec.field !== undefined) {
       // A `--no-*` switch turns its field off; any other switch turns it on.
       setField(out, spec.field, spec.kind === 'switch' && spec.name.startsWith('no-') ? !value : value);
