@@ -27,8 +27,8 @@ import {
   simPod,
   startControllerProcess,
   startEnvironment,
-  waitForPod,
   Workload,
+  waitForPod,
 } from '@sluice/testbed/scenario';
 import type { ComputeServer } from '../../servers/gcp/index.ts';
 import { gcpProviderUnderTest, insertFirewall, PROJECT, PROXY_ONLY_RANGE, REGION, ZONES } from './gcp-twin.ts';
@@ -129,10 +129,11 @@ test('prerequisites are checked before anything is created; with the flag Sluice
   process.stdout.write(`\nprerequisites through the proxy-NLB twin:\n${shown.map((s) => `  - ${s}`).join('\n')}\n\n`);
 });
 
-test('a node named by its FQDN: its NEG endpoints name its VM, which Compute checks owns the pod IP', { timeout: 120_000 }, async () => {
+test("a node whose name is not its VM's: its NEG endpoints name the VM of its spec.providerID, which Compute checks owns the pod IP", { timeout: 120_000 }, async () => {
   const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
   const vm = 'sim-fqdn';
-  const nodeName = `${vm}.${ZONES[0]}.c.${PROJECT}.internal`;
+  // Neither the name nor its first label is the VM's: only the provider ID says which VM it is.
+  const nodeName = `worker-7.${ZONES[0]}.c.${PROJECT}.internal`;
   compute.state.addInstance({ project: PROJECT, zone: ZONES[0]!, name: vm, network: 'default', subnetwork: 'default', networkIP: env.network.hostIp, aliasIpRanges: [env.network.cidr] });
   await env.startNode({ nodeName, zone: ZONES[0]!, providerId: `gce://${PROJECT}/${ZONES[0]}/${vm}` });
   await createNamespace(core, 'fqdn');
@@ -142,7 +143,7 @@ test('a node named by its FQDN: its NEG endpoints name its VM, which Compute che
   const pod = await waitForPod(core, 'fqdn', 'fqdn-0', 'Ready (its gate passed)', (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false, 60_000);
   const endpoints = compute.state.networkEndpointGroups().flatMap((n) => n.endpoints);
   const mine = endpoints.find((e) => e.ipAddress === pod.status?.podIP);
-  assert.equal(mine?.instance, vm, `the endpoint names VM ${vm}, not the node name ${nodeName}: ${JSON.stringify(endpoints)}`);
+  assert.equal(mine?.instance, vm, `the endpoint names VM ${vm} (the node's provider ID), not the node name ${nodeName}: ${JSON.stringify(endpoints)}`);
   await core.deleteNamespacedService({ namespace: 'fqdn', name: 'fqdn' });
   const gone = performance.now() + 30_000;
   while (sluiceResources().length > 0 && performance.now() < gone) await sleep(200);

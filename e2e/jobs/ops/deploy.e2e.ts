@@ -216,13 +216,25 @@ test('every example renders with kustomize, selects its provider, wires its cred
     gcp: (sa) => assert.match(sa.metadata?.annotations?.['iam.gke.io/gcp-service-account'] ?? '', /@[a-z0-9-]+\.iam\.gserviceaccount\.com$/),
     local: (sa) => assert.equal(sa.metadata?.annotations, undefined),
   };
+  // What an example adds to the base: only gcp, which reads nodes' spec.providerID (list and watch nodes, nothing else).
+  const extras: Record<string, (objects: ReadonlyMap<string, k8s.KubernetesObject>) => void> = {
+    gcp: (objects) => {
+      const role = objects.get('ClusterRole sluice-node-reader') as k8s.V1ClusterRole | undefined;
+      assert.deepEqual(role?.rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }], 'the node reader lists and watches nodes, nothing more');
+      const binding = objects.get('ClusterRoleBinding sluice-node-reader') as k8s.V1ClusterRoleBinding | undefined;
+      assert.deepEqual([binding?.roleRef.name, binding?.subjects], ['sluice-node-reader', [{ kind: 'ServiceAccount', name: PLAIN.serviceAccount, namespace: PLAIN.namespace }]]);
+    },
+  };
+  const extraKeys: Record<string, string[]> = { gcp: ['ClusterRole sluice-node-reader', 'ClusterRoleBinding sluice-node-reader'] };
   for (const provider of ['aws', 'azure', 'gcp', 'local']) {
     const objects = parseObjects(await runTool(bin, ['build', join(DEPLOY, 'examples', provider)]));
     assertConsistent(objects, provider, PLAIN);
     const rendered = byKey(objects);
-    assert.deepEqual([...rendered.keys()].sort(), [...baseByKey.keys()].sort(), `examples/${provider} has the objects of the base`);
+    const added = extraKeys[provider] ?? [];
+    assert.deepEqual([...rendered.keys()].sort(), [...baseByKey.keys(), ...added].sort(), `examples/${provider} has the objects of the base${added.length > 0 ? ` and ${added.join(', ')}` : ''}`);
+    extras[provider]?.(rendered);
     for (const [key, o] of rendered) {
-      if (o.kind === 'Deployment' || o.kind === 'ServiceAccount') continue;
+      if (o.kind === 'Deployment' || o.kind === 'ServiceAccount' || added.includes(key)) continue;
       assert.deepEqual(o, baseByKey.get(key), `examples/${provider} leaves ${key} as in the base`);
     }
     const { deployment } = container(objects);

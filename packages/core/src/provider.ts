@@ -42,6 +42,11 @@ export interface Backend {
   readonly nodeName?: string;
   /** The node's `topology.kubernetes.io/zone`, when known. */
   readonly zone?: string;
+  /**
+   * The node's `spec.providerID` (e.g. `gce://<project>/<zone>/<instance>`), when the provider
+   * asked for it ({@link ProviderCapabilities.nodeProviderIds}) and the node has one.
+   */
+  readonly nodeProviderId?: string;
 }
 
 /** One backend as the load balancer has it now, with its health. */
@@ -104,6 +109,12 @@ export interface ProviderCapabilities {
   readonly ipMode: 'VIP' | 'Proxy';
   /** The LB's own health-check interval: the core reads health no more often while gates wait. */
   readonly healthCheckIntervalMs: number;
+  /**
+   * The provider needs each backend's node `spec.providerID` (the cloud's instance, which the
+   * node name need not be): the controller then watches Nodes (RBAC: list and watch nodes) and
+   * fills {@link Backend.nodeProviderId}. @default false
+   */
+  readonly nodeProviderIds?: boolean;
 }
 
 /** Service features a provider may or may not enforce. */

@@ -21,8 +21,8 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { type GcpAnnotationDefaults, parseGcpAnnotations } from './annotations.ts';
 import { ensureAddress, releaseAddress } from './address.ts';
+import { type GcpAnnotationDefaults, parseGcpAnnotations } from './annotations.ts';
 import { ensureFrontends, listForwardingRules, listProxies, statusOf } from './frontends.ts';
 import { GcpApi } from './gcp-api.ts';
 import { toBackendStatuses } from './health-map.ts';
@@ -30,8 +30,8 @@ import { ResourceNames, serviceHash } from './names.ts';
 import { NegCache } from './neg-cache.ts';
 import { listEndpointsWithHealth, MAX_ENDPOINTS_PER_CALL, syncNeg, wantedByZone } from './neg-sync.ts';
 import { type GcpProviderOptions, type ResolvedGcpProviderOptions, resolveOptions } from './options.ts';
-import { listFirewalls, PrerequisitesCache } from './prerequisites.ts';
 import { describeOwner, isOwned, ownerLabels } from './ownership.ts';
+import { listFirewalls, PrerequisitesCache } from './prerequisites.ts';
 import {
   type BackendService,
   deleteGlobal,
@@ -83,6 +83,7 @@ export class GcpLoadBalancer implements LoadBalancer {
       honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
       // A regional proxy Network Load Balancer: Envoy proxies end the client's connection.
       ipMode: 'Proxy',
+      nodeProviderIds: true,
       // The interval of the health checks it creates (unless a Service annotates its own).
       healthCheckIntervalMs: this.options.healthCheckIntervalSeconds * 1000,
     };

@@ -41,6 +41,20 @@ export function instanceName(nodeName: string): string {
   return nodeName.split('.')[0] ?? nodeName;
 }
 
+/** `gce://<project>/<zone>/<instance>`, the `spec.providerID` GKE and the GCE cloud controller give a node. */
+const GCE_PROVIDER_ID = /^gce:\/\/[^/]+\/([^/]+)\/([^/]+)$/;
+
+/**
+ * The VM a backend's pod runs on and that VM's zone: from the node's `spec.providerID` when it
+ * is a GCE one (the instance need not be named like the node), else the node name's instance
+ * ({@link instanceName}) in the EndpointSlice's zone. Undefined when neither says.
+ */
+export function placement(b: Backend): { zone: string; instance: string } | undefined {
+  const id = b.nodeProviderId ? GCE_PROVIDER_ID.exec(b.nodeProviderId) : null;
+  if (id) return { zone: id[1]!, instance: id[2]! };
+  return b.zone && b.nodeName ? { zone: b.zone, instance: instanceName(b.nodeName) } : undefined;
+}
+
 /**
  * The endpoints each zone should hold: one per pod IP and port with weight above 0
  * (backends of several Service ports sharing a target port collapse into one endpoint).
@@ -51,13 +65,14 @@ export function wantedByZone(backends: readonly Backend[]): { zones: Map<string,
   const unplaced: Backend[] = [];
   for (const b of backends) {
     if (b.weight <= 0) continue;
-    if (!b.zone || !b.nodeName) {
+    const where = placement(b);
+    if (!where) {
       unplaced.push(b);
       continue;
     }
-    let zone = zones.get(b.zone);
-    if (!zone) zones.set(b.zone, (zone = new Map()));
-    const e: WantedEndpoint = { ipAddress: b.ip, port: b.port, instance: instanceName(b.nodeName) };
+    let zone = zones.get(where.zone);
+    if (!zone) zones.set(where.zone, (zone = new Map()));
+    const e: WantedEndpoint = { ipAddress: b.ip, port: b.port, instance: where.instance };
     zone.set(endpointKey(e), e);
   }
   return { zones, unplaced };

@@ -44,6 +44,7 @@ export function currentBackends(actual: readonly BackendStatus[], desired: reado
       weight: a.weight,
       ...(sameUid && d.nodeName ? { nodeName: d.nodeName } : {}),
       ...(sameUid && d.zone ? { zone: d.zone } : {}),
+      ...(sameUid && d.nodeProviderId ? { nodeProviderId: d.nodeProviderId } : {}),
     };
   });
 }

@@ -15,6 +15,8 @@ export interface Caches {
   readonly services: ReadCache<k8s.V1Service>;
   readonly endpointSlices: ReadCache<k8s.V1EndpointSlice>;
   readonly pods: ReadCache<k8s.V1Pod>;
+  /** Only when the provider asks for nodes' provider IDs (ProviderCapabilities.nodeProviderIds). */
+  readonly nodes?: ReadCache<k8s.V1Node>;
 }
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';

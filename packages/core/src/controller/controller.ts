@@ -131,7 +131,11 @@ export class Controller {
     checkGatesOf = (svc) => {
       for (const pod of pods.cache.list(svc.metadata?.namespace ?? '')) if (selectorMatches(svc.spec?.selector, pod.metadata?.labels)) checkGate(pod);
     };
-    const caches: Caches = { services: services.cache, endpointSlices: slices.cache, pods: pods.cache };
+    // Nodes only for a provider that needs their provider IDs; a node has its ID before pods run on it.
+    const nodes = o.provider.capabilities.nodeProviderIds
+      ? watch<k8s.V1Node>('nodes', '/api/v1/nodes', () => listInPages((cont) => core.listNode(page(cont))), () => {})
+      : undefined;
+    const caches: Caches = { services: services.cache, endpointSlices: slices.cache, pods: pods.cache, ...(nodes ? { nodes: nodes.cache } : {}) };
     const writer = o.writer ?? new KubeClusterWriter(kc);
     reconciler = new Reconciler({
       provider: o.provider,
@@ -150,12 +154,20 @@ export class Controller {
       ...(o.observer ? { observer: o.observer } : {}),
     });
 
-    const informers = [services, slices, pods];
+    const informers = [services, slices, pods, ...(nodes ? [nodes] : [])];
     try {
       // Preflight: one cheap authenticated call, so an unreachable or refusing API server fails
       // the start with its own error rather than as a watch that retries forever.
       await kc.makeApiClient(k8s.CoreV1Api).listNamespace({ limit: 1 });
-      // Pods and slices first, so the first Service reconciles see complete caches.
+      // Nodes, pods and slices first, so the first Service reconciles see complete caches.
+      if (nodes) {
+        await nodes.start().catch((error: unknown) => {
+          throw new Error(
+            `The ${o.provider.providerName} provider needs each node's spec.providerID, and listing nodes failed: ${errorMessage(error)}. Grant the controller list and watch on nodes (deploy/examples/${o.provider.providerName}).`,
+            { cause: error },
+          );
+        });
+      }
       await pods.start();
       await slices.start();
       await services.start();

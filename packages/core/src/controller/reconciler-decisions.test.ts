@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { ReconcilerSuite } from '../test-support/reconciler-world.ts';
+import { MapCache } from '../testing/fake-cluster.ts';
 import { pod, service, slice } from '../testing/fixtures.ts';
 import { RecordingProvider } from '../testing/recording-provider.ts';
 
@@ -218,6 +219,19 @@ describe('Reconciler: shared addresses, restarts, bad input', () => {
     await t.reconciler.reconcile(t.key, t.signal);
     assert.equal(t.gateOf('lonely')?.status, 'True');
   });
+  test("a provider that asks for nodes' provider IDs gets each backend's, read from the node cache", async () => {
+    const nodes = new MapCache<k8s.V1Node>();
+    nodes.put({ metadata: { name: 'node-a' }, spec: { providerID: 'gce://p/us-central1-a/vm-a' } });
+    t.provider = new RecordingProvider({ capabilities: { nodeProviderIds: true } });
+    t.setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
+    await t.makeReconciler({ caches: { ...t.caches, nodes } }).reconcile(t.key, t.signal);
+    assert.deepEqual(t.provider.backends(t.key).map((b) => [b.nodeName, b.nodeProviderId]), [['node-a', 'gce://p/us-central1-a/vm-a']]);
+    nodes.items.clear();
+    t.provider = new RecordingProvider({ capabilities: { nodeProviderIds: true } });
+    await t.makeReconciler({ caches: { ...t.caches, nodes } }).reconcile(t.key, t.signal);
+    assert.deepEqual(t.provider.backends(t.key).map((b) => [b.nodeName, b.nodeProviderId]), [['node-a', undefined]], 'a node without an ID: the provider decides');
+  });
+
   test('every scenario above held its writes against its plan', () => {
     assert.ok(t.planChecks >= 40, `plan checks: ${t.planChecks}`);
   });

@@ -113,7 +113,16 @@ export function readClusterState(caches: Caches, service: k8s.V1Service, loadBal
     });
     if (others.length > 0) otherServicesOfPod.set(uid, others);
   }
-  return { slices, pods, selectedPods, otherServicesOfPod };
+  // The provider IDs of the pods' nodes, when the nodes are watched (the provider asked for them).
+  const nodeProviderIds = new Map<string, string>();
+  if (caches.nodes) {
+    const nodeNames = new Set([...pods.map((p) => p.spec?.nodeName), ...slices.flatMap((s) => (s.endpoints ?? []).map((e) => e.nodeName))]);
+    for (const node of nodeNames) {
+      const id = node ? caches.nodes.get(node)?.spec?.providerID : undefined;
+      if (node && id) nodeProviderIds.set(node, id);
+    }
+  }
+  return { slices, pods, selectedPods, otherServicesOfPod, ...(caches.nodes ? { nodeProviderIds } : {}) };
 }
 
 /** Whether two health reads say the same of every registration. */

@@ -121,7 +121,11 @@ export function decide(input: DecideInput): ServicePlan {
     };
   }
 
-  const desired = buildDesired(service, input.slices, input.pods, { gateConditionType: options.gateConditionType, drain: options.drain ?? true });
+  const desired = buildDesired(service, input.slices, input.pods, {
+    gateConditionType: options.gateConditionType,
+    drain: options.drain ?? true,
+    ...(input.nodeProviderIds ? { nodeProviderIds: input.nodeProviderIds } : {}),
+  });
   const health = withRegistrations(input);
   const lbExists = input.lb?.kind === 'trusted' || (input.lb?.kind === 'read' && input.lb.lookup.exists);
   const features = featureChecks(view, (service.spec?.loadBalancerSourceRanges?.length ?? 0) > 0, provider.capabilities, provider.providerName, input.pods);

@@ -84,6 +84,8 @@ export interface DecideInput {
   readonly selectedPods: readonly PodLike[];
   /** For each pod UID, the keys of the other handled Services that select it. */
   readonly otherServicesOfPod?: ReadonlyMap<string, readonly string[]>;
+  /** Node name -> `spec.providerID`, for the pods' nodes, when the provider asked for them. */
+  readonly nodeProviderIds?: ReadonlyMap<string, string>;
   /** The provider's pure parts: name, capabilities, LB name and validate. */
   readonly provider: Pick<LoadBalancer, 'providerName' | 'capabilities' | 'getLoadBalancerName' | 'validate'>;
   /** undefined: not read (cleanup and invalid new Services need no read). */

@@ -78,6 +78,8 @@ export interface BuildDesiredOptions {
   readonly gateConditionType?: string;
   /** false: a terminating pod keeps its weight until it exits (no drain protection). @default true */
   readonly drain?: boolean;
+  /** Node name -> `spec.providerID`; each backend gets its node's as `nodeProviderId`. @default none */
+  readonly nodeProviderIds?: ReadonlyMap<string, string>;
 }
 
 export const DEFAULT_GATE_CONDITION_TYPE = 'sluice.dev/load-balancer-ready';
@@ -169,6 +171,7 @@ export function buildDesired(
         const id = backendKey({ ...address, podUid: ref.uid });
         if (claims.has(id)) continue;
         const nodeName = endpoint.nodeName ?? pod.spec?.nodeName;
+        const nodeProviderId = nodeName ? options.nodeProviderIds?.get(nodeName) : undefined;
         const backend: DesiredBackend = {
           key: backendAddressKey(address),
           id,
@@ -180,6 +183,7 @@ export function buildDesired(
           ...(problem && !draining ? { invalidWeight: true } : {}),
           ...(nodeName ? { nodeName } : {}),
           ...(endpoint.zone ? { zone: endpoint.zone } : {}),
+          ...(nodeProviderId ? { nodeProviderId } : {}),
         };
         claims.set(id, { backend, pod, uid: ref.uid, draining });
       }
