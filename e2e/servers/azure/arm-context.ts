@@ -13,6 +13,7 @@ import type { ArmStore } from './arm-store.ts';
 import type { BackendHealth } from './backend-health.ts';
 import type { Preconditions } from './etags.ts';
 import type { Json, JsonObject } from './json.ts';
+import type { SlbDataPlane } from './slb-dataplane.ts';
 
 export interface ArmRequest {
   readonly method: string;
@@ -47,6 +48,10 @@ export interface ArmContext {
   readonly pageSize: number;
   readonly retryAfterSeconds: number;
   readonly healthCheck: HealthCheckMode;
+  /** The twin's data plane, when it runs: rule health comes from its probes. */
+  readonly dataPlane?: SlbDataPlane | undefined;
+  /** Regions (lower case) where the rule-health API is not available. */
+  readonly ruleHealthUnavailableIn?: readonly string[];
 }
 
 export type ArmHandler = (req: ArmRequest, ctx: ArmContext) => ArmResponse | Promise<ArmResponse>;

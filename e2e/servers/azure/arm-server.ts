@@ -28,6 +28,7 @@ import { ARM_DEFAULT_LIMITS, type ArmLimitName } from './arm-throttling.ts';
 import { BackendHealth } from './backend-health.ts';
 import { startDiscoveryProxy, type DiscoveryProxy, INTERCEPTED_HOSTS } from './discovery-proxy.ts';
 import { type EntraIdentity, entraOperation, handleEntra } from './entra.ts';
+import { SlbDataPlane, type SlbDataPlaneOptions } from './slb-dataplane.ts';
 import { createTlsMaterial } from './tls-material.ts';
 
 /**
@@ -107,6 +108,21 @@ export interface ArmServerOptions {
    */
   readonly sleep?: Sleep;
   /**
+   * Run the Standard load balancer twin's data plane (slb-dataplane.ts): public IPs get
+   * loopback addresses (127.77.0.0/24), every TCP rule of a Standard load balancer listens on
+   * its frontend and forwards to its pool's addresses, and rule health comes from the data
+   * plane's probes.
+   * @default off: no traffic is carried, health is probed by the server (backend-health.ts)
+   */
+  readonly dataPlane?: SlbDataPlaneOptions;
+  /**
+   * Regions (e.g. `westeurope`) where `loadBalancingRules/{rule}/health` is not available, as
+   * on Azure where the API is not offered in every region: it answers 400
+   * `OperationNotSupportedInRegion` for load balancers there.
+   * @default every region has it
+   */
+  readonly ruleHealthUnavailableIn?: readonly string[];
+  /**
    * Directory for the temporary TLS material.
    * @default os.tmpdir()
    */
@@ -135,6 +151,8 @@ export interface ArmServer {
   readonly requests: RequestLog;
   /** The rate limits in force; undefined when off. */
   readonly rateLimits: RateLimiter | undefined;
+  /** The Standard load balancer twin's data plane; undefined unless `dataPlane` was given. */
+  readonly dataPlane: SlbDataPlane | undefined;
   stop(): Promise<void>;
 }
 
@@ -154,6 +172,8 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
   const sleep = options.sleep ?? realSleep;
   const health = new BackendHealth(options.healthTimeoutMs !== undefined ? { timeoutMs: options.healthTimeoutMs } : {});
   const requests = new RequestRecorder<LoggedRequest>();
+  if (options.dataPlane) store.publicAddresses = 'loopback';
+  const dataPlane = options.dataPlane ? await SlbDataPlane.start(store, () => operations.settle(), options.dataPlane) : undefined;
   let endpoint = '';
   const ctx = (): ArmContext => ({
     store,
@@ -164,6 +184,8 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     pageSize: options.pageSize ?? 2,
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     healthCheck: options.healthCheck ?? 'probe',
+    dataPlane,
+    ruleHealthUnavailableIn: (options.ruleHealthUnavailableIn ?? []).map((r) => r.toLowerCase()),
   });
 
   const send = (res: ServerResponse, status: number, headers: Record<string, string>, body: string | undefined) => {
@@ -220,6 +242,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       else res.destroy();
     } finally {
       const service = entra !== undefined ? 'entra' : 'arm';
+      if (dataPlane && service === 'arm' && method !== 'GET' && status < 300) void dataPlane.sync().catch(() => {});
       requests.record({ method, host: header(req, 'host') ?? '', path: url.pathname, operation: trace.operation, status, service, at: now(), ...(trace.fault ? { fault: trace.fault } : {}) });
     }
   }
@@ -234,6 +257,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     });
   } catch (e) {
     tls.remove();
+    await dataPlane?.stop();
     throw e;
   }
   const address = server.address();
@@ -246,6 +270,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     } catch (e) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       tls.remove();
+      await dataPlane?.stop();
       throw e;
     }
   }
@@ -278,6 +303,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     faults,
     requests,
     rateLimits: limits,
+    dataPlane,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -286,6 +312,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
       await new Promise<void>((resolve) => server.close(() => resolve()));
       process.removeListener('exit', removeOnExit);
       tls.remove();
+      await dataPlane?.stop();
     },
   };
 }

@@ -38,6 +38,12 @@ export interface ResourceRecord {
 }
 
 export class ArmStore {
+  /**
+   * Where public IPv4 addresses come from: 203.0.113.0/24 (documentation, never reached), or
+   * 127.77.0.0/24 when the twin's data plane serves the frontends (loopback addresses this
+   * host can bind, so clients reach a load balancer at its public address).
+   */
+  publicAddresses: 'documentation' | 'loopback' = 'documentation';
   readonly #subscriptions = new Map<string, string>();
   readonly #groups = new Map<string, ResourceGroup>();
   readonly #resources = new Map<string, ResourceRecord>();

@@ -3,7 +3,8 @@
  * Basic one (the default when no SKU is given, as the 2024-05-01 API answers) is dynamic
  * unless asked otherwise and gets an address only while a load balancer frontend or NIC
  * holds it. Addresses come from 203.0.113.0/24 (TEST-NET-3, documentation only: nothing
- * is ever sent to them) and 2001:db8::/32 for IPv6.
+ * is ever sent to them), or 127.77.0.0/24 when the twin's data plane serves them (see
+ * ArmStore.publicAddresses), and 2001:db8::/32 for IPv6.
  */
 import { createHash } from 'node:crypto';
 import { badRequest } from './arm-errors.ts';
@@ -19,7 +20,7 @@ const WRITABLE = ['publicIPAllocationMethod', 'publicIPAddressVersion', 'dnsSett
 function allocateAddress(store: ArmStore, version: 'IPv4' | 'IPv6'): string {
   const used = usedPublicIps(store);
   for (let i = 1; i < 255; i++) {
-    const ip = version === 'IPv4' ? `203.0.113.${i}` : `2001:db8::${i.toString(16)}`;
+    const ip = version === 'IPv4' ? `${store.publicAddresses === 'loopback' ? '127.77.0' : '203.0.113'}.${i}` : `2001:db8::${i.toString(16)}`;
     if (!used.has(ip)) return ip;
   }
   throw badRequest('PublicIPCountLimitReached', 'The test server has handed out all 254 documentation addresses of 203.0.113.0/24 (or 2001:db8::/120).');
