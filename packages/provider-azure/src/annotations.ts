@@ -59,6 +59,8 @@ export const SUBNET_ID = /^\/subscriptions\/[^/\s]+\/resourceGroups\/[^/\s]+\/pr
 export interface AzureAnnotationDefaults {
   /** @default {@link DEFAULT_PROBE_INTERVAL} */
   readonly probeIntervalSeconds?: number;
+  /** @default {@link DEFAULT_PROBE_THRESHOLD} */
+  readonly probeThreshold?: number;
 }
 
 /** Reads the Service's azure annotations; problems are returned, never thrown. */
@@ -107,7 +109,7 @@ export function parseAzureAnnotations(service: ServiceSpecView, defaults: AzureA
   }
 
   const probeIntervalSeconds = integer(PROBE_INTERVAL_ANNOTATION, 5, 300, defaults.probeIntervalSeconds ?? DEFAULT_PROBE_INTERVAL, ' of seconds');
-  const probeThreshold = integer(PROBE_THRESHOLD_ANNOTATION, 1, 10, DEFAULT_PROBE_THRESHOLD);
+  const probeThreshold = integer(PROBE_THRESHOLD_ANNOTATION, 1, 10, defaults.probeThreshold ?? DEFAULT_PROBE_THRESHOLD);
   const idleTimeoutMinutes = integer(IDLE_TIMEOUT_ANNOTATION, 4, 100, DEFAULT_IDLE_TIMEOUT, ' of minutes');
 
   let sharedLoadBalancer: string | undefined;

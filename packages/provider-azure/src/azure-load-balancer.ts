@@ -276,7 +276,7 @@ export class AzureLoadBalancer implements LoadBalancer {
 
   /** What the options decide for every Service: defaults for what its annotations leave out, and the shared load balancers it may name. */
   get #defaults(): AzureServicePolicy {
-    return { probeIntervalSeconds: this.options.probeIntervalSeconds, sharedLoadBalancers: this.options.sharedLoadBalancers };
+    return { probeIntervalSeconds: this.options.probeIntervalSeconds, probeThreshold: this.options.probeThreshold, sharedLoadBalancers: this.options.sharedLoadBalancers };
   }
 
   /** Where the Service's parts live when it names a shared load balancer; undefined for its own. */

@@ -46,6 +46,7 @@ test('options fall back to the environment and defaults are filled in one place'
       authorityHost: undefined,
       pollIntervalMs: undefined,
       probeIntervalSeconds: 5,
+      probeThreshold: 2,
       sharedLoadBalancers: [],
       maxRetries: 5,
       log: undefined,
@@ -74,6 +75,21 @@ test('the probe interval: option, else SLUICE_AZURE_PROBE_INTERVAL, else 5 s; it
   assert.deepEqual(provider.validate({ namespace: 'shop', name: 'web', uid: 'u', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], annotations: {} }), []);
   assert.equal(parseAzureAnnotations({ namespace: 'shop', name: 'web', uid: 'u', ports: [], annotations: {} }, { probeIntervalSeconds: 15 }).settings.probeIntervalSeconds, 15);
   assert.equal(parseAzureAnnotations({ namespace: 'shop', name: 'web', uid: 'u', ports: [], annotations: { 'sluice.dev/azure-probe-interval': '30' } }, { probeIntervalSeconds: 15 }).settings.probeIntervalSeconds, 30, 'the annotation wins');
+});
+
+test('the probe threshold: option, else SLUICE_AZURE_PROBE_THRESHOLD, else 2; it sets unannotated probes, the annotation wins', () => {
+  assert.equal(resolveOptions({ clusterName: 'c1' }, ENV).probeThreshold, 2);
+  assert.equal(resolveOptions({ clusterName: 'c1' }, { ...ENV, SLUICE_AZURE_PROBE_THRESHOLD: '1' }).probeThreshold, 1);
+  assert.equal(resolveOptions({ clusterName: 'c1', probeThreshold: 3 }, { ...ENV, SLUICE_AZURE_PROBE_THRESHOLD: '1' }).probeThreshold, 3, 'the option wins');
+  for (const bad of ['0', '11', 'two']) {
+    assert.throws(
+      () => resolveOptions({ clusterName: 'c1' }, { ...ENV, SLUICE_AZURE_PROBE_THRESHOLD: bad }),
+      (e: unknown) => isTerminalError(e) && (e as Error).message === `Azure provider SLUICE_AZURE_PROBE_THRESHOLD (option probeThreshold) is "${bad}", but it must be a whole number from 1 to 10.`,
+    );
+  }
+  const view = { namespace: 'shop', name: 'web', uid: 'u', ports: [] };
+  assert.equal(parseAzureAnnotations({ ...view, annotations: {} }, { probeThreshold: 1 }).settings.probeThreshold, 1);
+  assert.equal(parseAzureAnnotations({ ...view, annotations: { 'sluice.dev/azure-probe-threshold': '4' } }, { probeThreshold: 1 }).settings.probeThreshold, 4, 'the annotation wins');
 });
 
 test('a missing or bad option is one terminal sentence naming the option and its variable', () => {

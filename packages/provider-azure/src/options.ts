@@ -9,7 +9,7 @@ import type { NetworkManagementClient } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/identity';
 import { type Logger, TerminalError } from '@sluice/core';
 import { isLoopbackUrl, silentLogger } from '@sluice/core/provider-kit';
-import { AZURE_NAME, DEFAULT_PROBE_INTERVAL } from './annotations.ts';
+import { AZURE_NAME, DEFAULT_PROBE_INTERVAL, DEFAULT_PROBE_THRESHOLD } from './annotations.ts';
 
 export interface AzureProviderOptions {
   /**
@@ -70,6 +70,12 @@ export interface AzureProviderOptions {
    */
   readonly probeIntervalSeconds?: number;
   /**
+   * The probe threshold (1-10: consecutive probe results that mark an address up or down) of
+   * every Service that does not set `sluice.dev/azure-probe-threshold`.
+   * @default the `SLUICE_AZURE_PROBE_THRESHOLD` environment variable, else 2
+   */
+  readonly probeThreshold?: number;
+  /**
    * The load balancers a Service may name with `sluice.dev/azure-load-balancer-name` to share
    * them (compared case-insensitively). The annotation makes Sluice write into a load balancer
    * other Services use, maybe another team's, so only these names are accepted; any other is
@@ -110,6 +116,7 @@ export interface ResolvedAzureProviderOptions {
   readonly authorityHost: string | undefined;
   readonly pollIntervalMs: number | undefined;
   readonly probeIntervalSeconds: number;
+  readonly probeThreshold: number;
   readonly sharedLoadBalancers: readonly string[];
   readonly maxRetries: number;
   readonly log: Logger;
@@ -138,6 +145,7 @@ export const ENV = {
   pollIntervalMs: 'AZURE_POLL_INTERVAL_MS',
   authorityHost: 'AZURE_AUTHORITY_HOST',
   probeIntervalSeconds: 'SLUICE_AZURE_PROBE_INTERVAL',
+  probeThreshold: 'SLUICE_AZURE_PROBE_THRESHOLD',
 } as const;
 
 const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
@@ -209,6 +217,14 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     throw new TerminalError(`Azure provider ${source}, but it must be a whole number of seconds from 5 to 300.`, { field: 'probeIntervalSeconds' });
   }
 
+  const rawThreshold = env[ENV.probeThreshold]?.trim() || undefined;
+  const probeThreshold = options.probeThreshold ?? (rawThreshold === undefined ? DEFAULT_PROBE_THRESHOLD : /^\d+$/.test(rawThreshold) ? Number(rawThreshold) : Number.NaN);
+  if (!Number.isSafeInteger(probeThreshold) || probeThreshold < 1 || probeThreshold > 10) {
+    const source =
+      options.probeThreshold !== undefined ? `option probeThreshold is ${options.probeThreshold}` : `${ENV.probeThreshold} (option probeThreshold) is "${rawThreshold}"`;
+    throw new TerminalError(`Azure provider ${source}, but it must be a whole number from 1 to 10.`, { field: 'probeThreshold' });
+  }
+
   const sharedLoadBalancers = options.sharedLoadBalancers ?? [];
   const badShared = Array.isArray(sharedLoadBalancers) ? sharedLoadBalancers.find((n) => typeof n !== 'string' || !AZURE_NAME.test(n)) : sharedLoadBalancers;
   if (badShared !== undefined) {
@@ -229,6 +245,7 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     authorityHost,
     pollIntervalMs,
     probeIntervalSeconds,
+    probeThreshold,
     sharedLoadBalancers: [...sharedLoadBalancers],
     maxRetries,
     log: options.log ?? silentLogger,
