@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { consoleLogger } from '@sluice/testbed/harness';
 import type { LoadResult } from '@sluice/testbed/load';
 import { AZURE_SLB_PROFILE, describeProfile, type Environment, percentile, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
-import { azureTwinProvider } from './twin-provider.ts';
+import { ALLOW_INTERNET_RULE, azureTwinProvider } from './twin-provider.ts';
 
 const BEHAVIOURS = ['keep-serving', 'close'] as const;
 const log = consoleLogger('e2e/azure-rollout');
@@ -26,7 +26,7 @@ after(async () => {
 async function runMode(mode: 'sluice' | 'off', extra: readonly string[], behaviours: readonly (typeof BEHAVIOURS)[number][]) {
   const run = await runProviderRollout({
     env,
-    provider: azureTwinProvider(),
+    provider: azureTwinProvider({ nsgRules: [ALLOW_INTERNET_RULE] }),
     profile: AZURE_SLB_PROFILE,
     behaviours,
     rollouts: 2,

@@ -7,10 +7,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Environment, ProviderBackend, ProviderUnderTest, TimingProfile } from '@sluice/testbed/scenario';
-import { type ArmServer, type ArmServerOptions, startArmServer } from '../../servers/azure/index.ts';
+import { type ArmServer, type ArmServerOptions, type JsonObject, startArmServer } from '../../servers/azure/index.ts';
 
 export const TWIN_RESOURCE_GROUP = 'sluice-rollout';
 export const TWIN_LOCATION = 'westeurope';
+/** The network security group of the pods' subnet. */
+export const TWIN_NSG = 'pods-nsg';
+
+/** An operator's rule opening every port of the pods to the Internet (for runs where Sluice writes no NSG rule). */
+export const ALLOW_INTERNET_RULE = {
+  name: 'operator-allow-internet',
+  properties: { protocol: 'Tcp', access: 'Allow', direction: 'Inbound', priority: 4000, sourceAddressPrefix: 'Internet', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '*' },
+};
 
 /** What one start brought up, for a job that looks inside. */
 export interface AzureTwin {
@@ -26,6 +34,8 @@ export interface AzureTwinProviderOptions {
   readonly controllerArgs?: readonly string[];
   /** Called once the twin is up, before the controller starts (seed NSGs, ...). */
   readonly seed?: (twin: AzureTwin) => void | Promise<void>;
+  /** Rules the operator put in the pods' network security group beforehand. @default none: Azure's default rules only */
+  readonly nsgRules?: readonly JsonObject[];
   /** Extra controller environment. @default none */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -57,7 +67,12 @@ export function azureTwinProvider(options: AzureTwinProviderOptions = {}): Provi
       try {
         const subscriptionId = randomUUID();
         arm.state.createResourceGroup(subscriptionId, TWIN_RESOURCE_GROUP, TWIN_LOCATION);
-        const vnet = arm.state.createVirtualNetwork(subscriptionId, TWIN_RESOURCE_GROUP, 'pods', env.network.cidr);
+        // The pods' subnet carries a network security group, as AKS node subnets do: with only Azure's
+        // default rules (and whatever `seed` adds) client flows are dropped and probes pass.
+        const nsg = arm.state.createNetworkSecurityGroup(subscriptionId, TWIN_RESOURCE_GROUP, TWIN_NSG, options.nsgRules ?? []);
+        const vnet = arm.state.createVirtualNetwork(subscriptionId, TWIN_RESOURCE_GROUP, 'pods', env.network.cidr, {
+          subnets: [{ name: 'pods', addressPrefix: env.network.cidr, networkSecurityGroupId: String(nsg['id']) }],
+        });
         current = { arm, subscriptionId, virtualNetworkId: String(vnet['id']) };
         await options.seed?.(current);
         // The gate reads health twice per (scaled) probe interval: a probe result is seen within half an interval.

@@ -25,6 +25,7 @@ import { loadBalancerChildRoutes } from './routes-lb-children.ts';
 import { loadBalancerRoutes } from './routes-load-balancers.ts';
 import { networkRoutes } from './routes-networks.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { nsgRoutes } from './routes-nsgs.ts';
 import { publicIpRoutes } from './routes-public-ips.ts';
 import { resourceGroupRoutes } from './routes-resource-groups.ts';
 
@@ -36,6 +37,7 @@ export const ROUTES: readonly Route[] = [
   ...healthRoutes,
   ...publicIpRoutes,
   ...networkRoutes,
+  ...nsgRoutes,
 ];
 
 /** The Swagger operationIds the server answers (routes that only say "not implemented" excluded). */

@@ -13,6 +13,7 @@ import { isObject, type JsonObject, objectAt, refAt, stringAt } from './json.ts'
 import { storedChildren } from './load-balancer.ts';
 import { renderLoadBalancer } from './load-balancer-view.ts';
 import { createNetworkInterfaceRecord, renderNetworkInterface } from './network-interface.ts';
+import { checkRuleConflicts, NSG_TYPE, normalizeSecurityRule, renderNsg } from './nsg.ts';
 import type { ArmOperations } from './arm-operations.ts';
 import { ensureAddressAssigned, renderPublicIp } from './public-ip.ts';
 import { renderResourceGroup } from './routes-resource-groups.ts';
@@ -69,6 +70,13 @@ export interface ArmState {
   createResourceGroup(subscriptionId: string, name: string, location: string, tags?: Readonly<Record<string, string>>): JsonObject;
   /** Creates a virtual network with an address space (one prefix or several). Returns the ARM body. */
   createVirtualNetwork(subscriptionId: string, resourceGroup: string, name: string, addressPrefix: string | readonly string[], options?: VirtualNetworkOptions): JsonObject;
+  /**
+   * Creates a network security group (rules validated as ARM does; the default rules come with
+   * it), as an operator would before the cluster. Returns the ARM body.
+   */
+  createNetworkSecurityGroup(subscriptionId: string, resourceGroup: string, name: string, rules?: readonly JsonObject[]): JsonObject;
+  /** Network security groups as GET answers them. */
+  networkSecurityGroup(subscriptionId: string, resourceGroup: string, name: string): JsonObject | undefined;
   /** Creates a network interface with one IP configuration. Returns the ARM body. */
   createNetworkInterface(subscriptionId: string, resourceGroup: string, name: string, options: NetworkInterfaceOptions): JsonObject;
   resourceGroups(subscriptionId?: string): JsonObject[];
@@ -141,6 +149,19 @@ export function createArmState(store: ArmStore, operations: ArmOperations, healt
         ...(options.tags ? { tags: options.tags } : {}),
       });
       return renderVirtualNetwork(record);
+    },
+    createNetworkSecurityGroup(subscriptionId, resourceGroup, name, rules = []) {
+      const location = requireGroupFor(store, subscriptionId, resourceGroup, undefined);
+      const id = networkId(subscriptionId, resourceGroup, 'networkSecurityGroups', name);
+      const normalized = rules.map((r) => ({ name: String(r['name']), properties: normalizeSecurityRule(objectAt(r, 'properties') ?? {}, 'properties', `${id}/securityRules/${r['name']}`) }));
+      checkRuleConflicts(normalized);
+      const record = store.create(id, { location: normalizeLocation(location), properties: { flushConnection: false, securityRules: normalized } }, 'Succeeded');
+      return renderNsg(record, []);
+    },
+    networkSecurityGroup(subscriptionId, resourceGroup, name) {
+      settle();
+      const record = store.get(networkId(subscriptionId, resourceGroup, 'networkSecurityGroups', name));
+      return record?.type === NSG_TYPE ? renderNsg(record, []) : undefined;
     },
     createNetworkInterface(subscriptionId, resourceGroup, name, options) {
       const location = requireGroupFor(store, subscriptionId, resourceGroup, options.location);

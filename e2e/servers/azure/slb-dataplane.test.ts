@@ -101,8 +101,11 @@ describe('the Standard load balancer twin data plane', () => {
     [frontendPort = 0, backendPort = 0] = await freeLoopbackPorts(2);
     server = await startArmServer({ operations: { durationMs: 30 }, retryAfterSeconds: 0, dataPlane: { timeScale: TIME_SCALE } });
     server.state.createResourceGroup(SUB, RG, 'westeurope');
-    server.state.createVirtualNetwork(SUB, RG, 'pods', ['127.0.0.0/8']);
     client = sdkFor(server);
+    // The pods' subnet has a group with only Azure's default rules: these clients (127.0.0.1) are in the
+    // virtual network, so AllowVnetInBound lets them in (nsg.test.ts shows the rest).
+    const nsg = await client.networkSecurityGroups.beginCreateOrUpdateAndWait(RG, 'pods-nsg', { location: 'westeurope' }, POLL);
+    server.state.createVirtualNetwork(SUB, RG, 'pods', ['127.0.0.0/8'], { subnets: [{ name: 'default', addressPrefix: '127.0.0.0/8', networkSecurityGroupId: nsg.id! }] });
     for (const ip of BACKENDS) backends.push(await backend(ip, backendPort));
     const pip = await client.publicIPAddresses.beginCreateOrUpdateAndWait(RG, 'pip', { location: 'westeurope', sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static' }, POLL);
     address = pip.ipAddress ?? '';

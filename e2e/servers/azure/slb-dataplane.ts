@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { connectDataPlane, type DataPlaneClient, type DataPlaneProcess, startDataPlaneProcess, type TargetHealth } from '@sluice/dataplane';
 import type { ArmStore } from './arm-store.ts';
 import type { HealthResult } from './backend-health.ts';
+import { nsgFirewall } from './nsg-firewall.ts';
 import { idKey } from './resource-ids.ts';
 import { type SlbRuleModel, type SlbSkipped, slbModel } from './slb-model.ts';
 
@@ -48,6 +49,8 @@ export class SlbDataPlane {
   readonly #client: DataPlaneClient;
   readonly #dir: string;
   readonly #applied = new Map<string, Applied>();
+  /** Firewall rules programmed, by name: their JSON. */
+  readonly #firewall = new Map<string, string>();
   readonly #timer: NodeJS.Timeout;
   #running: Promise<void> | undefined;
   #again = false;
@@ -67,8 +70,9 @@ export class SlbDataPlane {
   /**
    * Starts the data plane process. Traffic the firewall does not allow is dropped: a Standard
    * load balancer is "secure by default", closed to inbound flows unless a network security
-   * group allows them ("Azure Load Balancer SKUs" / "What is Azure Load Balancer?: Secure by default").
-   * Until NSGs are modelled the firewall allows every flow.
+   * group allows them ("Azure Load Balancer SKUs" / "What is Azure Load Balancer?: Secure by default"):
+   * the subnets' network security groups become firewall rules (nsg-firewall.ts); clients
+   * reaching a listener are not filtered (the frontend is the public side), flows to pods are.
    */
   static async start(store: ArmStore, settle: () => void, options: SlbDataPlaneOptions): Promise<SlbDataPlane> {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-slb-'));
@@ -133,6 +137,7 @@ export class SlbDataPlane {
     this.#settle();
     const model = slbModel(this.#store);
     this.#skipped = model.skipped;
+    await this.#syncFirewall();
     const wanted = new Set(model.rules.map((r) => r.key));
     for (const [key] of this.#applied) {
       if (wanted.has(key)) continue;
@@ -152,6 +157,27 @@ export class SlbDataPlane {
       } catch (e) {
         this.#errors.set(rule.key, e instanceof Error ? e.message : String(e));
       }
+    }
+  }
+
+  /** Puts the rules that changed first, then deletes the ones gone, so no flow sees a gap in a group being rewritten. */
+  async #syncFirewall(): Promise<void> {
+    const wanted = new Map(nsgFirewall(this.#store).map((r) => [r.name, r]));
+    for (const [name, rule] of wanted) {
+      const json = JSON.stringify(rule);
+      if (this.#firewall.get(name) === json) continue;
+      try {
+        await this.#client.putFirewallRule(rule);
+        this.#firewall.set(name, json);
+        this.#errors.delete(name);
+      } catch (e) {
+        this.#errors.set(name, e instanceof Error ? e.message : String(e));
+      }
+    }
+    for (const name of [...this.#firewall.keys()]) {
+      if (wanted.has(name)) continue;
+      await this.#client.deleteFirewallRule(name);
+      this.#firewall.delete(name);
     }
   }
 

@@ -19,7 +19,10 @@ import { implementedOperations } from './arm-pipeline.ts';
 import { startArmServer } from './arm-server.ts';
 import { isObject, type Json, type JsonObject } from './json.ts';
 import { compareHeaders, compareShape } from './spec-compare.ts';
-import { EXAMPLE_SEEDS } from './spec-seeds.ts';
+import { EXAMPLE_SEEDS as LB_SEEDS } from './spec-seeds.ts';
+import { NSG_EXAMPLE_SEEDS } from './spec-seeds-nsg.ts';
+
+const EXAMPLE_SEEDS = { ...LB_SEEDS, ...NSG_EXAMPLE_SEEDS };
 
 /** Where the published files are: `/work/shared/specs/azure-network/2024-05-01` next to the repository. */
 export const DEFAULT_SPEC_DIR = fileURLToPath(new URL('../../../../shared/specs/azure-network/2024-05-01/', import.meta.url));

@@ -16,6 +16,8 @@ export const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
 export interface SubnetSpec {
   readonly name: string;
   readonly addressPrefix: string;
+  /** The network security group associated with the subnet (its flows are filtered by it). @default none */
+  readonly networkSecurityGroupId?: string;
 }
 
 export interface VirtualNetworkSpec {
@@ -50,7 +52,10 @@ export function createVirtualNetwork(store: ArmStore, subscriptionId: string, re
     location: spec.location,
     properties: {
       addressSpace: { addressPrefixes: [...spec.addressPrefixes] },
-      subnets: subnets.map((s) => ({ name: s.name, properties: { addressPrefix: s.addressPrefix } })),
+      subnets: subnets.map((s) => ({
+        name: s.name,
+        properties: { addressPrefix: s.addressPrefix, ...(s.networkSecurityGroupId ? { networkSecurityGroup: { id: s.networkSecurityGroupId } } : {}) },
+      })),
     },
   };
   if (spec.tags) body['tags'] = { ...spec.tags };
