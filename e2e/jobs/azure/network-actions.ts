@@ -27,6 +27,12 @@ export const ARM_OPERATION_ACTIONS: Readonly<Record<string, readonly string[]>> 
   PublicIPAddresses_Get: ['Microsoft.Network/publicIPAddresses/read'],
   PublicIPAddresses_CreateOrUpdate: ['Microsoft.Network/publicIPAddresses/write'],
   PublicIPAddresses_Delete: ['Microsoft.Network/publicIPAddresses/delete'],
+  // with --azure-nsg: the group is read, Sluice's rules written and deleted one by one
+  NetworkSecurityGroups_Get: ['Microsoft.Network/networkSecurityGroups/read'],
+  // the SDK's poller reads the rule once its write has ended
+  SecurityRules_Get: ['Microsoft.Network/networkSecurityGroups/securityRules/read'],
+  SecurityRules_CreateOrUpdate: ['Microsoft.Network/networkSecurityGroups/securityRules/write'],
+  SecurityRules_Delete: ['Microsoft.Network/networkSecurityGroups/securityRules/delete'],
   // long-running operations: Azure-AsyncOperation and Location polls
   AsyncOperation_Get: ['Microsoft.Network/locations/operations/read'],
   OperationResult_Get: ['Microsoft.Network/locations/operationResults/read'],

@@ -31,9 +31,10 @@ import { deleteStack } from './load-balancer-delete.ts';
 import { ensureStack, statusOf } from './load-balancer-sync.ts';
 import { type AzureContext, parseResourceId, RulePortCache, readLoadBalancer, requireOwned } from './lookup.ts';
 import { isSluiceAddress, loadBalancerName } from './names.ts';
+import { NsgWriter, rulePortsOf } from './nsg-sync.ts';
 import { type AzureProviderOptions, type ResolvedAzureProviderOptions, resolveOptions } from './options.ts';
-import { adminStateOf, backendPortsOf, DRAINING_ADMIN_STATE, wantedAddresses } from './pool-spec.ts';
 import { PoolCache } from './pool-cache.ts';
+import { adminStateOf, backendPortsOf, DRAINING_ADMIN_STATE, wantedAddresses } from './pool-spec.ts';
 import { syncPool } from './pool-sync.ts';
 import { readPublicIp } from './public-ip.ts';
 import { hasShareTag } from './shared-lb-spec.ts';
@@ -66,6 +67,8 @@ export class AzureLoadBalancer implements LoadBalancer {
    * the dedicated load balancer's existence, the other directions are not.
    */
   readonly #placements = new Map<string, string>();
+  /** Writes the Services' rules into the operator's network security group; undefined when none is configured. */
+  readonly #nsg: NsgWriter | undefined;
 
   /**
    * Resolves the options (environment variables fill what is not given) and builds the
@@ -74,6 +77,8 @@ export class AzureLoadBalancer implements LoadBalancer {
   constructor(options: AzureProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
     this.options = resolveOptions(options, env);
     this.#ctx = { api: new AzureApi(this.options), rulePorts: new RulePortCache(), pools: new PoolCache(), log: this.options.log };
+    const nsg = this.options.securityGroup;
+    this.#nsg = nsg ? new NsgWriter(this.#ctx.api, { ...nsg, priorities: this.options.securityRulePriorities }) : undefined;
     this.capabilities = {
       weights: false,
       drainInPlace: true,
@@ -81,7 +86,8 @@ export class AzureLoadBalancer implements LoadBalancer {
       maxBatch: MAX_BATCH,
       protocols: ['TCP', 'UDP'],
       tracksPodUid: false,
-      honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
+      // Source ranges are enforced by Sluice's rules in the network security group, when it has one to write.
+      honours: { sourceRanges: this.#nsg !== undefined, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
       // A Standard LB is a pass-through L4 VIP.
       ipMode: 'VIP',
       // The interval of the probes it creates (unless a Service annotates its own).
@@ -126,6 +132,12 @@ export class AzureLoadBalancer implements LoadBalancer {
       ? await ensureShared(this.#ctx, { clusterName, service, settings, backends }, signal)
       : await ensureStack(this.#ctx, { clusterName, service, settings, backends }, signal);
     this.#placements.set(service.uid, wanted);
+    if (this.#nsg) {
+      // The rules follow the rules of the load balancer just ensured: same ports, same backend ports.
+      const cacheKey = settings.sharedLoadBalancer ? this.#shared(clusterName, service)!.cacheKey : loadBalancerName(clusterName, service);
+      const own = backends.filter((b) => service.ports.some((p) => p.name === b.servicePort));
+      await this.#nsg.ensure(clusterName, service, rulePortsOf(service, this.#ctx.rulePorts.get(cacheKey), own), signal);
+    }
     return status;
   }
 
@@ -157,6 +169,8 @@ export class AzureLoadBalancer implements LoadBalancer {
       await this.ensureLoadBalancer(clusterName, service, backends, signal);
       return;
     }
+    // A new pod's address is allowed by the group before it joins the pool (its probe passes regardless, so its gate could open first).
+    await this.#nsg?.ensure(clusterName, service, rulePortsOf(service, known, own), signal, false);
     for (const port of service.ports) {
       const wanted = wantedAddresses(
         own.filter((b) => b.servicePort === port.name),
@@ -179,6 +193,7 @@ export class AzureLoadBalancer implements LoadBalancer {
     const shared = parseAzureAnnotations(service).settings.sharedLoadBalancer;
     if (shared) await deleteShared(this.#ctx, clusterName, service, shared, signal);
     else await deleteStack(this.#ctx, clusterName, service, signal);
+    await this.#nsg?.remove(clusterName, service, signal);
     this.#placements.delete(service.uid);
   }
 

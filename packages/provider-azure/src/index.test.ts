@@ -48,6 +48,8 @@ test('options fall back to the environment and defaults are filled in one place'
       probeIntervalSeconds: 5,
       probeThreshold: 2,
       sharedLoadBalancers: [],
+      securityGroup: undefined,
+      securityRulePriorities: { min: 3000, max: 3999 },
       maxRetries: 5,
       log: undefined,
       networkClient: undefined,

@@ -10,6 +10,8 @@ import type { TokenCredential } from '@azure/identity';
 import { type Logger, TerminalError } from '@sluice/core';
 import { isLoopbackUrl, silentLogger } from '@sluice/core/provider-kit';
 import { AZURE_NAME, DEFAULT_PROBE_INTERVAL, DEFAULT_PROBE_THRESHOLD } from './annotations.ts';
+import { resolveNsgOptions } from './nsg-options.ts';
+import type { PriorityRange } from './nsg-spec.ts';
 
 export interface AzureProviderOptions {
   /**
@@ -84,6 +86,21 @@ export interface AzureProviderOptions {
    */
   readonly sharedLoadBalancers?: readonly string[];
   /**
+   * The network security group of the pods' subnet (or NICs), by name in the resource group
+   * or by full resource ID. A Standard load balancer's client flows are dropped unless a
+   * group allows them (its probes pass regardless), so Sluice writes one Allow rule per
+   * Service port into it: source the Service's `loadBalancerSourceRanges` (else `Internet`),
+   * destination the pods' virtual network, port the pods' port. With it, Services may set
+   * `loadBalancerSourceRanges`; without it they may not (Sluice could not enforce them).
+   * @default the `SLUICE_AZURE_NSG` environment variable, else none: Sluice writes no rule
+   */
+  readonly networkSecurityGroup?: string;
+  /**
+   * The priorities Sluice gives its rules, `min-max` within 100-4096; rules of others keep theirs.
+   * @default the `SLUICE_AZURE_NSG_PRIORITIES` environment variable, else 3000-3999
+   */
+  readonly nsgPriorities?: string;
+  /**
    * Retries per HTTP request made by the SDK's retry policy on throttling (429, honouring
    * Retry-After), 5xx and network errors.
    * @default 5
@@ -118,6 +135,9 @@ export interface ResolvedAzureProviderOptions {
   readonly probeIntervalSeconds: number;
   readonly probeThreshold: number;
   readonly sharedLoadBalancers: readonly string[];
+  /** The group Sluice writes its rules into (option networkSecurityGroup); undefined when none is configured. */
+  readonly securityGroup: { readonly resourceGroup: string; readonly name: string } | undefined;
+  readonly securityRulePriorities: PriorityRange;
   readonly maxRetries: number;
   readonly log: Logger;
   readonly networkClient: NetworkManagementClient | undefined;
@@ -134,6 +154,8 @@ export const FLAG = {
   virtualNetworkId: '--azure-vnet-id',
   endpoint: '--azure-endpoint',
   sharedLoadBalancers: '--azure-shared-load-balancers',
+  networkSecurityGroup: '--azure-nsg',
+  nsgPriorities: '--azure-nsg-priorities',
 } as const;
 
 export const ENV = {
@@ -146,7 +168,11 @@ export const ENV = {
   authorityHost: 'AZURE_AUTHORITY_HOST',
   probeIntervalSeconds: 'SLUICE_AZURE_PROBE_INTERVAL',
   probeThreshold: 'SLUICE_AZURE_PROBE_THRESHOLD',
+  networkSecurityGroup: 'SLUICE_AZURE_NSG',
+  nsgPriorities: 'SLUICE_AZURE_NSG_PRIORITIES',
 } as const;
+
+
 
 const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 /** Azure resource group names: 1-90 letters, digits, underscores, periods, hyphens, parentheses; not ending in a period. */
@@ -234,6 +260,8 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     );
   }
 
+  const { securityGroup, nsgPriorities } = resolveNsgOptions(options, env, resourceGroup);
+
   return {
     clusterName,
     subscriptionId,
@@ -247,6 +275,8 @@ export function resolveOptions(options: AzureProviderOptions, env: Readonly<Reco
     probeIntervalSeconds,
     probeThreshold,
     sharedLoadBalancers: [...sharedLoadBalancers],
+    securityGroup,
+    securityRulePriorities: nsgPriorities,
     maxRetries,
     log: options.log ?? silentLogger,
     networkClient: options.networkClient,
