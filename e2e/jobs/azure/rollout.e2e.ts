@@ -2,15 +2,16 @@
  * e2e/azure rollout: the testbed's rollout-loss scenario through the Standard load balancer
  * twin at Azure's probe timings (AZURE_SLB_PROFILE, time-scaled): the real controller with
  * `--provider azure` and the real SDK programs the ARM test server, whose data plane carries
- * the load generator's traffic to the pods. Zero failed requests with Sluice's gate and
- * drain; with both off, rollouts must lose requests (else the test proves nothing).
+ * the load generator's traffic to the pods, through the network security group rules Sluice
+ * writes. Zero failed requests with Sluice's gate and drain; with both off, rollouts must
+ * lose requests (else the test proves nothing).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { consoleLogger } from '@sluice/testbed/harness';
 import type { LoadResult } from '@sluice/testbed/load';
 import { AZURE_SLB_PROFILE, describeProfile, type Environment, percentile, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
-import { ALLOW_INTERNET_RULE, azureTwinProvider } from './twin-provider.ts';
+import { azureTwinProvider, TWIN_NSG } from './twin-provider.ts';
 
 const BEHAVIOURS = ['keep-serving', 'close'] as const;
 const log = consoleLogger('e2e/azure-rollout');
@@ -26,7 +27,9 @@ after(async () => {
 async function runMode(mode: 'sluice' | 'off', extra: readonly string[], behaviours: readonly (typeof BEHAVIOURS)[number][]) {
   const run = await runProviderRollout({
     env,
-    provider: azureTwinProvider({ nsgRules: [ALLOW_INTERNET_RULE] }),
+    // The pods' subnet has a network security group with Azure's default rules only: every client flow
+    // reaches the pods through the rules Sluice writes (--azure-nsg), pod addresses added before they join the pool.
+    provider: azureTwinProvider({ controllerArgs: ['--azure-nsg', TWIN_NSG] }),
     profile: AZURE_SLB_PROFILE,
     behaviours,
     rollouts: 2,
