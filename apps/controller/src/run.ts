@@ -120,6 +120,17 @@ export async function run(config: RunConfig, log: Logger, signal: AbortSignal, e
       if (signal.aborted) return;
       throw new StartError(`cannot reach the Kubernetes API server at ${server}: ${describe(error)}.`, { cause: error });
     }
+    // The provider's own checks of its cloud: each failure is one warning sentence; the start goes on.
+    if (provider.startupChecks) {
+      try {
+        const pods = await kc.makeApiClient(k8s.CoreV1Api).listPodForAllNamespaces({ limit: 100, fieldSelector: 'status.phase=Running' });
+        const podAddresses = pods.items.flatMap((p) => (p.spec?.hostNetwork ? [] : (p.status?.podIPs ?? []).map((ip) => ip.ip)));
+        for (const problem of await provider.startupChecks({ podAddresses }, signal)) log.warn('startup check failed', { check: problem.field, message: problem.message });
+      } catch (error) {
+        if (signal.aborted) return;
+        log.warn('startup checks could not run', { error: describe(error) });
+      }
+    }
 
     // The injection webhook runs in every replica, leader or standby: pod creation must not
     // depend on which replica the API server reaches.

@@ -33,6 +33,8 @@ export const ARM_OPERATION_ACTIONS: Readonly<Record<string, readonly string[]>> 
   SecurityRules_Get: ['Microsoft.Network/networkSecurityGroups/securityRules/read'],
   SecurityRules_CreateOrUpdate: ['Microsoft.Network/networkSecurityGroups/securityRules/write'],
   SecurityRules_Delete: ['Microsoft.Network/networkSecurityGroups/securityRules/delete'],
+  // the startup check that pod IPs lie in the pod VNet
+  VirtualNetworks_Get: ['Microsoft.Network/virtualNetworks/read'],
   // long-running operations: Azure-AsyncOperation and Location polls
   AsyncOperation_Get: ['Microsoft.Network/locations/operations/read'],
   OperationResult_Get: ['Microsoft.Network/locations/operationResults/read'],

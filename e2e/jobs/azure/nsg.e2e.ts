@@ -164,3 +164,55 @@ test('without Sluice NSG rules the probes pass and clients are dropped; with the
   assert.ok(called['SecurityRules_CreateOrUpdate'] && called['SecurityRules_Delete'] && called['NetworkSecurityGroups_Get'], `the NSG calls were made: ${JSON.stringify(called)}`);
   process.stdout.write(`\nNSG through the Standard LB twin:\n${report.map((l) => `  - ${l}`).join('\n')}\nARM calls with --azure-nsg: ${JSON.stringify(called)}\n\n`);
 });
+
+test('each startup check fails with its sentence when its condition is broken in the twin, and none fails when all hold', { timeout: 180_000 }, async () => {
+  const twin = provider.twin()!;
+  await controller?.stop();
+  controller = undefined;
+  // Running pods give the check addresses.
+  const [checkPort] = await freeLoopbackPorts(1);
+  const w = new Workload(env.kubeConfig, { namespace: 'checks', name: 'web', replicas: 1, servicePort: checkPort!, sigterm: 'close' });
+  await w.create();
+  await until('a running pod', async () => (await readyPodIps('checks')).length > 0);
+  const other = twin.arm.state.createVirtualNetwork(twin.subscriptionId, TWIN_RESOURCE_GROUP, 'overlay-vnet', '10.99.0.0/16');
+
+  const failures = async (extra: readonly string[], envOverride: Record<string, string> = {}) => {
+    const c = startControllerProcess({
+      provider: 'azure',
+      kubeconfigPath: env.kubeconfigPath,
+      args: [...backend!.controllerArgs, ...extra],
+      env: { ...backend!.controllerEnv, ...envOverride },
+    });
+    try {
+      await c.ready();
+      return c.lines.filter((l) => l.msg === 'startup check failed').map((l) => `${String(l['check'])}: ${String(l['message'])}`);
+    } finally {
+      await c.stop();
+    }
+  };
+  const shown: string[] = [];
+  assert.deepEqual(await failures(['--azure-nsg', TWIN_NSG]), [], 'every check passes on a sound setup');
+
+  const vnet = await failures(['--azure-nsg', TWIN_NSG], { AZURE_VNET_ID: String(other['id']) });
+  assert.equal(vnet.length, 1, JSON.stringify(vnet));
+  assert.match(vnet[0]!, /^virtual-network: Pod address 10\.\d+\.\d+\.\d+ is outside virtual network overlay-vnet \(10\.99\.0\.0\/16\): the cluster likely runs a CNI overlay .* Sluice needs pod IPs from the virtual network/);
+  shown.push(vnet[0]!);
+
+  twin.arm.setRuleHealthAvailable('westeurope', false);
+  const health = await failures(['--azure-nsg', TWIN_NSG]);
+  twin.arm.setRuleHealthAvailable('westeurope', true);
+  assert.equal(health.length, 1, JSON.stringify(health));
+  assert.match(health[0]!, /^health-report: The load-balancing-rule health report does not answer .*OperationNotSupportedInRegion.*every readiness gate will wait/);
+  shown.push(health[0]!);
+
+  const nsg = await failures(['--azure-nsg', 'no-such-nsg']);
+  assert.equal(nsg.length, 1, JSON.stringify(nsg));
+  assert.match(nsg[0]!, /^network-security-group: Network security group no-such-nsg in resource group sluice-rollout does not exist: create it/);
+  shown.push(nsg[0]!);
+
+  // The brief controllers above put Sluice's finalizer on the Service: one stays to release it.
+  controller = startController(['--azure-nsg', TWIN_NSG]);
+  await controller.ready();
+  await w.delete();
+  process.stdout.write(`\nstartup checks, each broken in the twin:\n${shown.map((l) => `  - ${l}`).join('\n')}\n\n`);
+});

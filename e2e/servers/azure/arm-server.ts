@@ -153,6 +153,8 @@ export interface ArmServer {
   readonly rateLimits: RateLimiter | undefined;
   /** The Standard load balancer twin's data plane; undefined unless `dataPlane` was given. */
   readonly dataPlane: SlbDataPlane | undefined;
+  /** Switches the rule-health API off (or back on) in a region, as `ruleHealthUnavailableIn` does at start. */
+  setRuleHealthAvailable(region: string, available: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -174,6 +176,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
   const requests = new RequestRecorder<LoggedRequest>();
   if (options.dataPlane) store.publicAddresses = 'loopback';
   const dataPlane = options.dataPlane ? await SlbDataPlane.start(store, () => operations.settle(), options.dataPlane) : undefined;
+  const healthOffIn = new Set((options.ruleHealthUnavailableIn ?? []).map((r) => r.toLowerCase()));
   let endpoint = '';
   const ctx = (): ArmContext => ({
     store,
@@ -185,7 +188,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     healthCheck: options.healthCheck ?? 'probe',
     dataPlane,
-    ruleHealthUnavailableIn: (options.ruleHealthUnavailableIn ?? []).map((r) => r.toLowerCase()),
+    ruleHealthUnavailableIn: [...healthOffIn],
   });
 
   const send = (res: ServerResponse, status: number, headers: Record<string, string>, body: string | undefined) => {
@@ -304,6 +307,10 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     requests,
     rateLimits: limits,
     dataPlane,
+    setRuleHealthAvailable(region, available) {
+      if (available) healthOffIn.delete(region.toLowerCase());
+      else healthOffIn.add(region.toLowerCase());
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

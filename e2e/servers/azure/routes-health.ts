@@ -91,11 +91,13 @@ async function evaluate(lb: ResourceRecord, rule: JsonObject, ctx: ArmContext): 
 
 function ruleHealth(req: ArmRequest, ctx: ArmContext): ArmResponse {
   const { record: lb } = loadBalancerOf(req, ctx);
-  if (lb === undefined) throw parentResourceNotFound(req.params['loadBalancerName']!);
-  const location = String(lb.body['location'] ?? '').toLowerCase();
   // The rule-health API is not offered in every region ("Load Balancer health status"; the
-  // portal's health view and this API roll out region by region): there it is refused.
-  if (ctx.ruleHealthUnavailableIn?.includes(location)) {
+  // portal's health view and this API roll out region by region): there it is refused, before
+  // the load balancer is looked up (the region of a missing one is its resource group's).
+  const group = ctx.store.group(req.params['subscriptionId']!, req.params['resourceGroupName']!);
+  const location = String(lb?.body['location'] ?? group?.location ?? '').toLowerCase();
+  if (lb === undefined && !ctx.ruleHealthUnavailableIn?.includes(location)) throw parentResourceNotFound(req.params['loadBalancerName']!);
+  if (lb === undefined || ctx.ruleHealthUnavailableIn?.includes(location)) {
     throw badRequest('OperationNotSupportedInRegion', `Getting the health of load balancing rules is not supported in region ${location}.`);
   }
   const name = req.params['ruleName']!.toLowerCase();

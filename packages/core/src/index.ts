@@ -109,6 +109,7 @@ export type {
   ProviderFactory,
   ServiceFeatures,
   ServiceProblem,
+  StartupContext,
 } from './provider.ts';
 export { backendAddressKey, backendKey } from './provider.ts';
 export { Backoff, type BackoffOptions } from './queue/backoff.ts';

@@ -182,8 +182,21 @@ export interface LoadBalancer {
    */
   validate?(service: ServiceSpecView): readonly ServiceProblem[];
 
+  /**
+   * Checks, once at start, what the provider needs of its cloud and the cluster (e.g. that pod
+   * addresses can be backends, that the health report answers). Each failed check is one
+   * sentence (`field` names the check); the app logs them and starts all the same. Read-only.
+   */
+  startupChecks?(context: StartupContext, signal: AbortSignal): Promise<readonly ServiceProblem[]>;
+
   /** Releases clients, sockets and timers. */
   close?(): Promise<void>;
+}
+
+/** What the app knows at start that a provider's startup checks may use. */
+export interface StartupContext {
+  /** Addresses of some running pods of the cluster (at most 100), e.g. to check they can be backends. */
+  readonly podAddresses: readonly string[];
 }
 
 /** One invalid input: the field at fault and one sentence a person can act on. */

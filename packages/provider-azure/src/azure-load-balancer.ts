@@ -20,6 +20,7 @@ import {
   RetryableError,
   type ServiceProblem,
   type ServiceSpecView,
+  type StartupContext,
   TerminalError,
 } from '@sluice/core';
 import { parseAzureAnnotations } from './annotations.ts';
@@ -38,6 +39,7 @@ import { adminStateOf, backendPortsOf, DRAINING_ADMIN_STATE, wantedAddresses } f
 import { syncPool } from './pool-sync.ts';
 import { readPublicIp } from './public-ip.ts';
 import { hasShareTag } from './shared-lb-spec.ts';
+import { runStartupChecks } from './startup-checks.ts';
 import { deleteShared, ensureShared, moveError, type SharedPlacement, sharedPlacement } from './shared-sync.ts';
 import { type AzureServicePolicy, checkService, validateService } from './validation.ts';
 
@@ -253,6 +255,11 @@ export class AzureLoadBalancer implements LoadBalancer {
       views.push({ port: port.name, child, pool, rule: true, backendPort });
     }
     return views;
+  }
+
+  /** See startup-checks.ts. */
+  startupChecks(context: StartupContext, signal: AbortSignal): Promise<ServiceProblem[]> {
+    return runStartupChecks(this.#ctx.api, this.#nsg, context, signal);
   }
 
   async close(): Promise<void> {
