@@ -36,6 +36,8 @@ export interface AzureTwinProviderOptions {
   readonly seed?: (twin: AzureTwin) => void | Promise<void>;
   /** Rules the operator put in the pods' network security group beforehand. @default none: Azure's default rules only */
   readonly nsgRules?: readonly JsonObject[];
+  /** The controller's --health-poll-ms. @default half the scaled probe interval */
+  readonly healthPollMs?: number;
   /** Extra controller environment. @default none */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -76,7 +78,7 @@ export function azureTwinProvider(options: AzureTwinProviderOptions = {}): Provi
         current = { arm, subscriptionId, virtualNetworkId: String(vnet['id']) };
         await options.seed?.(current);
         // The gate reads health twice per (scaled) probe interval: a probe result is seen within half an interval.
-        const pollMs = Math.max(50, Math.round((profile.healthIntervalMs * profile.timeScale) / 2));
+        const pollMs = options.healthPollMs ?? Math.max(50, Math.round((profile.healthIntervalMs * profile.timeScale) / 2));
         return {
           controllerArgs: ['--cluster-name', 'rollout', '--health-poll-ms', String(pollMs), ...(options.controllerArgs ?? [])],
           controllerEnv: {

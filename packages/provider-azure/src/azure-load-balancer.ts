@@ -37,7 +37,7 @@ import { type AzureProviderOptions, type ResolvedAzureProviderOptions, resolveOp
 import { PoolCache } from './pool-cache.ts';
 import { adminStateOf, backendPortsOf, DRAINING_ADMIN_STATE, wantedAddresses } from './pool-spec.ts';
 import { syncPool } from './pool-sync.ts';
-import { readPublicIp } from './public-ip.ts';
+import { PublicIpAddressCache } from './public-ip.ts';
 import { hasShareTag } from './shared-lb-spec.ts';
 import { runStartupChecks } from './startup-checks.ts';
 import { deleteShared, ensureShared, moveError, type SharedPlacement, sharedPlacement } from './shared-sync.ts';
@@ -69,6 +69,7 @@ export class AzureLoadBalancer implements LoadBalancer {
    * the dedicated load balancer's existence, the other directions are not.
    */
   readonly #placements = new Map<string, string>();
+  readonly #addresses = new PublicIpAddressCache();
   /** Writes the Services' rules into the operator's network security group; undefined when none is configured. */
   readonly #nsg: NsgWriter | undefined;
 
@@ -313,6 +314,6 @@ export class AzureLoadBalancer implements LoadBalancer {
     if (pipId === undefined) return privateFrontendIp(lb, frontendName);
     const ref = parseResourceId(pipId);
     if (!ref) return undefined;
-    return (await readPublicIp(this.#ctx, ref.resourceGroup, ref.name, signal))?.ipAddress;
+    return this.#addresses.address(this.#ctx, pipId, ref.resourceGroup, ref.name, signal);
   }
 }

@@ -5,8 +5,10 @@
  * write: the hot path (a pod address joining or leaving a rule) reads nothing, an ensure
  * reads the group afresh (drift made by hand is corrected there).
  *
- * Two Services may pick the same free priority at once; Azure refuses the second with
- * SecurityRuleConflict, which is retried (the next read sees the first one's rule).
+ * Priorities are unique per direction in a group, so two Services choosing a free one at once
+ * would collide: the writer runs one Service at a time (a queue in this process; only the
+ * leader writes). A collision with a writer outside Sluice (Azure's SecurityRuleConflict) is
+ * planned again once from a fresh read, then left to the work queue's retry.
  */
 import type { NetworkSecurityGroup, SecurityRule } from '@azure/arm-network';
 import { type Backend, RetryableError, type ServiceSpecView, TerminalError } from '@sluice/core';
@@ -36,6 +38,8 @@ export class NsgWriter {
   readonly #target: NsgTarget;
   /** The group's rules as last read or written; undefined until read, or after a conflict. */
   #rules: SecurityRule[] | undefined;
+  /** The tail of the queue of ensures and removals. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(api: AzureApi, target: NsgTarget) {
     this.#api = api;
@@ -61,7 +65,24 @@ export class NsgWriter {
   }
 
   /** Makes the group hold exactly the Service's rules for `ports`. */
-  async ensure(clusterName: string, service: ServiceSpecView, ports: readonly RulePort[], signal: AbortSignal, fresh = true): Promise<void> {
+  ensure(clusterName: string, service: ServiceSpecView, ports: readonly RulePort[], signal: AbortSignal, fresh = true): Promise<void> {
+    return this.#serial(async () => {
+      try {
+        await this.#ensure(clusterName, service, ports, signal, fresh);
+      } catch (error) {
+        if ((error as { reason?: string })?.reason !== 'NsgPriorityRace') throw error;
+        await this.#ensure(clusterName, service, ports, signal, true);
+      }
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #ensure(clusterName: string, service: ServiceSpecView, ports: readonly RulePort[], signal: AbortSignal, fresh: boolean): Promise<void> {
     if (fresh || this.#rules === undefined) this.#rules = [...((await this.read(signal)).securityRules ?? [])];
     const desired = desiredRules({ clusterName, service, ports });
     const plan = planRules(this.#rules, desired, rulePrefix(clusterName, service), this.#target.priorities);
@@ -77,7 +98,11 @@ export class NsgWriter {
   }
 
   /** Deletes every rule the Service owns in the group (an absent group or rule is success). */
-  async remove(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
+  remove(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
+    return this.#serial(() => this.#remove(clusterName, service, signal));
+  }
+
+  async #remove(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
     let nsg: NetworkSecurityGroup;
     try {
       nsg = await this.read(signal);

@@ -22,6 +22,37 @@ export async function readPublicIp(ctx: AzureContext, resourceGroup: string, nam
   }
 }
 
+/**
+ * Addresses of Standard public IPs by resource id: a Standard public IP is static, its address
+ * never changes while it exists ("Public IP addresses: SKU"), so the status of a load balancer
+ * needs its GET once, not at every verification. Entries expire after `ttlMs` so an IP
+ * replaced by hand under the same name is seen again.
+ */
+export class PublicIpAddressCache {
+  readonly #byId = new Map<string, { address: string; at: number }>();
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(ttlMs = 600_000, now: () => number = () => performance.now()) {
+    this.#ttlMs = ttlMs;
+    this.#now = now;
+  }
+
+  async address(ctx: AzureContext, id: string, resourceGroup: string, name: string, signal: AbortSignal): Promise<string | undefined> {
+    const key = id.toLowerCase();
+    const hit = this.#byId.get(key);
+    if (hit && this.#now() - hit.at < this.#ttlMs) return hit.address;
+    const pip = await readPublicIp(ctx, resourceGroup, name, signal);
+    if (pip?.ipAddress && pip.sku?.name === 'Standard' && pip.publicIPAllocationMethod === 'Static') this.#byId.set(key, { address: pip.ipAddress, at: this.#now() });
+    else this.#byId.delete(key);
+    return pip?.ipAddress;
+  }
+
+  forget(id: string): void {
+    this.#byId.delete(id.toLowerCase());
+  }
+}
+
 /** The Sluice-owned public IP of the load balancer, created when missing. */
 export async function ensureOwnedPublicIp(ctx: AzureContext, lbName: string, clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<PublicIPAddress> {
   const name = ownedPublicIpName(lbName);
