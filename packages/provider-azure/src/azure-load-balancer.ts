@@ -8,11 +8,10 @@
  * Methods map core types to Azure calls and back; the steps live in load-balancer-sync.ts,
  * load-balancer-delete.ts and pool-sync.ts, every call goes through AzureApi.
  */
-import type { LoadBalancer as AzureLb, BackendAddressPool, LoadBalancerHealthPerRule } from '@azure/arm-network';
+import type { LoadBalancer as AzureLb, LoadBalancerHealthPerRule } from '@azure/arm-network';
 import {
   type Backend,
   type BackendStatus,
-  errorMessage,
   type LoadBalancer,
   type LoadBalancerLookup,
   type LoadBalancerStatus,
@@ -25,7 +24,7 @@ import {
 } from '@sluice/core';
 import { parseAzureAnnotations } from './annotations.ts';
 import { AzureApi } from './azure-api.ts';
-import { azureErrorCode, httpStatus, isNotFound } from './errors.ts';
+import { isNotFound } from './errors.ts';
 import { toBackendStatuses } from './health-map.ts';
 import { frontendPublicIpId, privateFrontendIp } from './lb-spec.ts';
 import { deleteStack } from './load-balancer-delete.ts';
@@ -38,22 +37,15 @@ import { PoolCache } from './pool-cache.ts';
 import { adminStateOf, backendPortsOf, DRAINING_ADMIN_STATE, wantedAddresses } from './pool-spec.ts';
 import { syncPool } from './pool-sync.ts';
 import { PublicIpAddressCache } from './public-ip.ts';
+import { knownPorts, type PortView, ruleHealth } from './rule-health.ts';
 import { hasShareTag } from './shared-lb-spec.ts';
-import { runStartupChecks } from './startup-checks.ts';
 import { deleteShared, ensureShared, moveError, type SharedPlacement, sharedPlacement } from './shared-sync.ts';
+import { runStartupChecks } from './startup-checks.ts';
 import { type AzureServicePolicy, checkService, validateService } from './validation.ts';
 
 /** The most addresses one update may carry; Azure allows 1000 IP addresses per IP-based pool. */
 export const MAX_BATCH = 1000;
 
-/** What a health read needs of one Service port: its pool, whether its rule exists, and the rule's backend port. */
-interface PortView {
-  readonly port: string;
-  readonly child: string;
-  readonly pool: BackendAddressPool | undefined;
-  readonly rule: boolean;
-  readonly backendPort: number | undefined;
-}
 
 export class AzureLoadBalancer implements LoadBalancer {
   readonly providerName = 'azure';
@@ -210,7 +202,7 @@ export class AzureLoadBalancer implements LoadBalancer {
     const shared = this.#shared(clusterName, service);
     const name = shared?.lbName ?? loadBalancerName(clusterName, service);
     const prefix = shared?.prefix ?? '';
-    let views: PortView[] | undefined = this.#knownPorts(name, shared?.cacheKey ?? name, prefix, service);
+    let views: PortView[] | undefined = knownPorts(this.#ctx, name, shared?.cacheKey ?? name, prefix, service);
     if (views === undefined) {
       const lb = await readLoadBalancer(this.#ctx, name, signal);
       if (!lb || (shared && !hasShareTag(lb, shared))) return [];
@@ -231,7 +223,7 @@ export class AzureLoadBalancer implements LoadBalancer {
       let unavailable: string | undefined;
       if (!rule) unavailable = `load balancer ${name} has no rule ${child} yet`;
       else if (addresses.some((a) => adminStateOf(a) !== DRAINING_ADMIN_STATE)) {
-        ({ health, unavailable } = await this.#ruleHealth(name, child, signal));
+        ({ health, unavailable } = await ruleHealth(this.#ctx, this.#healthWarned, name, child, signal));
         // The report names an address the remembered pool lacks: someone else changed the pool.
         const inPool = new Set((pool?.loadBalancerBackendAddresses ?? []).map((a) => a.ipAddress));
         if ((health?.loadBalancerBackendAddresses ?? []).some((h) => h.networkInterfaceIPConfigurationId === undefined && h.ipAddress !== undefined && !inPool.has(h.ipAddress))) {
@@ -243,20 +235,6 @@ export class AzureLoadBalancer implements LoadBalancer {
     return out;
   }
 
-  /** The Service's ports as the caches know them, when they know every port's rule and pool; else undefined. */
-  #knownPorts(lbName: string, cacheKey: string, prefix: string, service: ServiceSpecView): PortView[] | undefined {
-    const rulePorts = this.#ctx.rulePorts.get(cacheKey);
-    if (rulePorts === undefined) return undefined;
-    const views: PortView[] = [];
-    for (const port of service.ports) {
-      const child = `${prefix}${port.name}`;
-      const pool = this.#ctx.pools.get(lbName, child);
-      const backendPort = rulePorts.get(port.name);
-      if (pool === undefined || backendPort === undefined) return undefined;
-      views.push({ port: port.name, child, pool, rule: true, backendPort });
-    }
-    return views;
-  }
 
   /** See startup-checks.ts. */
   startupChecks(context: StartupContext, signal: AbortSignal): Promise<ServiceProblem[]> {
@@ -267,35 +245,6 @@ export class AzureLoadBalancer implements LoadBalancer {
     // The SDK keeps no sockets or timers that need closing; nothing to release.
   }
 
-  /**
-   * Azure's health report for one rule. Any failure other than an abort is reported as a
-   * reason instead of thrown: backends then read `initial` (the gate waits), while drains
-   * and registrations, which do not depend on health, go on.
-   */
-  async #ruleHealth(lbName: string, rule: string, signal: AbortSignal): Promise<{ health?: LoadBalancerHealthPerRule; unavailable?: string }> {
-    const api = this.#ctx.api;
-    try {
-      const health = await api.lro('loadBalancingRules.health', `${lbName}/${rule}`, signal, (o) =>
-        api.client.loadBalancerLoadBalancingRules.health(api.resourceGroup, lbName, rule, o),
-      );
-      return { health };
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      // The rule or its load balancer is gone (deleted by hand): the next poll reads the load balancer again.
-      if (isNotFound(error)) this.#ctx.pools.forget(lbName);
-      const status = httpStatus(error);
-      const code = azureErrorCode(error) ?? (status !== undefined ? `HTTP${status}` : 'error');
-      // Azure's own words when it answered; the classified message otherwise.
-      const cause = error instanceof Error && error.cause instanceof Error && status !== undefined ? error.cause : error;
-      const unavailable = `Azure health report for rule ${rule} unavailable: ${code}: ${errorMessage(cause)}`;
-      const key = `${lbName}/${rule}/${code}`;
-      if (!this.#healthWarned.has(key)) {
-        this.#healthWarned.add(key);
-        this.#ctx.log.warn('load balancer health report unavailable; backends stay initial', { loadBalancer: lbName, rule, code, error: errorMessage(error) });
-      }
-      return { unavailable };
-    }
-  }
 
   /** What the options decide for every Service: defaults for what its annotations leave out, and the shared load balancers it may name. */
   get #defaults(): AzureServicePolicy {
