@@ -392,6 +392,17 @@ export const FLAGS = [
     option: 'nsgPriorities',
   },
   {
+    name: 'azure-probe-threshold',
+    kind: 'integer',
+    arg: '<count>',
+    min: 1,
+    max: 10,
+    defaultHelp: 'SLUICE_AZURE_PROBE_THRESHOLD, then 2',
+    help: "health probes' probeThreshold, consecutive results that mark an address up or down (a Service's annotation wins)",
+    provider: 'azure',
+    option: 'probeThreshold',
+  },
+  {
     name: 'gcp-project',
     kind: 'text',
     arg: '<id>',
