@@ -43,6 +43,38 @@ export interface AwsFrontOptions {
   readonly now?: Now;
   /** Waits out injected latency and held requests. @default real timers */
   readonly sleep?: Sleep;
+  /**
+   * What AWS does and moto does not, for the calls that pass throttling and faults: the NLB
+   * twin (nlb-twin.ts). @default none: every call goes to moto as it came
+   */
+  readonly hook?: FrontHook;
+}
+
+/** One signed ELBv2 or EC2 call, as a {@link FrontHook} sees it. */
+export interface HookCall {
+  /** `elasticloadbalancing` or `ec2`. */
+  readonly service: string;
+  readonly action: string;
+  readonly region: string;
+  /** The form-encoded parameters of the query protocol. */
+  readonly params: URLSearchParams;
+}
+
+/** An answer the hook gives instead of moto's. */
+export interface HookAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * Runs around each signed call moto would answer: `before` may answer in moto's place (a
+ * refusal AWS makes and moto does not), or forward a rewritten body; `after` runs once moto
+ * answered 2xx, before the answer goes back, so a caller's next call already sees its effect.
+ */
+export interface FrontHook {
+  before(call: HookCall): Promise<{ readonly answer: HookAnswer } | { readonly forwardBody: Buffer } | undefined>;
+  after(call: HookCall): Promise<void>;
 }
 
 /** One call through the front. `operation` is the query-protocol `Action`. */
@@ -113,14 +145,43 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<AwsFront>
       upstream.end(body);
     });
 
+  /** Forwards a call through the hook: moto's answer is held until `after` is done. */
+  const forwardHooked = async (req: IncomingMessage, res: ServerResponse, body: Buffer, call: CallInfo, hook: FrontHook): Promise<number> => {
+    const hooked: HookCall = { service: call.service, action: call.action, region: call.region, params: new URLSearchParams(body.toString('utf8')) };
+    const decision = await hook.before(hooked);
+    if (decision !== undefined && 'answer' in decision) {
+      res.writeHead(decision.answer.status, { ...decision.answer.headers, 'Content-Length': String(Buffer.byteLength(decision.answer.body)) });
+      res.end(decision.answer.body);
+      return decision.answer.status;
+    }
+    const sent = decision?.forwardBody ?? body;
+    const upstream = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
+      const headers = { ...req.headers, host: target.host, 'content-length': String(sent.length) };
+      const r = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.once('end', () => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }));
+        answer.once('error', reject);
+      });
+      r.once('error', reject);
+      r.end(sent);
+    });
+    if (upstream.status >= 200 && upstream.status < 300) await hook.after(hooked);
+    res.writeHead(upstream.status, { ...upstream.headers, 'content-length': String(upstream.body.length) });
+    res.end(upstream.body);
+    return upstream.status;
+  };
+  const pass = (req: IncomingMessage, res: ServerResponse, body: Buffer, call: CallInfo): Promise<number> =>
+    options.hook !== undefined && (call.service === 'elasticloadbalancing' || call.service === 'ec2') ? forwardHooked(req, res, body, call, options.hook) : forward(req, res, body);
+
   /** Answers one call; returns the status sent (0: none) and what the front did. */
   const answer = async (req: IncomingMessage, res: ServerResponse, body: Buffer, call: CallInfo): Promise<{ status: number; fault?: FaultKind }> => {
-    if (call.service !== 'elasticloadbalancing') return { status: await forward(req, res, body) };
+    if (call.service !== 'elasticloadbalancing') return { status: await pass(req, res, body, call) };
     if (limits !== undefined && !limits.take(elbCharges(call.action, account, call.region)).allowed) {
       return { status: send(res, throttling(options.throttleCode)), fault: 'rate-limited' };
     }
     const decision = faults.decide(req.method ?? 'POST', call.action);
-    if (decision === undefined) return { status: await forward(req, res, body) };
+    if (decision === undefined) return { status: await pass(req, res, body, call) };
     const fault: FaultKind = decision.fault?.kind ?? 'latency';
     try {
       await enactTransportFault(decision, req.socket, sleep);
@@ -130,7 +191,7 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<AwsFront>
     }
     if (decision.fault?.kind === 'throttle') return { status: send(res, throttling(options.throttleCode)), fault };
     if (decision.fault?.kind === 'error') return { status: send(res, serviceError(decision.fault.status)), fault };
-    return { status: await forward(req, res, body), fault };
+    return { status: await pass(req, res, body, call), fault };
   };
 
   const server = createServer((req, res) => {
