@@ -17,6 +17,10 @@ export interface ProviderBackend {
   readonly controllerArgs: readonly string[];
   /** Extra environment for the controller (endpoints, credentials of a twin). */
   readonly controllerEnv?: Readonly<Record<string, string>>;
+  /** Annotations every Service of the run gets (the provider's settings for the profile). @default none */
+  readonly serviceAnnotations?: Readonly<Record<string, string>>;
+  /** The address an LB published by hostname stands for (a twin's DNS). @default none */
+  readonly resolveHostname?: (hostname: string) => string | undefined;
   stop(): Promise<void>;
 }
 
@@ -130,6 +134,8 @@ export async function runProviderRollout(o: ProviderRolloutOptions): Promise<Pro
           namespace: `${namespacePrefix ?? `${o.provider.name}-${o.profile.name}`}-${sigterm}`,
           servicePort: port!,
           sigterm,
+          ...(backend.serviceAnnotations ? { workload: { ...scenario.workload, serviceAnnotations: { ...backend.serviceAnnotations, ...scenario.workload?.serviceAnnotations } } } : {}),
+          ...(backend.resolveHostname ? { resolveHostname: backend.resolveHostname } : {}),
           say: (line) => say(`${o.provider.name}/${sigterm}: ${line}`),
         });
         const { gateMs, drainMs } = controller.latencies(from);

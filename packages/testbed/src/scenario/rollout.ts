@@ -38,8 +38,10 @@ export interface RolloutScenarioOptions {
   /** The Deployment's rolling update and termination settings, and the address families of its Service and pods. @default Workload's defaults */
   readonly workload?: Pick<
     WorkloadOptions,
-    'maxSurge' | 'maxUnavailable' | 'preStopSeconds' | 'terminationGracePeriodSeconds' | 'ipFamilies' | 'ipFamilyPolicy' | 'podIpFamilies'
+    'maxSurge' | 'maxUnavailable' | 'preStopSeconds' | 'terminationGracePeriodSeconds' | 'ipFamilies' | 'ipFamilyPolicy' | 'podIpFamilies' | 'serviceAnnotations'
   >;
+  /** The address a load balancer published by hostname stands for (see Workload.waitForAddress). @default none: only `ingress[].ip` counts */
+  readonly resolveHostname?: (hostname: string) => string | undefined;
   /**
    * Called once the LB serves every replica, before the load starts (to look at the slices
    * and the LB's backends); a rejection ends the scenario, the namespace deleted.
@@ -74,7 +76,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Rol
   const w = new Workload(o.kubeConfig, { ...o.workload, namespace: o.namespace, name: 'web', replicas, servicePort: o.servicePort, sigterm: o.sigterm });
   await w.create();
   await w.waitForRollout(replicas);
-  const { host, port } = await w.waitForAddress();
+  const { host, port } = await w.waitForAddress(undefined, o.resolveHostname);
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   say(`load balancer ${address} serving ${replicas} pods (${o.namespace}, SIGTERM: ${o.sigterm})`);
   if (o.onServing) {

@@ -31,6 +31,8 @@ export interface WorkloadOptions {
   readonly ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   /** The pods' address families, primary first (the simulator's `sim.sluice.dev/ip-families`). @default the node's */
   readonly podIpFamilies?: readonly IpFamily[];
+  /** Annotations on the Service (a provider's settings, e.g. a cloud LB's health-check timing). @default none */
+  readonly serviceAnnotations?: Readonly<Record<string, string>>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,7 +88,7 @@ export class Workload {
     await this.#core.createNamespacedService({
       namespace,
       body: {
-        metadata: { name },
+        metadata: { name, ...(this.o.serviceAnnotations ? { annotations: { ...this.o.serviceAnnotations } } : {}) },
         spec: {
           type: 'LoadBalancer',
           selector: labels,
@@ -99,11 +101,16 @@ export class Workload {
   }
 
   /** Waits until the Service has an ingress IP and the LB accepts connections; returns host and port. */
-  async waitForAddress(timeoutMs = 60_000): Promise<{ host: string; port: number }> {
+  /**
+   * Waits for the Service's load balancer address: `ingress[0].ip`, or `ingress[0].hostname`
+   * as `resolveHostname` resolves it (a cloud LB published by DNS name; its twin knows the address).
+   */
+  async waitForAddress(timeoutMs = 60_000, resolveHostname?: (hostname: string) => string | undefined): Promise<{ host: string; port: number }> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const svc = await this.#core.readNamespacedService({ name: this.o.name, namespace: this.o.namespace });
-      const ip = svc.status?.loadBalancer?.ingress?.[0]?.ip;
+      const ingress = svc.status?.loadBalancer?.ingress?.[0];
+      const ip = ingress?.ip ?? (ingress?.hostname && resolveHostname ? resolveHostname(ingress.hostname) : undefined);
       if (ip) return { host: ip, port: this.o.servicePort };
       if (performance.now() > deadline) throw new Error(`Service ${this.o.namespace}/${this.o.name} got no load balancer address`);
       await sleep(200);
