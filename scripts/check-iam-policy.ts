@@ -212,6 +212,12 @@ export const ALLOWED_FINDINGS: readonly AllowedFinding[] = [
     reason:
       'the reference lists listener/app and listener/net as the resource types of DeleteListener and ModifyListener, and parliament demands a pattern for each; a call names one listener, and Sluice only has NLB (listener/net) listeners. Adding listener/app would only widen the policy to ALB listeners.',
   },
+  {
+    issue: 'RESOURCE_MISMATCH',
+    detail: [{ action: 'ec2:AuthorizeSecurityGroupIngress', required_format: 'arn:*:ec2:*:*:security-group/*' }],
+    reason:
+      "parliament judges each statement alone: AuthorizeSecurityGroupIngress names two resources, the group (allowed by ChangeThisClustersSecurityGroups, on the group's sluice.dev/cluster tag) and the new rule (allowed by AddTaggedRules, on the rule's request tags); one statement cannot hold both conditions, since a new rule has no resource tags yet and a group gets no request tags.",
+  },
 ];
 
 /** A value with object keys sorted and array items de-duplicated and sorted, for exact comparison. */

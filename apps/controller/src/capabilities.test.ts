@@ -38,11 +38,11 @@ const withSpec = (spec: Record<string, unknown>, annotations?: Record<string, st
 const all = (v: 'enforced' | 'refused' | 'warned') => ({ local: v, aws: v, azure: v, gcp: v });
 
 const cases: Case[] = [
-  { field: 'spec.loadBalancerSourceRanges', service: withSpec({ loadBalancerSourceRanges: ['203.0.113.0/24'] }), expect: { ...all('refused'), local: 'enforced' } },
+  { field: 'spec.loadBalancerSourceRanges', service: withSpec({ loadBalancerSourceRanges: ['203.0.113.0/24'] }), expect: { ...all('refused'), local: 'enforced', aws: 'enforced' } },
   {
     field: 'annotation load-balancer-source-ranges',
     service: withSpec({}, { 'service.beta.kubernetes.io/load-balancer-source-ranges': '203.0.113.0/24' }),
-    expect: { ...all('refused'), local: 'enforced' },
+    expect: { ...all('refused'), local: 'enforced', aws: 'enforced' },
   },
   { field: 'spec.loadBalancerIP', service: withSpec({ loadBalancerIP: '198.51.100.7' }), expect: all('warned') },
   { field: 'spec.sessionAffinity: ClientIP', service: withSpec({ sessionAffinity: 'ClientIP' }), expect: all('warned') },

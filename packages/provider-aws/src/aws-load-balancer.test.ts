@@ -3,18 +3,12 @@
  * of one Service: create, converge, resync, change, delete; and call counts.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { isRetryableError, isTerminalError } from '@sluice/core';
 import { AwsLoadBalancer } from './aws-load-balancer.ts';
-import { backend, CLUSTER, type Harness, service, signal, startHarness, WRITE } from './test-support/harness.ts';
+import { backend, CLUSTER, harnessPerTest, service, signal, startHarness, WRITE } from './test-support/harness.ts';
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = harnessPerTest();
 
 const web = service();
 
@@ -53,10 +47,18 @@ test('ensure creates a tagged NLB, target group and listener, registers the back
   assert.deepEqual(h.takeOperations(), [
     'DescribeLoadBalancers',
     'DescribeSubnets',
+    // The NLB's own security group first (an NLB created without one never gets one), then its client rules.
+    'DescribeSubnets',
+    'DescribeSecurityGroups',
+    'CreateSecurityGroup',
     'CreateLoadBalancer',
+    'DescribeVpcs',
+    'AuthorizeSecurityGroupIngress',
+    // The pods' groups (none tagged for the cluster here) and the Service's rules in them.
+    'DescribeSecurityGroups',
+    'DescribeSecurityGroupRules',
     'DescribeTargetGroups',
     'CreateTargetGroup',
-    'DescribeVpcs',
     'RegisterTargets',
     'CreateListener',
   ]);
@@ -90,7 +92,18 @@ test('a second ensure with nothing changed makes no write call', async () => {
     ops.filter((o) => WRITE.test(o)),
     [],
   );
-  assert.deepEqual(ops, ['DescribeLoadBalancers', 'DescribeLoadBalancerAttributes', 'DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners']);
+  assert.deepEqual(ops, [
+    'DescribeLoadBalancers',
+    'DescribeLoadBalancerAttributes',
+    'DescribeSecurityGroups',
+    'DescribeSecurityGroupRules',
+    'DescribeSecurityGroups',
+    'DescribeSecurityGroupRules',
+    'DescribeTargetGroups',
+    'DescribeTargetGroupAttributes',
+    'DescribeTargetHealth',
+    'DescribeListeners',
+  ]);
 });
 
 test('an idle resync costs one DescribeLoadBalancers and one DescribeTargetHealth per port, even after a restart warms up', async () => {
@@ -166,97 +179,6 @@ test('updateLoadBalancer before the load balancer exists is retryable', async ()
   await assert.rejects(h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal), (e: unknown) => isRetryableError(e) && /does not exist yet/.test((e as Error).message));
 });
 
-test('changed annotations modify only the target group settings that differ', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
-  h.takeOperations();
-  const tuned = service([{}], { 'sluice.dev/aws-healthcheck-protocol': 'HTTP', 'sluice.dev/aws-healthcheck-path': '/ready', 'sluice.dev/aws-deregistration-delay': '20' });
-  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
-  assert.deepEqual(
-    h.takeOperations().filter((o) => WRITE.test(o)),
-    ['ModifyTargetGroup', 'ModifyTargetGroupAttributes'],
-  );
-  const [tg] = h.fake.targetGroups;
-  assert.equal(tg?.health['HealthCheckPath'], '/ready');
-  assert.equal(tg?.health['HealthCheckTimeoutSeconds'], '6');
-  assert.equal(tg?.attributes['deregistration_delay.timeout_seconds'], '20');
-  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
-  assert.deepEqual(
-    h.takeOperations().filter((o) => WRITE.test(o)),
-    [],
-  );
-});
-
-test('drain, proxy protocol, client IP and cross-zone annotations are set at create, converge on update and return to the defaults when removed', async () => {
-  const ports = [{}, { name: 'dns', port: 53, protocol: 'UDP' as const, targetPort: 5353 }];
-  const tuned = service(ports, {
-    'sluice.dev/aws-deregistration-delay': '45',
-    'sluice.dev/aws-connection-termination': 'true',
-    'sluice.dev/aws-proxy-protocol-v2': 'true',
-    'sluice.dev/aws-preserve-client-ip': 'true',
-    'sluice.dev/aws-cross-zone': 'true',
-  });
-  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
-  // A new NLB and new groups are not described: they have AWS's defaults, so one write each.
-  assert.deepEqual(
-    h.takeOperations().filter((o) => /Attributes$/.test(o)),
-    ['ModifyLoadBalancerAttributes', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes'],
-  );
-  assert.equal(h.fake.loadBalancers[0]?.attributes['load_balancing.cross_zone.enabled'], 'true');
-  const [tcp, udp] = h.fake.targetGroups;
-  const managed = (g: typeof tcp) => [
-    g?.attributes['deregistration_delay.timeout_seconds'],
-    g?.attributes['deregistration_delay.connection_termination.enabled'],
-    g?.attributes['proxy_protocol_v2.enabled'],
-    g?.attributes['preserve_client_ip.enabled'],
-  ];
-  assert.deepEqual(managed(tcp), ['45', 'true', 'true', 'true']);
-  // UDP groups always preserve the client IP; Sluice never writes it there (AWS would refuse false).
-  assert.deepEqual(managed(udp), ['45', 'true', 'true', 'true']);
-  const udpWrite = h.server.calls.filter((c) => c.action === 'ModifyTargetGroupAttributes' && c.params.get('TargetGroupArn') === udp?.arn);
-  assert.ok(udpWrite.every((c) => ![...c.params.values()].includes('preserve_client_ip.enabled')));
-
-  await h.provider.ensureLoadBalancer(CLUSTER, tuned, [], signal);
-  assert.deepEqual(
-    h.takeOperations().filter((o) => WRITE.test(o)),
-    [],
-    'converged: nothing written',
-  );
-
-  await h.provider.ensureLoadBalancer(CLUSTER, service(ports), [], signal);
-  assert.deepEqual(
-    h.takeOperations().filter((o) => WRITE.test(o)),
-    ['ModifyLoadBalancerAttributes', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes'],
-  );
-  assert.equal(h.fake.loadBalancers[0]?.attributes['load_balancing.cross_zone.enabled'], 'false');
-  assert.deepEqual(managed(tcp), ['300', 'false', 'false', 'false']);
-  assert.deepEqual(managed(udp), ['300', 'false', 'false', 'true']);
-});
-
-test('a TLS port gets a TLS listener with the certificate over a TCP target group; a new port with a short delay sets it at create', async () => {
-  const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e';
-  const tls = service([{ name: 'https', port: 443, targetPort: 8443 }, {}], { 'sluice.dev/aws-tls-certificate-arn': cert, 'sluice.dev/aws-tls-ports': 'https', 'sluice.dev/aws-deregistration-delay': '0' });
-  await h.provider.ensureLoadBalancer(CLUSTER, tls, [], signal);
-  const byPort = new Map(h.fake.listeners.map((l) => [l.port, l]));
-  assert.equal(byPort.get(443)?.protocol, 'TLS');
-  assert.equal(byPort.get(443)?.certificateArn, cert);
-  assert.equal(byPort.get(80)?.protocol, 'TCP');
-  assert.deepEqual(
-    h.fake.targetGroups.map((g) => [g.protocol, g.attributes['deregistration_delay.timeout_seconds']]),
-    [
-      ['TCP', '0'],
-      ['TCP', '0'],
-    ],
-  );
-  // Switching TLS off converges the listener in place.
-  h.takeOperations();
-  await h.provider.ensureLoadBalancer(CLUSTER, service([{ name: 'https', port: 443, targetPort: 8443 }, {}], { 'sluice.dev/aws-deregistration-delay': '0' }), [], signal);
-  assert.deepEqual(
-    h.takeOperations().filter((o) => WRITE.test(o)),
-    ['ModifyListener'],
-  );
-  assert.equal(h.fake.listeners.find((l) => l.port === 443)?.protocol, 'TCP');
-});
-
 test('a removed Service port loses its listener and its target group; the other port is untouched', async () => {
   const two = service([{}, { name: 'dns', port: 53, protocol: 'UDP', targetPort: 5353 }]);
   await h.provider.ensureLoadBalancer(CLUSTER, two, [backend('10.0.0.1'), backend('10.0.0.1', 1, 'dns', 5353)], signal);
@@ -280,14 +202,6 @@ test('a removed Service port loses its listener and its target group; the other 
   );
 });
 
-test('a scheme change is refused with one sentence, since an NLB cannot change scheme', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
-  await assert.rejects(
-    h.provider.ensureLoadBalancer(CLUSTER, service([{}], { 'sluice.dev/aws-scheme': 'internet-facing' }), [], signal),
-    (e: unknown) => isTerminalError(e) && /asks for scheme internet-facing, but its load balancer .* is internal and an NLB cannot change scheme/.test((e as Error).message),
-  );
-});
-
 test('bad annotations: ensure throws the validate sentences before any AWS call', async () => {
   const bad = service([{}], { 'sluice.dev/aws-healthcheck-interval': '1' });
   assert.equal(h.provider.validate(bad).length, 1);
@@ -307,77 +221,6 @@ test('no tagged subnet: a terminal sentence saying how to tag or annotate, and n
         'Cannot place the internal load balancer of Service shop/web: no subnet is tagged kubernetes.io/role/internal-elb=1; tag one subnet per availability zone with kubernetes.io/role/internal-elb=1 (and kubernetes.io/cluster/c1=shared or owned), or set the annotation sluice.dev/aws-subnets to subnet IDs or Name tags.',
   );
   assert.equal(h.fake.loadBalancers.length, 0);
-});
-
-test('annotated subnets: IDs go through as written, Name tags are looked up', async () => {
-  h.fake.subnets.push({ id: 'subnet-0c1', zone: 'us-east-1c', vpcId: 'vpc-1', tags: { Name: 'private-c' } });
-  await h.provider.ensureLoadBalancer(CLUSTER, service([{}], { 'sluice.dev/aws-subnets': 'subnet-0a1,private-c' }), [], signal);
-  assert.deepEqual(h.fake.loadBalancers[0]?.subnets, ['subnet-0a1', 'subnet-0c1']);
-  h.takeOperations();
-  await h.provider.ensureLoadBalancer(CLUSTER, service([{}], { 'sluice.dev/aws-subnets': 'subnet-0a1,subnet-0b1' }), [], signal);
-  assert.deepEqual(
-    h.takeOperations().filter((o) => WRITE.test(o)),
-    ['SetSubnets'],
-  );
-  assert.deepEqual(h.fake.loadBalancers[0]?.subnets, ['subnet-0a1', 'subnet-0b1']);
-});
-
-test('delete removes the load balancer, then its target groups; a foreign target group survives; a second delete is a no-op', async () => {
-  const two = service([{}, { name: 'metrics', port: 9090, targetPort: 9090 }]);
-  await h.provider.ensureLoadBalancer(CLUSTER, two, [backend('10.0.0.1')], signal);
-  h.fake.targetGroups.push({ ...h.fake.targetGroups[0]!, arn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/foreign/1', name: 'foreign', tags: { owner: 'x' }, targets: new Map() });
-  h.takeOperations();
-  await h.provider.ensureLoadBalancerDeleted(CLUSTER, two, signal);
-  assert.deepEqual(h.takeOperations(), [
-    'DescribeLoadBalancers',
-    'DescribeTags',
-    'DescribeTargetGroups',
-    'DeleteLoadBalancer',
-    'DescribeTargetGroups',
-    'DescribeTags',
-    'DeleteTargetGroup',
-    'DeleteTargetGroup',
-  ]);
-  assert.deepEqual(h.fake.loadBalancers, []);
-  assert.deepEqual(
-    h.fake.targetGroups.map((g) => g.name),
-    ['foreign'],
-  );
-  await h.provider.ensureLoadBalancerDeleted(CLUSTER, two, signal);
-  assert.deepEqual(h.takeOperations(), ['DescribeLoadBalancers', 'DescribeTargetGroups']);
-  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, two, signal), []);
-});
-
-test('delete finishes a target group a previous delete left behind (ResourceInUse is retryable)', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
-  h.fake.fail('DeleteTargetGroup', { code: 'ResourceInUse', message: 'Target group is currently in use by a listener or a rule', times: 1 });
-  await assert.rejects(h.provider.ensureLoadBalancerDeleted(CLUSTER, web, signal), (e: unknown) => isRetryableError(e) && /ResourceInUse/.test((e as Error).message));
-  assert.equal(h.fake.loadBalancers.length, 0);
-  assert.equal(h.fake.targetGroups.length, 1);
-  await h.provider.ensureLoadBalancerDeleted(CLUSTER, web, signal);
-  assert.equal(h.fake.targetGroups.length, 0);
-});
-
-test('a target group deleted by hand: health skips it, and the next update re-creates it', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
-  await h.provider.getBackendHealth(CLUSTER, web, signal);
-  // Someone deletes the listener and the target group behind Sluice's back.
-  h.fake.listeners.length = 0;
-  h.fake.targetGroups.length = 0;
-  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
-  assert.equal(h.fake.targetGroups.length, 1);
-  assert.equal(h.fake.listeners.length, 1);
-  assert.deepEqual([...h.fake.targetGroups[0]!.targets.keys()], ['10.0.0.1:8080']);
-});
-
-test('a load balancer deleted by hand: the next getLoadBalancer says so and health is empty', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.0.0.1')], signal);
-  h.fake.loadBalancers.length = 0;
-  h.fake.listeners.length = 0;
-  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: false });
-  h.fake.targetGroups.length = 0;
-  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
 });
 
 test('an aborted signal rejects every method with its reason and sends nothing', async () => {

@@ -23,7 +23,7 @@ import {
 import { AwsApi } from './aws-api.ts';
 import { isNotFound } from './errors.ts';
 import { toBackendStatus } from './health-map.ts';
-import { deleteStack } from './load-balancer-delete.ts';
+import { deleteStackAndGroups } from './load-balancer-delete.ts';
 import { ensureStack, statusOf } from './load-balancer-sync.ts';
 import { type AwsContext, findLoadBalancer, requireOwned, targetGroupsOf } from './lookup.ts';
 import { loadBalancerName, targetGroupName } from './names.ts';
@@ -45,8 +45,8 @@ export function capabilitiesOf(options: Pick<ResolvedAwsProviderOptions, 'health
     maxBatch: MAX_TARGETS_PER_CALL,
     protocols: ['TCP', 'UDP'],
     tracksPodUid: false,
-    // Not yet enforced on AWS: an NLB without security groups cannot filter clients (see the AWS issue).
-    honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
+    // Enforced by the inbound rules of the NLB's own security group (security-sync.ts).
+    honours: { sourceRanges: true, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] },
     // The status carries the NLB's DNS name, not an IP, so no ipMode is written; VIP is the NLB's model.
     ipMode: 'VIP',
     healthCheckIntervalMs: options.healthCheckIntervalSeconds * 1000,
@@ -89,7 +89,8 @@ export class AwsLoadBalancer implements LoadBalancer {
     if (problems.length > 0) {
       throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
     }
-    return ensureStack(this.#ctx, { clusterName, service, settings, backends }, signal);
+    const backendGroups = { groups: this.options.backendSecurityGroups, rules: this.options.backendSecurityGroupRules };
+    return ensureStack(this.#ctx, { clusterName, service, settings, backends, backendGroups }, signal);
   }
 
   async updateLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<void> {
@@ -119,7 +120,7 @@ export class AwsLoadBalancer implements LoadBalancer {
   }
 
   async ensureLoadBalancerDeleted(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
-    await deleteStack(this.#ctx, clusterName, service, signal);
+    await deleteStackAndGroups(this.#ctx, clusterName, service, signal);
   }
 
   /**
@@ -131,12 +132,15 @@ export class AwsLoadBalancer implements LoadBalancer {
     return this.#withGroups(clusterName, service, signal, async (groups) => {
       if (groups === undefined) return [];
       const out: BackendStatus[] = [];
+      // A rule the pods' security groups lack (when Sluice does not manage them) is why their targets fail: say so.
+      const gap = this.#ctx.cache.ruleGap(loadBalancerName(clusterName, service));
       for (const port of service.ports) {
         const arn = groups.get(port.name);
         if (arn === undefined) continue;
         for (const d of await describeRemembered(this.#ctx.api, this.#ctx.cache, arn, signal)) {
           const status = toBackendStatus(port.name, d);
-          if (status) out.push(status);
+          if (!status) continue;
+          out.push(gap && status.health !== 'healthy' && status.weight !== 0 ? { ...status, reason: [status.reason, gap].filter(Boolean).join('; ') } : status);
         }
       }
       return out;

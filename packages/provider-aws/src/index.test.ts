@@ -9,7 +9,7 @@ test('createAwsProvider returns the aws provider with its capabilities and annot
   const provider = aws.createAwsProvider({ clusterName: 'c1', region: 'us-east-1' });
   assert.ok(provider instanceof aws.AwsLoadBalancer);
   assert.equal(provider.providerName, 'aws');
-  assert.deepEqual(provider.capabilities, { weights: false, drainInPlace: false, drainMode: 'deregister', maxBatch: 200, protocols: ['TCP', 'UDP'], tracksPodUid: false, honours: { sourceRanges: false, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] }, ipMode: 'VIP', healthCheckIntervalMs: 10_000 });
+  assert.deepEqual(provider.capabilities, { weights: false, drainInPlace: false, drainMode: 'deregister', maxBatch: 200, protocols: ['TCP', 'UDP'], tracksPodUid: false, honours: { sourceRanges: true, loadBalancerIP: false, sessionAffinity: false, ipFamilies: ['IPv4'] }, ipMode: 'VIP', healthCheckIntervalMs: 10_000 });
   assert.equal(aws.SCHEME_ANNOTATION, 'sluice.dev/aws-scheme');
   assert.equal(aws.TLS_PORTS_ANNOTATION, 'sluice.dev/aws-tls-ports');
   assert.equal(aws.AWS_ANNOTATIONS.length, 16);

@@ -12,13 +12,16 @@
  *    Service's hash (a group created by an ensure that stopped before its listener, or
  *    left by an earlier delete that AWS refused with ResourceInUse), each deleted only if
  *    its tags prove ownership. ResourceInUse right after step 2 is retryable: the next
- *    reconcile finds the load balancer gone and finishes here.
+ *    reconcile finds the load balancer gone and finishes here;
+ * 4. (deleteStackAndGroups) every security-group rule tagged as the Service's, in the pods'
+ *    groups and its own, then its own group.
  */
 import { DeleteLoadBalancerCommand, DeleteTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ServiceSpecView } from '@sluice/core';
 import { isNotFound } from './errors.ts';
 import { type AwsContext, describeTags, findLoadBalancer, requireOwned, targetGroupsNamed, targetGroupsOf } from './lookup.ts';
 import { loadBalancerName, targetGroupNamePrefix } from './names.ts';
+import { deleteSecurityGroups } from './security-groups.ts';
 import { isOwnedBy } from './tags.ts';
 
 export async function deleteStack(ctx: AwsContext, clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
@@ -51,4 +54,10 @@ export async function deleteStack(ctx: AwsContext, clusterName: string, service:
       if (!isNotFound(error, 'TargetGroupNotFound')) throw error;
     }
   }
+}
+
+/** The whole stack, then the rules Sluice added for the Service and its security group (which the NLB used until now). */
+export async function deleteStackAndGroups(ctx: AwsContext, clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
+  await deleteStack(ctx, clusterName, service, signal);
+  await deleteSecurityGroups(ctx, clusterName, service, signal);
 }

@@ -13,6 +13,8 @@
  * 5. only then listeners of removed ports, and target groups no listener uses any more
  *    (deleting a group still in use fails).
  */
+
+import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -32,6 +34,8 @@ import { ensureLoadBalancerAttributes } from './load-balancer-attributes.ts';
 import { type AwsContext, describeTags, findLoadBalancer, requireOwned, targetGroupsOf, toKnown } from './lookup.ts';
 import { loadBalancerName, targetGroupNamePrefix } from './names.ts';
 import type { KnownLoadBalancer } from './resource-cache.ts';
+import { type BackendGroupSettings, ensureLoadBalancerGroup } from './security-groups.ts';
+import { ensureSecurity } from './security-sync.ts';
 import { discoverSubnets, subnetIdsFromAnnotation } from './subnets.ts';
 import { isOwnedBy, portTags, serviceTags } from './tags.ts';
 import { type PortSpec, portSpecs } from './target-group-spec.ts';
@@ -44,6 +48,7 @@ export interface EnsureInput {
   readonly service: ServiceSpecView;
   readonly settings: AwsServiceSettings;
   readonly backends: readonly Backend[];
+  readonly backendGroups: BackendGroupSettings;
 }
 
 export function statusOf(lb: KnownLoadBalancer): LoadBalancerStatus {
@@ -60,9 +65,12 @@ export async function ensureStack(ctx: AwsContext, input: EnsureInput, signal: A
   } else {
     lb = await createLoadBalancer(ctx, input, signal);
   }
+  const createdGroup = created ? lb.securityGroups?.[0] : undefined;
   await ensureLoadBalancerAttributes(ctx, lb.arn, settings, created, signal);
 
   const specs = portSpecs(clusterName, service, settings, input.backends);
+  const gap = await ensureSecurity(ctx, { clusterName, service, scheme: settings.scheme, backends: input.backends, backendGroups: input.backendGroups }, lb, specs, signal, createdGroup);
+  ctx.cache.setRuleGap(lb.name, gap);
   const attached = created ? [] : await targetGroupsOf(ctx, lb.arn, signal);
   const groups = new Map<string, { arn: string; isNew: boolean }>();
   for (const spec of specs) groups.set(spec.servicePort.name, await ensureTargetGroup(ctx, input, spec, lb, attached, signal));
@@ -88,6 +96,9 @@ async function createLoadBalancer(ctx: AwsContext, input: EnsureInput, signal: A
     ? await subnetIdsFromAnnotation(ctx.api, service, settings.subnets, signal)
     : await discoverSubnets(ctx.api, service, settings.scheme, clusterName, signal);
   const name = loadBalancerName(clusterName, service);
+  // The NLB's own security group exists first: an NLB created without one can never get one.
+  const vpcId = (await ctx.api.ec2(new DescribeSubnetsCommand({ SubnetIds: [subnets[0]!] }), signal)).Subnets?.[0]?.VpcId ?? '';
+  const group = await ensureLoadBalancerGroup(ctx, clusterName, service, name, vpcId, signal);
   const out = await ctx.api.elbv2(
     new CreateLoadBalancerCommand({
       Name: name,
@@ -95,13 +106,14 @@ async function createLoadBalancer(ctx: AwsContext, input: EnsureInput, signal: A
       Scheme: settings.scheme,
       IpAddressType: 'ipv4',
       Subnets: subnets,
+      SecurityGroups: [group],
       Tags: serviceTags(clusterName, service),
     }),
     signal,
   );
   const made = out.LoadBalancers?.find((l) => l.LoadBalancerName === name);
   if (!made?.LoadBalancerArn) throw new TerminalError(`AWS CreateLoadBalancer for ${name} returned no load balancer.`);
-  const known = toKnown(made);
+  const known = { ...toKnown(made), securityGroups: [group] };
   ctx.cache.setLoadBalancer(known, targetGroupNamePrefix(clusterName, service));
   ctx.cache.setOwned(known.arn);
   ctx.log.info('created load balancer', { service: `${service.namespace}/${service.name}`, name, arn: known.arn, subnets });

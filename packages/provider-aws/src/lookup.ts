@@ -35,6 +35,7 @@ export function toKnown(lb: ElbLoadBalancer): KnownLoadBalancer {
     scheme: lb.Scheme ?? '',
     subnetIds: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? '').filter((s) => s !== ''),
     zones: (lb.AvailabilityZones ?? []).map((z) => z.ZoneName ?? '').filter((z) => z !== ''),
+    securityGroups: [...(lb.SecurityGroups ?? [])],
   };
 }
 

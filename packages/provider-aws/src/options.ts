@@ -72,6 +72,20 @@ export interface AwsProviderOptions {
    */
   readonly healthCheckIntervalSeconds?: number;
   /**
+   * The pods' security groups, where the rules letting each NLB's security group reach the
+   * pods go.
+   * @default the security groups of the NLB's VPC tagged `kubernetes.io/cluster/<clusterName>` (as EKS tags its cluster security group)
+   */
+  readonly backendSecurityGroups?: readonly string[];
+  /**
+   * `manage`: Sluice adds (tagged as the Service's) and removes the rules in the pods' groups
+   * that let the NLB's group reach the pods on their target and health-check ports. `off`: it
+   * writes none, and a pod whose target is not healthy while a rule is missing has its gate
+   * message name the missing rule.
+   * @default 'manage'
+   */
+  readonly backendSecurityGroupRules?: 'manage' | 'off';
+  /**
    * Where the provider logs; every AWS call is logged at debug as `aws call` with its
    * `operation`.
    * @default a logger that discards everything
@@ -97,6 +111,8 @@ export interface ResolvedAwsProviderOptions {
   readonly maxAttempts: number;
   readonly rateLimits: Required<RateLimits>;
   readonly healthCheckIntervalSeconds: number;
+  readonly backendSecurityGroups: readonly string[] | undefined;
+  readonly backendSecurityGroupRules: 'manage' | 'off';
   readonly log: Logger;
   readonly elbv2Client: ElasticLoadBalancingV2Client | undefined;
   readonly ec2Client: EC2Client | undefined;
@@ -122,10 +138,20 @@ export function resolveOptions(options: AwsProviderOptions, env: Readonly<Record
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...definedOnly(options.rateLimits) },
     healthCheckIntervalSeconds: healthCheckInterval(options.healthCheckIntervalSeconds, env[HEALTHCHECK_INTERVAL_ENV]),
+    backendSecurityGroups: options.backendSecurityGroups,
+    backendSecurityGroupRules: options.backendSecurityGroupRules ?? 'manage',
     log: options.log ?? silentLogger,
     elbv2Client: options.elbv2Client,
     ec2Client: options.ec2Client,
   };
+  for (const group of resolved.backendSecurityGroups ?? []) {
+    if (!/^sg-[0-9a-f]{8,17}$/.test(group)) {
+      throw new TerminalError(`AWS provider option backendSecurityGroups has "${group}", but each must be a security group ID such as sg-0123456789abcdef0.`, { field: 'backendSecurityGroups' });
+    }
+  }
+  if (resolved.backendSecurityGroupRules !== 'manage' && resolved.backendSecurityGroupRules !== 'off') {
+    throw new TerminalError(`AWS provider option backendSecurityGroupRules is "${String(resolved.backendSecurityGroupRules)}", but it must be manage or off.`, { field: 'backendSecurityGroupRules' });
+  }
   if (!Number.isSafeInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
     throw new TerminalError(`AWS provider option maxAttempts is ${resolved.maxAttempts}, but it must be an integer of at least 1.`, { field: 'maxAttempts' });
   }

@@ -25,6 +25,8 @@ export interface KnownLoadBalancer {
   readonly subnetIds: readonly string[];
   /** The availability zones the NLB has a subnet in (the only zones whose targets it serves). */
   readonly zones: readonly string[];
+  /** The NLB's security groups (none: it was created without, and can never get any). @default [] */
+  readonly securityGroups?: readonly string[];
 }
 
 export class ResourceCache {
@@ -36,6 +38,18 @@ export class ResourceCache {
   readonly #registrations = new Map<string, readonly TargetHealthLike[]>();
   /** VPC ID -> its associated IPv4 CIDR blocks (DescribeVpcs). */
   readonly #vpcCidrs = new Map<string, readonly string[]>();
+  /** LB name -> the pods' security-group rules it lacks, as a sentence (only when Sluice does not manage them). */
+  readonly #ruleGaps = new Map<string, string>();
+
+  /** What the last ensure found missing in the pods' security groups for this LB; undefined when nothing. */
+  ruleGap(lbName: string): string | undefined {
+    return this.#ruleGaps.get(lbName);
+  }
+
+  setRuleGap(lbName: string, gap: string | undefined): void {
+    if (gap === undefined) this.#ruleGaps.delete(lbName);
+    else this.#ruleGaps.set(lbName, gap);
+  }
 
   loadBalancer(name: string): KnownLoadBalancer | undefined {
     return this.#loadBalancers.get(name);

@@ -5,8 +5,12 @@
  * deregistered ones stay `draining` (Target.DeregistrationInProgress) until the test ends
  * the delay, and any action can be made to fail with a given AWS error, once or always.
  */
+
+import { FakeEc2, type FakeSubnet, type FakeVpc } from './fake-ec2.ts';
 import type { QueryCall, QueryReply } from './query-server.ts';
-import { ec2Error, ec2Response, el, elbError, elbResponse, esc, memberList, members, stringList } from './xml.ts';
+import { ec2Error, el, elbError, elbResponse, esc, memberList, members, stringList } from './xml.ts';
+
+export type { FakeRule, FakeSecurityGroup, FakeSubnet, FakeVpc } from './fake-ec2.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -28,13 +32,7 @@ export interface FakeLoadBalancer {
   subnets: string[];
   attributes: Record<string, string>;
   tags: Record<string, string>;
-}
-
-export interface FakeVpc {
-  id: string;
-  cidrBlock: string;
-  /** Every association, the primary block's included, as DescribeVpcs lists them. */
-  associations: { cidr: string; state: string }[];
+  securityGroups?: string[];
 }
 
 export interface FakeTargetGroup {
@@ -61,13 +59,6 @@ export interface FakeListener {
   tags: Record<string, string>;
 }
 
-export interface FakeSubnet {
-  id: string;
-  zone: string;
-  vpcId: string;
-  tags: Record<string, string>;
-}
-
 export interface FakeFailure {
   readonly code: string;
   readonly message: string;
@@ -85,22 +76,8 @@ export class FakeAws {
   readonly loadBalancers: FakeLoadBalancer[] = [];
   readonly targetGroups: FakeTargetGroup[] = [];
   readonly listeners: FakeListener[] = [];
-  readonly subnets: FakeSubnet[] = [
-    { id: 'subnet-0a1', zone: 'us-east-1a', vpcId: 'vpc-1', tags: { 'kubernetes.io/role/internal-elb': '1' } },
-    { id: 'subnet-0b1', zone: 'us-east-1b', vpcId: 'vpc-1', tags: { 'kubernetes.io/role/internal-elb': '1' } },
-  ];
-  /** vpc-1: 10.0.0.0/16 with the secondary 10.1.0.0/16 associated and 192.168.0.0/16 disassociated. */
-  readonly vpcs: FakeVpc[] = [
-    {
-      id: 'vpc-1',
-      cidrBlock: '10.0.0.0/16',
-      associations: [
-        { cidr: '10.0.0.0/16', state: 'associated' },
-        { cidr: '10.1.0.0/16', state: 'associated' },
-        { cidr: '192.168.0.0/16', state: 'disassociated' },
-      ],
-    },
-  ];
+  /** VPCs, subnets and security groups (fake-ec2.ts). */
+  readonly ec2 = new FakeEc2();
   /** Every action received, in order (`elbv2:` and `ec2:` prefixes dropped). */
   readonly actions: string[] = [];
   readonly #failures = new Map<string, FakeFailure & { seen: number }>();
@@ -135,7 +112,7 @@ export class FakeAws {
         return { status: failure.status ?? 400, body, ...(failure.headers ? { headers: failure.headers } : {}) };
       }
     }
-    if (call.service === 'ec2') return this.#ec2(call);
+    if (call.service === 'ec2') return this.ec2.handle(call.action, call.params);
     const handler = (this.#elb as Record<string, Handler | undefined>)[call.action];
     if (!handler) return { status: 400, body: elbError('InvalidAction', `fake does not implement ${call.action}`) };
     try {
@@ -152,6 +129,14 @@ export class FakeAws {
     const lb = { arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/net/${name}/${id}`, name, dnsName: `${name}-${id}.elb.${REGION}.amazonaws.com`, scheme, vpcId: 'vpc-1', subnets: ['subnet-0a1'], attributes: { 'load_balancing.cross_zone.enabled': 'false' }, tags };
     this.loadBalancers.push(lb);
     return lb;
+  }
+
+  get subnets(): FakeSubnet[] {
+    return this.ec2.subnets;
+  }
+
+  get vpcs(): FakeVpc[] {
+    return this.ec2.vpcs;
   }
 
   #id(): string {
@@ -184,6 +169,7 @@ export class FakeAws {
       `<State>${el('Code', 'active')}</State>` +
       el('Type', 'network') +
       members('AvailabilityZones', zones) +
+      members('SecurityGroups', (lb.securityGroups ?? []).map((g) => esc(g))) +
       el('IpAddressType', 'ipv4')
     );
   }
@@ -239,6 +225,7 @@ export class FakeAws {
       const lb = this.addLoadBalancer(name, tagsFrom(p), p.get('Scheme') ?? 'internet-facing');
       lb.subnets = subnets;
       lb.vpcId = this.subnets.find((s) => s.id === subnets[0])?.vpcId ?? 'vpc-1';
+      lb.securityGroups = stringList(p, 'SecurityGroups');
       return elbResponse('CreateLoadBalancer', members('LoadBalancers', [this.#lbXml(lb)]));
     },
     DeleteLoadBalancer: (p) => {
@@ -429,37 +416,6 @@ export class FakeAws {
       const size = 2 ** (32 - Number(bits));
       return Math.floor(n(ip) / size) === Math.floor(n(base ?? '') / size);
     });
-  }
-
-  #ec2(call: QueryCall): QueryReply {
-    if (call.action === 'DescribeVpcs') {
-      const ids: string[] = [];
-      for (let i = 1; call.params.has(`VpcId.${i}`); i++) ids.push(call.params.get(`VpcId.${i}`) ?? '');
-      const found = this.vpcs.filter((v) => ids.length === 0 || ids.includes(v.id));
-      if (found.length < ids.length) return { status: 400, body: ec2Error('InvalidVpcID.NotFound', `The vpc ID '${ids.join(', ')}' does not exist`) };
-      const items = found.map(
-        (v) =>
-          `<item>${el('vpcId', v.id)}${el('state', 'available')}${el('cidrBlock', v.cidrBlock)}<cidrBlockAssociationSet>${v.associations
-            .map((a, i) => `<item>${el('cidrBlock', a.cidr)}${el('associationId', `vpc-cidr-assoc-${i}`)}<cidrBlockState>${el('state', a.state)}</cidrBlockState></item>`)
-            .join('')}</cidrBlockAssociationSet></item>`,
-      );
-      return { body: ec2Response('DescribeVpcs', `<vpcSet>${items.join('')}</vpcSet>`) };
-    }
-    if (call.action !== 'DescribeSubnets') return { status: 400, body: ec2Error('InvalidAction', `fake does not implement ${call.action}`) };
-    const filters: { name: string; values: string[] }[] = [];
-    for (let i = 1; call.params.has(`Filter.${i}.Name`); i++) {
-      const values: string[] = [];
-      for (let j = 1; call.params.has(`Filter.${i}.Value.${j}`); j++) values.push(call.params.get(`Filter.${i}.Value.${j}`) ?? '');
-      filters.push({ name: call.params.get(`Filter.${i}.Name`) ?? '', values });
-    }
-    const found = this.subnets.filter((s) => filters.every((f) => f.name.startsWith('tag:') && f.values.includes(s.tags[f.name.slice(4)] ?? '\u0000')));
-    const items = found.map(
-      (s) =>
-        `<item>${el('subnetId', s.id)}${el('availabilityZone', s.zone)}${el('vpcId', s.vpcId)}${el('state', 'available')}<tagSet>${Object.entries(s.tags)
-          .map(([k, v]) => `<item>${el('key', k)}${el('value', v)}</item>`)
-          .join('')}</tagSet></item>`,
-    );
-    return { body: ec2Response('DescribeSubnets', `<subnetSet>${items.join('')}</subnetSet>`) };
   }
 }
 

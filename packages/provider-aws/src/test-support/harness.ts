@@ -3,6 +3,7 @@
  * point at it, with static test credentials. Every `aws call` the provider logs is kept,
  * so tests assert on the calls made, by operation.
  */
+import { afterEach, beforeEach } from 'node:test';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Backend, ServicePortView, ServiceSpecView } from '@sluice/core';
@@ -24,7 +25,13 @@ export interface Harness {
 export const CLUSTER = 'c1';
 export const signal: AbortSignal = new AbortController().signal;
 
-export async function startHarness(options: { maxAttempts?: number; healthCheckIntervalSeconds?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  readonly maxAttempts?: number;
+  readonly healthCheckIntervalSeconds?: number;
+  readonly backendSecurityGroupRules?: 'manage' | 'off';
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = new FakeAws();
   const server = await startQueryServer((call) => fake.handle(call));
   const config = {
@@ -45,6 +52,7 @@ export async function startHarness(options: { maxAttempts?: number; healthCheckI
       log,
       rateLimits: { describe: Infinity, registration: Infinity, write: Infinity },
       ...(options.healthCheckIntervalSeconds !== undefined ? { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds } : {}),
+      ...(options.backendSecurityGroupRules !== undefined ? { backendSecurityGroupRules: options.backendSecurityGroupRules } : {}),
     },
     {},
   );
@@ -60,6 +68,27 @@ export async function startHarness(options: { maxAttempts?: number; healthCheckI
       await server.close();
     },
   };
+}
+
+/**
+ * A fresh harness for every test of the file (started before each, closed after each): the
+ * returned object always stands for the current test's harness.
+ */
+export function harnessPerTest(options: HarnessOptions = {}): Harness {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await startHarness(options);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as Harness, {
+    get: (_target, key) => {
+      if (!current) throw new Error('the harness is only there while a test runs');
+      return Reflect.get(current, key);
+    },
+  });
 }
 
 /** `shop/web` (uid `uid-1`) with the given ports (each `http` 80/TCP -> 8080 unless it says otherwise). */
