@@ -25,22 +25,24 @@
  * reads are neither throttled nor counted as the controller's.
  */
 
-import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
-  type Listener,
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { DataPlane } from '@sluice/dataplane';
 import type { FrontHook, HookAnswer, HookCall } from './front.ts';
-import { elbAnswer, elbRefusal, type TargetParam, targetParams, withTargets } from './query-protocol.ts';
-import { describeTarget, latestPerTarget, selectRequested, type TargetHealthEntry, targetHealthXml, ZONE_NOT_ENABLED } from './target-health.ts';
-import { type NetworkView, registrationRefusal, TARGETS_PER_TARGET_GROUP, zoneOf } from './target-rules.ts';
+import { elbAnswer, elbRefusal, targetParams, withTargets } from './query-protocol.ts';
+import { nlbGroupTag } from './security-group-firewall.ts';
+import { targetHealthXml } from './target-health.ts';
+import { type NetworkView, registrationRefusal, TARGETS_PER_TARGET_GROUP } from './target-rules.ts';
+import { TwinFirewall } from './twin-firewall.ts';
+import { applyGroupSource, arnId, forwardTarget, type GroupState, groupSpecs, healthEntries, lbArnOfListener, type NlbState, podTags, readNetwork } from './twin-model.ts';
 
 export interface NlbTwinOptions {
   /** moto's endpoint. */
@@ -53,35 +55,14 @@ export interface NlbTwinOptions {
   readonly registrationDelayMs?: number;
   /** The targets-per-target-group quota ("Quotas for your Network Load Balancers"). @default 1000 */
   readonly targetsPerTargetGroup?: number;
-}
-
-interface NlbState {
-  readonly arn: string;
-  readonly dnsName: string;
-  readonly address: string;
-  readonly vpcId: string;
-  zones: Set<string>;
-  securityGroups: string[];
-  /** Data-plane listener names. */
-  listeners: Set<string>;
-}
-
-interface GroupState {
-  readonly arn: string;
-  readonly dpName: string;
-  readonly vpcId: string;
-  readonly port: number;
-  healthCheckPort: string;
-  lbArns: Set<string>;
-  /** The AvailabilityZone each registered target was registered with. */
-  readonly zones: Map<string, string | undefined>;
+  /**
+   * The security groups of the pods' network interfaces, by address range (what EC2 would know
+   * from the ENIs the pod IPs live on). @default none: targets are in no group, nothing filters them
+   */
+  readonly podSecurityGroups?: readonly { readonly cidr: string; readonly groupIds: readonly string[] }[];
 }
 
 const TWIN_CREDENTIALS = { accessKeyId: 'AKIDSLUICENLBTWIN', secretAccessKey: 'twin' };
-const arnId = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
-/** `…:listener/net/name/lbid/lid` -> `…:loadbalancer/net/name/lbid` */
-const lbArnOfListener = (arn: string) => arn.replace(':listener/', ':loadbalancer/').replace(/\/[^/]+$/, '');
-
 export class NlbTwin implements FrontHook {
   readonly #o: NlbTwinOptions;
   readonly #elb: ElasticLoadBalancingV2Client;
@@ -89,6 +70,8 @@ export class NlbTwin implements FrontHook {
   readonly #lbs = new Map<string, NlbState>();
   readonly #groups = new Map<string, GroupState>();
   readonly #networks = new Map<string, NetworkView>();
+  readonly #firewall: TwinFirewall;
+  #podSecurityGroups: NonNullable<NlbTwinOptions['podSecurityGroups']>;
   #nextAddress = 1;
   /** Mirror updates run one at a time, in the order moto accepted the calls. */
   #chain: Promise<unknown> = Promise.resolve();
@@ -98,6 +81,21 @@ export class NlbTwin implements FrontHook {
     const config = { region: options.region, endpoint: options.moto, credentials: TWIN_CREDENTIALS };
     this.#elb = new ElasticLoadBalancingV2Client(config);
     this.#ec2 = new EC2Client(config);
+    this.#firewall = new TwinFirewall(options.dataPlane, this.#ec2);
+    this.#podSecurityGroups = options.podSecurityGroups ?? [];
+  }
+
+  /** Says which security groups the pods' interfaces are in from now on (targets registered later get them), and applies them. */
+  setPodSecurityGroups(ranges: NonNullable<NlbTwinOptions['podSecurityGroups']>): Promise<void> {
+    this.#podSecurityGroups = ranges;
+    return this.refresh();
+  }
+
+  /** Reads moto's security groups again (after changes made past the front) and applies them. */
+  refresh(): Promise<void> {
+    const run = this.#chain.then(() => this.#syncSecurity());
+    this.#chain = run.catch(() => undefined);
+    return run;
   }
 
   /** The loopback address of the NLB with this DNS name (what a client resolving it would reach); undefined when unknown. */
@@ -136,7 +134,7 @@ export class NlbTwin implements FrontHook {
       }
       case 'DescribeTargetHealth': {
         const g = this.#groups.get(p.get('TargetGroupArn') ?? '');
-        return g ? { answer: elbAnswer('DescribeTargetHealth', targetHealthXml(await this.#health(g, targetParams(p)))) } : undefined;
+        return g ? { answer: elbAnswer('DescribeTargetHealth', targetHealthXml(await healthEntries(g, await this.#o.dataPlane.targetHealth(g.dpName), this.#lbs, this.#networks.get(g.vpcId), targetParams(p)))) } : undefined;
       }
       case 'SetSecurityGroups': {
         const lb = this.#lbs.get(p.get('LoadBalancerArn') ?? '');
@@ -163,16 +161,27 @@ export class NlbTwin implements FrontHook {
   }
 
   async #mirror(call: HookCall): Promise<void> {
+    if (call.service === 'ec2') {
+      if (/SecurityGroup/.test(call.action) && !call.action.startsWith('Describe')) await this.#syncSecurity();
+      return;
+    }
     if (call.service !== 'elasticloadbalancing') return;
+    await this.#mirrorElb(call);
+    if (['CreateLoadBalancer', 'SetSecurityGroups', 'DeleteLoadBalancer', 'CreateListener', 'DeleteListener', 'ModifyListener'].includes(call.action)) await this.#syncSecurity();
+  }
+
+  async #mirrorElb(call: HookCall): Promise<void> {
     const p = call.params;
     const dp = this.#o.dataPlane;
     switch (call.action) {
       case 'CreateLoadBalancer':
         return this.#syncLoadBalancer({ Names: [p.get('Name') ?? ''] });
       case 'SetSubnets':
-      case 'SetSecurityGroups':
       case 'SetIpAddressType':
         return this.#syncLoadBalancer({ LoadBalancerArns: [p.get('LoadBalancerArn') ?? ''] });
+      case 'SetSecurityGroups':
+        await this.#syncLoadBalancer({ LoadBalancerArns: [p.get('LoadBalancerArn') ?? ''] });
+        return this.#syncListeners(p.get('LoadBalancerArn') ?? '');
       case 'DeleteLoadBalancer': {
         const lb = this.#lbs.get(p.get('LoadBalancerArn') ?? '');
         if (!lb) return;
@@ -205,7 +214,7 @@ export class NlbTwin implements FrontHook {
         for (const t of targets) g.zones.set(`${t.id}:${t.port ?? g.port}`, t.availabilityZone);
         await dp.registerTargets(
           g.dpName,
-          targets.map((t) => ({ ip: t.id, port: t.port ?? g.port })),
+          targets.map((t) => ({ ip: t.id, port: t.port ?? g.port, tags: podTags(this.#podSecurityGroups, t.id) })),
         );
         return;
       }
@@ -229,23 +238,6 @@ export class NlbTwin implements FrontHook {
     return new Set(health.filter((t) => t.state !== 'draining').map((t) => `${t.ip}:${t.port}`));
   }
 
-  async #health(g: GroupState, requested: readonly TargetParam[]): Promise<TargetHealthEntry[]> {
-    const health = latestPerTarget(await this.#o.dataPlane.targetHealth(g.dpName));
-    const hcPort = (port: number) => (g.healthCheckPort === 'traffic-port' ? String(port) : g.healthCheckPort);
-    const enabled = new Set([...g.lbArns].flatMap((arn) => [...(this.#lbs.get(arn)?.zones ?? [])]));
-    const entries = health.map((t): TargetHealthEntry => {
-      const key = `${t.ip}:${t.port}`;
-      const az = g.zones.get(key);
-      const zone = az ?? zoneOf(t.ip, this.#networks.get(g.vpcId));
-      const base = { id: t.ip, port: t.port, availabilityZone: az, healthCheckPort: hcPort(t.port) };
-      // "Target health status": unused, the target is in an Availability Zone that is not enabled for the load balancer.
-      if (t.state !== 'draining' && t.state !== 'unused' && zone !== undefined && zone !== 'all' && g.lbArns.size > 0 && !enabled.has(zone)) {
-        return { ...base, state: 'unused', reason: ZONE_NOT_ENABLED[0], description: ZONE_NOT_ENABLED[1] };
-      }
-      return { ...base, ...describeTarget(t) };
-    });
-    return selectRequested(entries, requested, g.port, hcPort);
-  }
 
   async #syncLoadBalancer(filter: { Names?: string[]; LoadBalancerArns?: string[] }): Promise<void> {
     const found = (await this.#elb.send(new DescribeLoadBalancersCommand(filter))).LoadBalancers ?? [];
@@ -296,7 +288,7 @@ export class NlbTwin implements FrontHook {
         if (!g) continue;
       }
       g.lbArns.add(lbArn);
-      await this.#o.dataPlane.putListener({ name, address: lb.address, port: l.Port!, targetGroup: g.dpName });
+      await this.#o.dataPlane.putListener({ name, address: lb.address, port: l.Port!, targetGroup: g.dpName, tags: lb.securityGroups.map(nlbGroupTag) });
       wanted.add(name);
     }
     for (const name of lb.listeners) if (!wanted.has(name)) await this.#o.dataPlane.deleteListener(name);
@@ -326,43 +318,25 @@ export class NlbTwin implements FrontHook {
     };
     g.healthCheckPort = tg.HealthCheckPort ?? 'traffic-port';
     for (const lbArn of tg.LoadBalancerArns ?? []) g.lbArns.add(lbArn);
-    if (!this.#networks.has(g.vpcId)) this.#networks.set(g.vpcId, await this.#network(g.vpcId));
-    const dp = this.#o.dataPlane;
-    await dp.putTargetGroup({
-      name: g.dpName,
-      drain: {
-        mode: 'deregister',
-        delayMs: Number(attributes['deregistration_delay.timeout_seconds'] ?? 300) * 1000,
-        terminateOnExpiry: attributes['deregistration_delay.connection_termination.enabled'] === 'true',
-      },
-      failOpen: true,
-      registrationDelayMs: this.#o.registrationDelayMs ?? 0,
-      proxyProtocol: attributes['proxy_protocol_v2.enabled'] === 'true' ? 'v2' : 'none',
-      preserveClientIp: attributes['preserve_client_ip.enabled'] === 'true',
-    });
-    const http = tg.HealthCheckProtocol === 'HTTP' || tg.HealthCheckProtocol === 'HTTPS';
-    await dp.putHealthCheck(g.dpName, {
-      protocol: http ? 'http' : 'tcp',
-      ...(g.healthCheckPort !== 'traffic-port' ? { port: Number(g.healthCheckPort) } : {}),
-      ...(http ? { path: tg.HealthCheckPath ?? '/', matcher: tg.Matcher?.HttpCode ?? '200-399' } : {}),
-      intervalMs: (tg.HealthCheckIntervalSeconds ?? 30) * 1000,
-      timeoutMs: (tg.HealthCheckTimeoutSeconds ?? 10) * 1000,
-      healthyThreshold: tg.HealthyThresholdCount ?? 5,
-      unhealthyThreshold: tg.UnhealthyThresholdCount ?? 2,
-    });
+    if (!this.#networks.has(g.vpcId)) this.#networks.set(g.vpcId, await readNetwork(this.#ec2, g.vpcId));
+    ({ spec: g.spec, check: g.check } = groupSpecs(g, tg, attributes, this.#o.registrationDelayMs ?? 0));
+    g.sourceTags = undefined;
+    await applyGroupSource(this.#o.dataPlane, g, this.#lbs);
     this.#groups.set(arn, g);
   }
 
-  async #network(vpcId: string): Promise<NetworkView> {
-    const vpc = (await this.#ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs?.[0];
-    const subnets = (await this.#ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
-    const cidrs = [...new Set([vpc?.CidrBlock, ...(vpc?.CidrBlockAssociationSet ?? []).map((a) => a.CidrBlock)].filter((c): c is string => !!c))];
-    return { cidrs, subnets: subnets.map((s) => ({ cidr: s.CidrBlock ?? '', zone: s.AvailabilityZone ?? '' })) };
-  }
-}
 
-/** The target group a listener's default action forwards to. */
-function forwardTarget(l: Listener): string | undefined {
-  const action = l.DefaultActions?.find((a) => a.Type === 'forward');
-  return action?.TargetGroupArn ?? action?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn;
+
+  /** The firewall from moto's security groups, and every group's traffic source. */
+  async #syncSecurity(): Promise<void> {
+    const lbs = [...this.#lbs.values()];
+    await this.#firewall.sync({
+      nlbGroups: new Set(lbs.flatMap((lb) => lb.securityGroups)),
+      podGroups: new Set(this.#podSecurityGroups.flatMap((r) => r.groupIds)),
+      vpcsWithoutGroups: [...new Set(lbs.filter((lb) => lb.securityGroups.length === 0).map((lb) => lb.vpcId))].map((vpcId) => ({ vpcId, cidrs: this.#networks.get(vpcId)?.cidrs ?? [] })),
+    });
+    for (const g of this.#groups.values()) await applyGroupSource(this.#o.dataPlane, g, this.#lbs);
+  }
+
+
 }

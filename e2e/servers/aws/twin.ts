@@ -20,6 +20,7 @@ export interface AwsTwinOptions {
   readonly rateLimits?: AwsFrontOptions['rateLimits'];
   readonly registrationDelayMs?: NlbTwinOptions['registrationDelayMs'];
   readonly targetsPerTargetGroup?: NlbTwinOptions['targetsPerTargetGroup'];
+  readonly podSecurityGroups?: NlbTwinOptions['podSecurityGroups'];
   readonly log?: HarnessLogger;
 }
 
@@ -59,6 +60,7 @@ export async function startAwsTwin(options: AwsTwinOptions = {}): Promise<AwsTwi
       dataPlane,
       ...(options.registrationDelayMs !== undefined ? { registrationDelayMs: options.registrationDelayMs } : {}),
       ...(options.targetsPerTargetGroup !== undefined ? { targetsPerTargetGroup: options.targetsPerTargetGroup } : {}),
+      ...(options.podSecurityGroups !== undefined ? { podSecurityGroups: options.podSecurityGroups } : {}),
     });
     const front = await startAwsFront({ target: moto.endpoint, hook: twin, ...(options.rateLimits !== undefined ? { rateLimits: options.rateLimits } : {}) });
     log.info(`AWS twin: front ${front.endpoint} -> moto ${moto.endpoint}, data plane ${dataProcess.socketPath} (x${options.timeScale ?? 1})`);
