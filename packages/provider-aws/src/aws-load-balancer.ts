@@ -29,6 +29,9 @@ import { type AwsContext, findLoadBalancer, requireOwned, targetGroupsOf } from 
 import { loadBalancerName, targetGroupName } from './names.ts';
 import { type AwsProviderOptions, type ResolvedAwsProviderOptions, resolveOptions } from './options.ts';
 import { ResourceCache } from './resource-cache.ts';
+import type { BackendGroupSettings } from './security-groups.ts';
+import { followBackendPorts } from './security-sync.ts';
+import { portSpecs } from './target-group-spec.ts';
 import { type TargetPlacer, targetPlacer, unservedZoneRejection } from './target-placement.ts';
 import { describeRemembered, MAX_TARGETS_PER_CALL, syncTargets } from './target-sync.ts';
 import { checkService, validateService } from './validation.ts';
@@ -89,8 +92,7 @@ export class AwsLoadBalancer implements LoadBalancer {
     if (problems.length > 0) {
       throw new TerminalError(problems.map((p) => p.message).join(' '), { field: problems[0]?.field, reason: 'InvalidConfiguration' });
     }
-    const backendGroups = { groups: this.options.backendSecurityGroups, rules: this.options.backendSecurityGroupRules };
-    return ensureStack(this.#ctx, { clusterName, service, settings, backends, backendGroups }, signal);
+    return ensureStack(this.#ctx, { clusterName, service, settings, backends, backendGroups: this.#backendGroups }, signal);
   }
 
   async updateLoadBalancer(clusterName: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<void> {
@@ -111,6 +113,12 @@ export class AwsLoadBalancer implements LoadBalancer {
       const known = this.#ctx.cache.loadBalancer(loadBalancerName(clusterName, service));
       const rejection = known ? await unservedZoneRejection(this.#ctx, known, service, backends, signal) : undefined;
       if (rejection) throw rejection;
+      // Backends on target ports the pods' security-group rules were not made for: the rules follow first.
+      if (known) {
+        const { settings } = checkService(service, this.#defaults);
+        const input = { clusterName, service, scheme: settings.scheme, backends, backendGroups: this.#backendGroups };
+        await followBackendPorts(this.#ctx, input, known, portSpecs(clusterName, service, settings, backends), signal);
+      }
       const placer = this.#placer(clusterName, service, backends, signal);
       for (const port of service.ports) {
         const own = backends.filter((b) => b.servicePort === port.name);
@@ -170,6 +178,11 @@ export class AwsLoadBalancer implements LoadBalancer {
         inner?.registrationFailed(error);
       },
     };
+  }
+
+  /** Where the pods' security groups are and whether Sluice manages their rules. */
+  get #backendGroups(): BackendGroupSettings {
+    return { groups: this.options.backendSecurityGroups, rules: this.options.backendSecurityGroupRules };
   }
 
   /** What the options set for a Service whose annotations say nothing. */

@@ -69,8 +69,7 @@ export async function ensureStack(ctx: AwsContext, input: EnsureInput, signal: A
   await ensureLoadBalancerAttributes(ctx, lb.arn, settings, created, signal);
 
   const specs = portSpecs(clusterName, service, settings, input.backends);
-  const gap = await ensureSecurity(ctx, { clusterName, service, scheme: settings.scheme, backends: input.backends, backendGroups: input.backendGroups }, lb, specs, signal, createdGroup);
-  ctx.cache.setRuleGap(lb.name, gap);
+  await ensureSecurity(ctx, { clusterName, service, scheme: settings.scheme, backends: input.backends, backendGroups: input.backendGroups }, lb, specs, signal, createdGroup);
   const attached = created ? [] : await targetGroupsOf(ctx, lb.arn, signal);
   const groups = new Map<string, { arn: string; isNew: boolean }>();
   for (const spec of specs) groups.set(spec.servicePort.name, await ensureTargetGroup(ctx, input, spec, lb, attached, signal));

@@ -40,6 +40,16 @@ export class ResourceCache {
   readonly #vpcCidrs = new Map<string, readonly string[]>();
   /** LB name -> the pods' security-group rules it lacks, as a sentence (only when Sluice does not manage them). */
   readonly #ruleGaps = new Map<string, string>();
+  /** LB name -> its security group and the backend ports the pods' rules were made for. */
+  readonly #backendRules = new Map<string, { readonly nlbGroup: string; readonly portsKey: string }>();
+
+  backendRules(lbName: string): { readonly nlbGroup: string; readonly portsKey: string } | undefined {
+    return this.#backendRules.get(lbName);
+  }
+
+  setBackendRules(lbName: string, rules: { readonly nlbGroup: string; readonly portsKey: string }): void {
+    this.#backendRules.set(lbName, rules);
+  }
 
   /** What the last ensure found missing in the pods' security groups for this LB; undefined when nothing. */
   ruleGap(lbName: string): string | undefined {

@@ -59,8 +59,8 @@ export function backendRules(podGroups: readonly string[], nlbGroup: string, spe
   const ports: { protocol: IpProtocol; port: number }[] = [];
   for (const spec of specs) {
     const protocol = protocolOf(spec.targetGroupProtocol);
+    // The pods' ports as the EndpointSlices give them (a named targetPort is only known from the backends).
     const targetPorts = new Set(backends.filter((b) => b.servicePort === spec.servicePort.name).map((b) => b.port));
-    if (targetPorts.size === 0) targetPorts.add(spec.targetGroupPort);
     for (const port of targetPorts) ports.push({ protocol, port });
     const hc = spec.healthCheck.port;
     if (hc !== 'traffic-port') ports.push({ protocol: 'tcp', port: Number(hc) });
@@ -70,6 +70,11 @@ export function backendRules(podGroups: readonly string[], nlbGroup: string, spe
     podGroups.flatMap((groupId) => ports.map((p) => ({ groupId, ...p, fromGroup: nlbGroup }))),
     groupRuleKey,
   );
+}
+
+/** Which target ports the backends use, per Service port: when it changes, the pods' rules must follow. */
+export function backendPortsKey(backends: readonly Backend[]): string {
+  return [...new Set(backends.map((b) => `${b.servicePort}:${b.port}`))].sort().join(',');
 }
 
 export const rangeRuleKey = (r: RangeRule) => `${r.protocol}/${r.port}/${r.cidr}`;

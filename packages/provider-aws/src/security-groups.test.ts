@@ -11,7 +11,7 @@ import { afterEach, test } from 'node:test';
 import { isTerminalError, type ServiceSpecView } from '@sluice/core';
 import { serviceView } from '@sluice/core/testing';
 import type { FakeRule } from './test-support/fake-aws.ts';
-import { backend, CLUSTER, type Harness, type HarnessOptions, signal, startHarness, WRITE } from './test-support/harness.ts';
+import { backend, CLUSTER, type Harness, type HarnessOptions, service, signal, startHarness, WRITE } from './test-support/harness.ts';
 
 let h: Harness;
 afterEach(async () => {
@@ -119,4 +119,17 @@ test('source ranges on an NLB created without a security group are refused in on
     assert.match(e.message, /has no Sluice security group .* so the ranges cannot be enforced: delete and re-create the Service/);
     return true;
   });
+});
+
+test("the pods' rules follow the target ports the backends bring (a named targetPort is only known from the pods); an update on known ports reads nothing more", async () => {
+  const pods = await start();
+  const named = service([{ targetPort: 'http' }]);
+  await h.provider.ensureLoadBalancer(CLUSTER, named, [], signal);
+  assert.deepEqual(rulesOf(pods), ['tcp/22 from 10.0.0.0/8'], 'no pod yet: no port to allow');
+  await h.provider.getBackendHealth(CLUSTER, named, signal);
+  await h.provider.updateLoadBalancer(CLUSTER, named, [backend('10.0.0.1', 1, 'http', 9376)], signal);
+  assert.deepEqual(rulesOf(pods), ['tcp/22 from 10.0.0.0/8', `tcp/9376 from ${nlbGroup()}`]);
+  h.takeOperations();
+  await h.provider.updateLoadBalancer(CLUSTER, named, [backend('10.0.0.1', 1, 'http', 9376), backend('10.0.0.2', 1, 'http', 9376)], signal);
+  assert.deepEqual(h.takeOperations(), ['RegisterTargets'], 'same ports: no security-group call');
 });

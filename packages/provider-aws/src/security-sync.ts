@@ -11,7 +11,7 @@ import { TerminalError } from '@sluice/core';
 import type { Scheme } from './annotations.ts';
 import type { AwsContext } from './lookup.ts';
 import type { KnownLoadBalancer } from './resource-cache.ts';
-import { backendRules, loadBalancerRules, missingRuleSentence } from './security-group-spec.ts';
+import { backendPortsKey, backendRules, loadBalancerRules, missingRuleSentence } from './security-group-spec.ts';
 import { type BackendGroupSettings, convergeBackendRules, convergeLoadBalancerRules, findLoadBalancerGroup, podGroups, uncoveredRules } from './security-groups.ts';
 import type { PortSpec } from './target-group-spec.ts';
 import { vpcCidrs } from './target-placement.ts';
@@ -47,15 +47,44 @@ export async function ensureSecurity(
   }
   const clientRules = loadBalancerRules(service, input.scheme, await vpcCidrs(ctx, lb.vpcId, signal));
   await convergeLoadBalancerRules(ctx, clusterName, service, nlbGroup, clientRules, signal, createdGroup !== undefined);
+  return ensureBackendRules(ctx, input, lb, specs, nlbGroup, signal);
+}
+
+/**
+ * The pods' groups' rules for the backends' target ports (or, when Sluice does not manage
+ * them, the sentence naming the missing ones). Remembers the NLB's group and the ports, so an
+ * update whose backends use other ports (a named targetPort is only known from the pods) can
+ * follow with {@link followBackendPorts}.
+ */
+export async function ensureBackendRules(
+  ctx: AwsContext,
+  input: SecurityInput,
+  lb: KnownLoadBalancer,
+  specs: readonly PortSpec[],
+  nlbGroup: string,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const { clusterName, service } = input;
   const groups = await podGroups(ctx, input.backendGroups, clusterName, lb.vpcId, signal);
   if (groups.length === 0) {
     ctx.log.warn('found no security group of the pods to allow the load balancer in', { service: `${service.namespace}/${service.name}`, tag: `kubernetes.io/cluster/${clusterName}` });
   }
   const want = backendRules(groups, nlbGroup, specs, input.backends);
+  let gap: string | undefined;
   if (input.backendGroups.rules === 'manage') {
     await convergeBackendRules(ctx, clusterName, service, nlbGroup, want, signal);
-    return undefined;
+  } else {
+    const missing = await uncoveredRules(ctx, want, signal);
+    gap = missing.length > 0 ? `${missing.map(missingRuleSentence).join('; ')} (Sluice is told not to manage the pods' security group rules)` : undefined;
   }
-  const missing = await uncoveredRules(ctx, want, signal);
-  return missing.length > 0 ? `${missing.map(missingRuleSentence).join('; ')} (Sluice is told not to manage the pods' security group rules)` : undefined;
+  ctx.cache.setBackendRules(lb.name, { nlbGroup, portsKey: backendPortsKey(input.backends) });
+  ctx.cache.setRuleGap(lb.name, gap);
+  return gap;
+}
+
+/** On an update: when the backends use target ports the pods' rules were not made for, the rules follow (nothing is read otherwise). */
+export async function followBackendPorts(ctx: AwsContext, input: SecurityInput, lb: KnownLoadBalancer, specs: readonly PortSpec[], signal: AbortSignal): Promise<void> {
+  const known = ctx.cache.backendRules(lb.name);
+  if (!known || known.portsKey === backendPortsKey(input.backends)) return;
+  await ensureBackendRules(ctx, input, lb, specs, known.nlbGroup, signal);
 }
