@@ -82,9 +82,15 @@ export async function ensureBackendRules(
   return gap;
 }
 
-/** On an update: when the backends use target ports the pods' rules were not made for, the rules follow (nothing is read otherwise). */
+/**
+ * On an update: when the backends use target ports the pods' rules were not made for, or this
+ * process has not converged them yet (a restart, perhaps with other flags), the rules follow;
+ * otherwise nothing is read.
+ */
 export async function followBackendPorts(ctx: AwsContext, input: SecurityInput, lb: KnownLoadBalancer, specs: readonly PortSpec[], signal: AbortSignal): Promise<void> {
   const known = ctx.cache.backendRules(lb.name);
-  if (!known || known.portsKey === backendPortsKey(input.backends)) return;
-  await ensureBackendRules(ctx, input, lb, specs, known.nlbGroup, signal);
+  if (known && known.portsKey === backendPortsKey(input.backends)) return;
+  const nlbGroup = known?.nlbGroup ?? ((lb.securityGroups ?? []).length > 0 ? await findLoadBalancerGroup(ctx, input.clusterName, input.service, signal) : undefined);
+  if (nlbGroup === undefined) return;
+  await ensureBackendRules(ctx, input, lb, specs, nlbGroup, signal);
 }
