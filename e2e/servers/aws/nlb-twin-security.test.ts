@@ -6,7 +6,7 @@
  * client, and its health checks pass a pod group rule covering the VPC.
  */
 import assert from 'node:assert/strict';
-import { createServer, get, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
@@ -19,23 +19,11 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { freeLoopbackPorts, waitFor } from '@sluice/testbed/harness';
+import { getFrom } from './loopback-client.ts';
 import { type AwsTwin, startAwsTwin } from './twin.ts';
 
 const POD = '127.0.0.2';
 const [INSIDE, OUTSIDE] = ['127.0.0.5', '127.0.0.6'];
-
-/** GET / from `localAddress`; the body, or the error code. */
-function getFrom(localAddress: string, host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const req = get({ host, port, path: '/', localAddress, agent: false, timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-  });
-}
 
 describe('the NLB twin with security groups', () => {
   let aws: AwsTwin;

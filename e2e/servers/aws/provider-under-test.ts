@@ -8,9 +8,14 @@
  * A profile an NLB cannot honour is refused in one sentence (ranges from "Health checks for
  * Network Load Balancer target groups" and "Deregistration delay" in the ELB user guide).
  */
-import { CreateTagsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, CreateTagsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { ProviderUnderTest, TimingProfile } from '@sluice/testbed/scenario';
 import { type AwsTwin, type AwsTwinOptions, startAwsTwin } from './twin.ts';
+
+/** The pod network's range: the twin puts these addresses in the cluster's security group. */
+export const POD_NETWORK = '10.0.0.0/8';
+/** Where the scenario's clients connect from: the twin's "internet" is loopback. */
+export const CLIENT_RANGE = '127.0.0.0/8';
 
 /** The controller signs with its own access key, so its calls can be told from the test's and the twin's. */
 export const CONTROLLER_ACCESS_KEY = 'AKIDSLUICECONTROLLER';
@@ -28,6 +33,8 @@ function countIn(field: string, n: number, min: number, max: number): string | u
 export function profileAnnotations(profile: TimingProfile): Record<string, string> {
   const drain = profile.drain.kind === 'deregister' ? profile.drain : undefined;
   return {
+    // The NLB's security group admits the scenario's clients.
+    'service.beta.kubernetes.io/load-balancer-source-ranges': CLIENT_RANGE,
     'sluice.dev/aws-healthcheck-interval': String(profile.healthIntervalMs / 1000),
     'sluice.dev/aws-healthcheck-timeout': String(profile.healthTimeoutMs / 1000),
     'sluice.dev/aws-healthcheck-healthy-threshold': String(profile.healthyThreshold),
@@ -63,12 +70,23 @@ export function awsProviderUnderTest(options: AwsProviderUnderTestOptions = {}):
       );
     },
     async start(_env, profile) {
+      const cluster = options.clusterName ?? 'rollout';
       const twin = await startAwsTwin({ ...options.twin, timeScale: profile.timeScale, registrationDelayMs: profile.registrationLatencyMs });
       try {
         const ec2 = new EC2Client({ region: twin.region, endpoint: twin.moto.endpoint, credentials: { accessKeyId: 'AKIDSLUICESETUP', secretAccessKey: 'test' } });
         try {
           const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
           await ec2.send(new CreateTagsCommand({ Resources: subnets.map((s) => s.SubnetId!), Tags: [{ Key: 'kubernetes.io/role/internal-elb', Value: '1' }] }));
+          // The pods' security group, tagged for the cluster as EKS tags its cluster group: Sluice adds the NLB's rules to it.
+          const pods = await ec2.send(
+            new CreateSecurityGroupCommand({
+              GroupName: 'cluster-pods',
+              Description: 'the pods of the rollout cluster',
+              VpcId: subnets[0]?.VpcId,
+              TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: `kubernetes.io/cluster/${cluster}`, Value: 'owned' }, { Key: 'sluice.dev/cluster', Value: cluster }] }],
+            }),
+          );
+          await twin.twin.setPodSecurityGroups([{ cidr: POD_NETWORK, groupIds: [pods.GroupId!] }]);
         } finally {
           ec2.destroy();
         }
@@ -80,7 +98,7 @@ export function awsProviderUnderTest(options: AwsProviderUnderTestOptions = {}):
       // Gates read health as often as the (scaled) target group checks it.
       const pollMs = Math.max(50, Math.round(profile.healthIntervalMs * profile.timeScale));
       return {
-        controllerArgs: ['--cluster-name', options.clusterName ?? 'rollout', '--health-poll-ms', String(pollMs)],
+        controllerArgs: ['--cluster-name', cluster, '--health-poll-ms', String(pollMs)],
         controllerEnv: { ...twin.env, AWS_ACCESS_KEY_ID: CONTROLLER_ACCESS_KEY },
         serviceAnnotations: profileAnnotations(profile),
         resolveHostname: (hostname) => twin.resolve(hostname),
