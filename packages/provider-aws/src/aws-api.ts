@@ -62,7 +62,7 @@ export class AwsApi {
 
   async #send<Output>(service: string, client: Sender, command: AwsCommand<Output>, signal: AbortSignal, fields?: Record<string, unknown>): Promise<Output> {
     const operation = command.constructor.name.replace(/Command$/, '');
-    await this.#limiter.take(operation, signal);
+    await this.#limiter.take(operation, signal, service);
     const started = this.#clock.now();
     try {
       const output = (await client.send(command as never, { abortSignal: signal })) as Output & { $metadata?: { attempts?: number } };

@@ -30,6 +30,13 @@ export interface RateLimits {
    * @default 5
    */
   readonly write?: number;
+  /**
+   * Every ELBv2 call, whatever its class: ELB's account-wide bucket refills 10 tokens a second
+   * ("Request throttling for the Elastic Load Balancing API"), so more would only be throttled
+   * and retried (each retry another request against the same bucket).
+   * @default 10
+   */
+  readonly elbAccount?: number;
 }
 
 export interface AwsProviderOptions {
@@ -59,7 +66,7 @@ export interface AwsProviderOptions {
   readonly maxAttempts?: number;
   /**
    * Client-side rate limits per call class.
-   * @default { describe: 20, registration: 10, write: 5 }
+   * @default { describe: 20, registration: 10, write: 5, elbAccount: 10 }
    */
   readonly rateLimits?: RateLimits;
   /**
@@ -121,7 +128,7 @@ export interface ResolvedAwsProviderOptions {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** The environment variable that fills `healthCheckIntervalSeconds` when it is not given. */
 export const HEALTHCHECK_INTERVAL_ENV = 'SLUICE_AWS_HEALTHCHECK_INTERVAL';
-export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { describe: 20, registration: 10, write: 5 };
+export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { describe: 20, registration: 10, write: 5, elbAccount: 10 };
 
 /** Fills in the defaults (from `env` where an option says so); rejects values that cannot work, naming the option. */
 export function resolveOptions(options: AwsProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env): ResolvedAwsProviderOptions {

@@ -75,11 +75,23 @@ test('operations fall into describe, registration and write classes with their o
   assert.equal(callClass('CreateLoadBalancer'), 'write');
   assert.equal(callClass('ModifyTargetGroupAttributes'), 'write');
   const clock = new ManualClock();
-  const limiter = new RateLimiter({ describe: 1, registration: 1, write: 1 }, clock);
+  const limiter = new RateLimiter({ describe: 1, registration: 1, write: 1, elbAccount: Infinity }, clock);
   await limiter.take('DescribeLoadBalancers', never);
   await limiter.take('RegisterTargets', never);
   await limiter.take('CreateListener', never);
   assert.deepEqual(clock.sleeps, [], 'one class does not use another\'s tokens');
   void limiter.take('DescribeTargetHealth', never);
   assert.deepEqual(clock.sleeps, [1000]);
+});
+
+test("every ELBv2 call also takes from ELB's account-wide bucket; EC2 calls do not", async () => {
+  const clock = new ManualClock();
+  const limiter = new RateLimiter({ describe: 10, registration: 10, write: 10, elbAccount: 2 }, clock);
+  await limiter.take('DescribeLoadBalancers', never, 'elbv2');
+  await limiter.take('RegisterTargets', never, 'elbv2');
+  await limiter.take('DescribeSubnets', never, 'ec2');
+  assert.deepEqual(clock.sleeps, [], 'two ELBv2 calls fit the bucket of 2; EC2 is not counted');
+  void limiter.take('CreateListener', never, 'elbv2');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(clock.sleeps, [500], 'the third ELBv2 call waits for the account bucket, whatever its class');
 });

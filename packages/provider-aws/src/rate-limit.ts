@@ -46,7 +46,7 @@ export class TokenBucket {
   }
 }
 
-export type CallClass = keyof Required<RateLimits>;
+export type CallClass = Exclude<keyof Required<RateLimits>, 'elbAccount'>;
 
 /** The call class of an AWS operation. */
 export function callClass(operation: string): CallClass {
@@ -55,9 +55,10 @@ export function callClass(operation: string): CallClass {
   return 'write';
 }
 
-/** One bucket per call class. */
+/** One bucket per call class, and ELB's account-wide bucket that every ELBv2 call also takes from. */
 export class RateLimiter {
   readonly #buckets: Record<CallClass, TokenBucket>;
+  readonly #elbAccount: TokenBucket;
 
   constructor(limits: Required<RateLimits>, clock: Clock = providerClock) {
     this.#buckets = {
@@ -65,9 +66,12 @@ export class RateLimiter {
       registration: new TokenBucket(limits.registration, clock),
       write: new TokenBucket(limits.write, clock),
     };
+    this.#elbAccount = new TokenBucket(limits.elbAccount, clock);
   }
 
-  take(operation: string, signal: AbortSignal): Promise<void> {
-    return this.#buckets[callClass(operation)].take(signal);
+  /** `service` is the client's (`elbv2`, `ec2`); ELBv2 calls wait for the account bucket too. */
+  async take(operation: string, signal: AbortSignal, service?: string): Promise<void> {
+    await this.#buckets[callClass(operation)].take(signal);
+    if (service === 'elbv2') await this.#elbAccount.take(signal);
   }
 }

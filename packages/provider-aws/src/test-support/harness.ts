@@ -50,7 +50,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       elbv2Client,
       ec2Client,
       log,
-      rateLimits: { describe: Infinity, registration: Infinity, write: Infinity },
+      rateLimits: { describe: Infinity, registration: Infinity, write: Infinity, elbAccount: Infinity },
       ...(options.healthCheckIntervalSeconds !== undefined ? { healthCheckIntervalSeconds: options.healthCheckIntervalSeconds } : {}),
       ...(options.backendSecurityGroupRules !== undefined ? { backendSecurityGroupRules: options.backendSecurityGroupRules } : {}),
     },
