@@ -5,70 +5,16 @@
  * deregistered ones stay `draining` (Target.DeregistrationInProgress) until the test ends
  * the delay, and any action can be made to fail with a given AWS error, once or always.
  */
-
 import { FakeEc2, type FakeSubnet, type FakeVpc } from './fake-ec2.ts';
+import { type FakeFailure, type FakeListener, type FakeLoadBalancer, type FakeTargetGroup, listenerXml, loadBalancerXml, targetGroupXml } from './fake-elb.ts';
 import type { QueryCall, QueryReply } from './query-server.ts';
-import { ec2Error, el, elbError, elbResponse, esc, memberList, members, stringList } from './xml.ts';
+import { ec2Error, el, elbError, elbResponse, memberList, members, stringList } from './xml.ts';
 
 export type { FakeRule, FakeSecurityGroup, FakeSubnet, FakeVpc } from './fake-ec2.ts';
+export type { FakeFailure, FakeListener, FakeLoadBalancer, FakeTarget, FakeTargetGroup } from './fake-elb.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
-
-export interface FakeTarget {
-  state: string;
-  /** The AvailabilityZone it was registered with (`all` outside the VPC), if any. */
-  zone?: string;
-  reason?: string;
-  description?: string;
-}
-
-export interface FakeLoadBalancer {
-  arn: string;
-  name: string;
-  dnsName: string;
-  scheme: string;
-  vpcId: string;
-  subnets: string[];
-  attributes: Record<string, string>;
-  tags: Record<string, string>;
-  securityGroups?: string[];
-}
-
-export interface FakeTargetGroup {
-  arn: string;
-  name: string;
-  protocol: string;
-  port: number;
-  vpcId: string;
-  targetType: string;
-  health: Record<string, string>;
-  attributes: Record<string, string>;
-  tags: Record<string, string>;
-  /** `ip:port` -> health. */
-  targets: Map<string, FakeTarget>;
-}
-
-export interface FakeListener {
-  arn: string;
-  lbArn: string;
-  port: number;
-  protocol: string;
-  targetGroupArn: string;
-  certificateArn?: string;
-  tags: Record<string, string>;
-}
-
-export interface FakeFailure {
-  readonly code: string;
-  readonly message: string;
-  readonly status?: number;
-  /** How many calls fail; the ones after succeed. @default Infinity */
-  readonly times?: number;
-  /** Calls of the action that succeed before the failures start. @default 0 */
-  readonly after?: number;
-  readonly headers?: Record<string, string>;
-}
 
 type Handler = (p: URLSearchParams) => string;
 
@@ -156,56 +102,11 @@ export class FakeAws {
     return lb;
   }
 
-  #lbXml(lb: FakeLoadBalancer): string {
-    const zones = lb.subnets.map((s) => `${el('ZoneName', this.subnets.find((x) => x.id === s)?.zone ?? 'us-east-1a')}${el('SubnetId', s)}`);
-    return (
-      el('LoadBalancerArn', lb.arn) +
-      el('DNSName', lb.dnsName) +
-      el('CanonicalHostedZoneId', 'Z26RNL4JYFTOTI') +
-      el('CreatedTime', '2026-11-25T12:00:00.000Z') +
-      el('LoadBalancerName', lb.name) +
-      el('Scheme', lb.scheme) +
-      el('VpcId', lb.vpcId) +
-      `<State>${el('Code', 'active')}</State>` +
-      el('Type', 'network') +
-      members('AvailabilityZones', zones) +
-      members('SecurityGroups', (lb.securityGroups ?? []).map((g) => esc(g))) +
-      el('IpAddressType', 'ipv4')
-    );
-  }
 
-  #tgXml(tg: FakeTargetGroup): string {
-    const lbs = [...new Set(this.listeners.filter((l) => l.targetGroupArn === tg.arn).map((l) => l.lbArn))];
-    return (
-      el('TargetGroupArn', tg.arn) +
-      el('TargetGroupName', tg.name) +
-      el('Protocol', tg.protocol) +
-      el('Port', tg.port) +
-      el('VpcId', tg.vpcId) +
-      el('HealthCheckProtocol', tg.health['HealthCheckProtocol']) +
-      el('HealthCheckPort', tg.health['HealthCheckPort']) +
-      el('HealthCheckEnabled', true) +
-      el('HealthCheckIntervalSeconds', tg.health['HealthCheckIntervalSeconds']) +
-      el('HealthCheckTimeoutSeconds', tg.health['HealthCheckTimeoutSeconds']) +
-      el('HealthyThresholdCount', tg.health['HealthyThresholdCount']) +
-      el('UnhealthyThresholdCount', tg.health['UnhealthyThresholdCount']) +
-      el('HealthCheckPath', tg.health['HealthCheckPath']) +
-      (lbs.length > 0 ? members('LoadBalancerArns', lbs.map(esc)) : '') +
-      el('TargetType', tg.targetType) +
-      el('IpAddressType', 'ipv4')
-    );
-  }
 
-  #listenerXml(l: FakeListener): string {
-    return (
-      el('ListenerArn', l.arn) +
-      el('LoadBalancerArn', l.lbArn) +
-      el('Port', l.port) +
-      el('Protocol', l.protocol) +
-      (l.certificateArn ? members('Certificates', [el('CertificateArn', l.certificateArn)]) : '') +
-      members('DefaultActions', [`${el('Type', 'forward')}${el('TargetGroupArn', l.targetGroupArn)}`])
-    );
-  }
+
+
+
 
   #tagsOf(arn: string): Record<string, string> | undefined {
     return (this.loadBalancers.find((x) => x.arn === arn) ?? this.targetGroups.find((x) => x.arn === arn) ?? this.listeners.find((x) => x.arn === arn))?.tags;
@@ -216,7 +117,7 @@ export class FakeAws {
       const names = stringList(p, 'Names');
       const found = names.length === 0 ? this.loadBalancers : this.loadBalancers.filter((l) => names.includes(l.name));
       if (names.length > 0 && found.length !== names.length) throw new AwsFault('LoadBalancerNotFound', 'One or more load balancers not found');
-      return elbResponse('DescribeLoadBalancers', members('LoadBalancers', found.map((l) => this.#lbXml(l))));
+      return elbResponse('DescribeLoadBalancers', members('LoadBalancers', found.map((l) => loadBalancerXml(this.subnets, l))));
     },
     CreateLoadBalancer: (p) => {
       const name = p.get('Name') ?? '';
@@ -226,7 +127,7 @@ export class FakeAws {
       lb.subnets = subnets;
       lb.vpcId = this.subnets.find((s) => s.id === subnets[0])?.vpcId ?? 'vpc-1';
       lb.securityGroups = stringList(p, 'SecurityGroups');
-      return elbResponse('CreateLoadBalancer', members('LoadBalancers', [this.#lbXml(lb)]));
+      return elbResponse('CreateLoadBalancer', members('LoadBalancers', [loadBalancerXml(this.subnets, lb)]));
     },
     DeleteLoadBalancer: (p) => {
       const arn = p.get('LoadBalancerArn');
@@ -271,7 +172,7 @@ export class FakeAws {
         found = found.filter((g) => names.includes(g.name));
         if (found.length !== names.length) throw new AwsFault('TargetGroupNotFound', 'One or more target groups not found');
       }
-      return elbResponse('DescribeTargetGroups', members('TargetGroups', found.map((g) => this.#tgXml(g))));
+      return elbResponse('DescribeTargetGroups', members('TargetGroups', found.map((g) => targetGroupXml(this.listeners, g))));
     },
     CreateTargetGroup: (p) => {
       const name = p.get('Name') ?? '';
@@ -300,12 +201,12 @@ export class FakeAws {
         targets: new Map(),
       };
       this.targetGroups.push(tg);
-      return elbResponse('CreateTargetGroup', members('TargetGroups', [this.#tgXml(tg)]));
+      return elbResponse('CreateTargetGroup', members('TargetGroups', [targetGroupXml(this.listeners, tg)]));
     },
     ModifyTargetGroup: (p) => {
       const tg = this.#tg(p.get('TargetGroupArn'));
       for (const [k, v] of p) if (k.startsWith('HealthCheck') || k.endsWith('ThresholdCount')) tg.health[k] = v;
-      return elbResponse('ModifyTargetGroup', members('TargetGroups', [this.#tgXml(tg)]));
+      return elbResponse('ModifyTargetGroup', members('TargetGroups', [targetGroupXml(this.listeners, tg)]));
     },
     DescribeTargetGroupAttributes: (p) => {
       const tg = this.#tg(p.get('TargetGroupArn'));
@@ -330,7 +231,7 @@ export class FakeAws {
     },
     DescribeListeners: (p) => {
       const lb = this.#lb(p.get('LoadBalancerArn'));
-      return elbResponse('DescribeListeners', members('Listeners', this.listeners.filter((l) => l.lbArn === lb.arn).map((l) => this.#listenerXml(l))));
+      return elbResponse('DescribeListeners', members('Listeners', this.listeners.filter((l) => l.lbArn === lb.arn).map((l) => listenerXml(l))));
     },
     CreateListener: (p) => {
       const lb = this.#lb(p.get('LoadBalancerArn'));
@@ -347,7 +248,7 @@ export class FakeAws {
       const cert = memberList(p, 'Certificates')[0]?.['CertificateArn'];
       if (cert) l.certificateArn = cert;
       this.listeners.push(l);
-      return elbResponse('CreateListener', members('Listeners', [this.#listenerXml(l)]));
+      return elbResponse('CreateListener', members('Listeners', [listenerXml(l)]));
     },
     ModifyListener: (p) => {
       const l = this.listeners.find((x) => x.arn === p.get('ListenerArn'));
@@ -358,7 +259,7 @@ export class FakeAws {
       const cert = memberList(p, 'Certificates')[0]?.['CertificateArn'];
       if (cert) l.certificateArn = cert;
       else delete l.certificateArn;
-      return elbResponse('ModifyListener', members('Listeners', [this.#listenerXml(l)]));
+      return elbResponse('ModifyListener', members('Listeners', [listenerXml(l)]));
     },
     DeleteListener: (p) => {
       const i = this.listeners.findIndex((x) => x.arn === p.get('ListenerArn'));
