@@ -132,4 +132,8 @@ test("the pods' rules follow the target ports the backends bring (a named target
   h.takeOperations();
   await h.provider.updateLoadBalancer(CLUSTER, named, [backend('10.0.0.1', 1, 'http', 9376), backend('10.0.0.2', 1, 'http', 9376)], signal);
   assert.deepEqual(h.takeOperations(), ['RegisterTargets'], 'same ports: no security-group call');
+  // A moment without backends (between the last old pod and the first new one) revokes nothing.
+  await h.provider.updateLoadBalancer(CLUSTER, named, [], signal);
+  assert.deepEqual(rulesOf(pods), ['tcp/22 from 10.0.0.0/8', `tcp/9376 from ${nlbGroup()}`]);
+  assert.ok(!h.takeOperations().some((o) => o.includes('SecurityGroup')));
 });

@@ -89,6 +89,9 @@ export async function ensureBackendRules(
  */
 export async function followBackendPorts(ctx: AwsContext, input: SecurityInput, lb: KnownLoadBalancer, specs: readonly PortSpec[], signal: AbortSignal): Promise<void> {
   const known = ctx.cache.backendRules(lb.name);
+  // No backend says nothing about ports (a rollout's gap between the last old and the first new
+  // pod): revoking the rules then would cut the pods that come next.
+  if (input.backends.length === 0) return;
   if (known && known.portsKey === backendPortsKey(input.backends)) return;
   const nlbGroup = known?.nlbGroup ?? ((lb.securityGroups ?? []).length > 0 ? await findLoadBalancerGroup(ctx, input.clusterName, input.service, signal) : undefined);
   if (nlbGroup === undefined) return;
