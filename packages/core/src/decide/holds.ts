@@ -88,6 +88,8 @@ export function healthAfter(actual: readonly BackendStatus[], desired: readonly 
   return applyToSet(currentBackends(actual, desired), actions).map((b) => {
     const prior = before.get(backendAddressKey(b));
     const same = prior && (prior.podUid === undefined || prior.podUid === b.podUid);
-    return { servicePort: b.servicePort, ip: b.ip, port: b.port, podUid: b.podUid, weight: b.weight, health: b.weight === 0 ? 'draining' : same ? prior.health : 'initial' };
+    const health = b.weight === 0 ? 'draining' : same ? prior.health : 'initial';
+    // A kept registration keeps the reason the LB gave for its health (the gate message names it).
+    return { servicePort: b.servicePort, ip: b.ip, port: b.port, podUid: b.podUid, weight: b.weight, health, ...(same && health === prior.health && prior.reason ? { reason: prior.reason } : {}) };
   });
 }
