@@ -1,8 +1,9 @@
 /**
  * e2e/aws at scale: 50 Services (one pod each) rolling at once through the AWS twin, whose
- * front throttles ELBv2 with the documented default buckets ("Request throttling for the
- * Elastic Load Balancing API"). The real controller must absorb the throttling (its client
- * rate limits, the SDK's retries): no Throttling error reaches a Kubernetes event, and the
+ * front throttles ELBv2 and EC2 with their documented default buckets ("Request throttling for
+ * the Elastic Load Balancing API", "Request throttling for the Amazon EC2 API"). The real
+ * controller must absorb the throttling (its client rate limits, the SDK's retries): no
+ * Throttling or RequestLimitExceeded error reaches a Kubernetes event, and the
  * health reads stay within the budget of at most 5 AWS reads per replaced pod. Prints the
  * table of what the rolling update cost, counted where AWS would count it (the front).
  *
@@ -82,7 +83,7 @@ test(`${SERVICES} Services rolling at once against ELB's documented rate limits:
   const mine = () => front.requests.entries().filter((r) => r.accessKeyId === CONTROLLER_ACCESS_KEY);
   const from = mine().length;
   const core = env.kubeConfig.makeApiClient(k8s.CoreV1Api);
-  const throttlingWarnings = async () => (await core.listEventForAllNamespaces({})).items.filter((e) => e.type === 'Warning' && /Throttl|Rate exceeded/i.test(e.message ?? ''));
+  const throttlingWarnings = async () => (await core.listEventForAllNamespaces({})).items.filter((e) => e.type === 'Warning' && /Throttl|Rate exceeded|RequestLimitExceeded|Request limit exceeded/i.test(e.message ?? ''));
   // Throttling while creating the 50 NLBs (not the claim here) is counted and reported.
   const creationWarnings = await throttlingWarnings();
   const before = new Set(creationWarnings.map((e) => `${e.metadata?.uid}/${e.count ?? 1}`));
@@ -94,6 +95,7 @@ test(`${SERVICES} Services rolling at once against ELB's documented rate limits:
   const elb = calls.filter((r) => r.service === 'elasticloadbalancing');
   const reads = calls.filter((r) => AWS_READ_ACTION.test(r.operation));
   const throttled = elb.filter((r) => r.fault === 'rate-limited').length;
+  const ec2Throttled = calls.filter((r) => r.service === 'ec2' && r.fault === 'rate-limited').length;
   const byAction: Record<string, number> = {};
   for (const r of calls) byAction[r.operation] = (byAction[r.operation] ?? 0) + 1;
 
@@ -105,6 +107,7 @@ test(`${SERVICES} Services rolling at once against ELB's documented rate limits:
     ['rolling update, wall time', `${rolloutSeconds.toFixed(1)} s (creating them took ${createSeconds.toFixed(1)} s)`],
     ['controller AWS requests (front)', `${calls.length}: ${reads.length} reads, ${calls.length - reads.length} writes`],
     ['ELBv2 answers Throttling', String(throttled)],
+    ['EC2 answers RequestLimitExceeded', String(ec2Throttled)],
     ['reads per replaced pod', `${perPod.toFixed(2)} (at most ${MAX_READS_PER_REPLACED_POD})`],
     ['Warning events naming throttling, rolling update', String(warnings.length)],
     ['(creating the NLBs: Warning events naming throttling)', String(creationWarnings.length)],

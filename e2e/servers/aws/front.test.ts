@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeLoadBalancersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { manualClock } from '../kit/time.ts';
 import { type AwsFront, startAwsFront } from './front.ts';
@@ -43,7 +43,7 @@ describe('the AWS front with the real ELBv2 SDK and moto', () => {
 
   before(async () => {
     aws = await startAwsTarget();
-    front = await startAwsFront({ target: aws.endpoint!, rateLimits: { now: clock.now } });
+    front = await startAwsFront({ target: aws.endpoint!, rateLimits: { now: clock.now }, ec2RateLimits: { now: clock.now } });
     region = aws.region;
     retrying = new ElasticLoadBalancingV2Client({ region, endpoint: front.endpoint, credentials });
     once = new ElasticLoadBalancingV2Client({ region, endpoint: front.endpoint, credentials, maxAttempts: 1 });
@@ -58,6 +58,7 @@ describe('the AWS front with the real ELBv2 SDK and moto', () => {
 
   beforeEach(() => {
     front.rateLimits?.reset();
+    front.ec2RateLimits?.reset();
     front.faults.clear();
   });
 
@@ -111,6 +112,24 @@ describe('the AWS front with the real ELBv2 SDK and moto', () => {
     assert.equal(health.TargetHealthDescriptions?.length, 20, 'Describe* still passes, and the throttled registration never reached moto');
     assert.equal(front.rateLimits?.remaining('account', `123456789012/${region}`), 40 - 1 - 20 - 1, 'every allowed ELB call took an account token; the throttled one did not');
     assert.equal(front.requests.count((r) => r.service === 'ec2' && r.fault === undefined), 1, 'EC2 went to moto untouched');
+  });
+
+  it('throttles EC2 per action with its own buckets and RequestLimitExceeded: unfiltered Describe 50, filtered 100', async () => {
+    const ec2 = new EC2Client({ region, endpoint: front.endpoint, credentials, maxAttempts: 1 });
+    try {
+      for (let i = 0; i < 50; i++) await ec2.send(new DescribeVpcsCommand({}));
+      const error = await rejection(ec2.send(new DescribeVpcsCommand({})));
+      assert.equal(error.name, 'RequestLimitExceeded');
+      assert.equal(error.$metadata?.httpStatusCode, 503);
+      assert.equal(front.requests.entries().at(-1)?.fault, 'rate-limited');
+      const filtered = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
+      assert.equal(filtered.Vpcs?.length, 1, 'a filtered Describe takes from the 100-token bucket, not the spent unfiltered one');
+      await ec2.send(new DescribeSubnetsCommand({}));
+      assert.equal(front.ec2RateLimits?.remaining('unfilteredNonMutating', `123456789012/${region}/DescribeSubnets`), 49, 'each action has its own bucket');
+      assert.equal(front.ec2RateLimits?.remaining('unfilteredNonMutating', `123456789012/${region}/DescribeVpcs`), 0);
+    } finally {
+      ec2.destroy();
+    }
   });
 
   it('answers injected 5xx in ELB shape and drops or holds connections, all retried by the SDK', async () => {

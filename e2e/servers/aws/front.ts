@@ -1,9 +1,10 @@
 /**
  * The AWS front: a loopback HTTP proxy in front of moto (which stays the control plane) that
  * gives ELBv2 calls what moto lacks, AWS's request throttling (elbv2-throttling.ts) and
- * injected faults, answering them in the query protocol's XML (query-errors.ts). Every call
- * that passes, and every call that is not ELBv2 (EC2, moto's own `/moto-api/`), goes to moto
- * unchanged, and moto's answer comes back unchanged.
+ * injected faults, answering them in the query protocol's XML (query-errors.ts), and EC2 calls
+ * EC2's own per-action throttling (ec2-throttling.ts). Every call that passes, and every call
+ * that is neither (moto's own `/moto-api/`), goes to moto unchanged, and moto's answer comes
+ * back unchanged.
  *
  * A call is ELBv2 when its SigV4 credential scope names the `elasticloadbalancing` service;
  * the scope's Region, with the one account moto serves, picks the buckets. Every call lands
@@ -16,6 +17,7 @@ import { FaultBox, type Faults } from '../kit/faults.ts';
 import { limiterFor, type RateLimiter, type RateLimitSetting } from '../kit/rate-limiter.ts';
 import { type FaultKind, type LoggedRequest, type RequestLog, RequestRecorder } from '../kit/request-log.ts';
 import { type Now, realSleep, type Sleep } from '../kit/time.ts';
+import { EC2_DEFAULT_LIMITS, type Ec2LimitName, ec2Charges, ec2Throttling } from './ec2-throttling.ts';
 import { ELB_DEFAULT_LIMITS, type ElbLimitName, elbCharges } from './elbv2-throttling.ts';
 import { type QueryError, queryErrorResponse, serviceError, type ThrottleCode, throttling } from './query-errors.ts';
 
@@ -29,6 +31,12 @@ export interface AwsFrontOptions {
    * @default true
    */
   readonly rateLimits?: RateLimitSetting<ElbLimitName>;
+  /**
+   * EC2's documented per-action buckets (ec2-throttling.ts), answered with RequestLimitExceeded;
+   * `false` switches them off.
+   * @default true
+   */
+  readonly ec2RateLimits?: RateLimitSetting<Ec2LimitName>;
   /**
    * The error code of a throttled call (see query-errors.ts).
    * @default 'Throttling'
@@ -93,6 +101,8 @@ export interface AwsFront {
   readonly requests: RequestLog<FrontLoggedRequest>;
   /** The buckets in force; undefined when off. */
   readonly rateLimits: RateLimiter | undefined;
+  /** The EC2 buckets, when on. */
+  readonly ec2RateLimits: RateLimiter | undefined;
   close(): Promise<void>;
 }
 
@@ -125,6 +135,7 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<AwsFront>
   const account = options.account ?? '123456789012';
   const agent = new Agent({ keepAlive: true });
   const limits = limiterFor(options.rateLimits ?? true, ELB_DEFAULT_LIMITS, now);
+  const ec2Limits = limiterFor(options.ec2RateLimits ?? true, EC2_DEFAULT_LIMITS, now);
   const faults = new FaultBox<undefined>({ defaultErrorStatus: 500, defaultOperationFault: undefined });
   const requests = new RequestRecorder<FrontLoggedRequest>();
 
@@ -176,6 +187,12 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<AwsFront>
 
   /** Answers one call; returns the status sent (0: none) and what the front did. */
   const answer = async (req: IncomingMessage, res: ServerResponse, body: Buffer, call: CallInfo): Promise<{ status: number; fault?: FaultKind }> => {
+    if (call.service === 'ec2' && ec2Limits !== undefined && !ec2Limits.take(ec2Charges(call.action, new URLSearchParams(body.toString('utf8')), account, call.region)).allowed) {
+      const throttled = ec2Throttling();
+      res.writeHead(throttled.status, throttled.headers);
+      res.end(throttled.body);
+      return { status: throttled.status, fault: 'rate-limited' };
+    }
     if (call.service !== 'elasticloadbalancing') return { status: await pass(req, res, body, call) };
     if (limits !== undefined && !limits.take(elbCharges(call.action, account, call.region)).allowed) {
       return { status: send(res, throttling(options.throttleCode)), fault: 'rate-limited' };
@@ -226,6 +243,7 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<AwsFront>
     faults,
     requests,
     rateLimits: limits,
+    ec2RateLimits: ec2Limits,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
