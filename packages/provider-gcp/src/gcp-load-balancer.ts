@@ -1,14 +1,4 @@
-/**
- * The gcp provider: per Service a regional proxy Network Load Balancer (external
- * `EXTERNAL_MANAGED`, or internal `INTERNAL_MANAGED` by annotation) whose backends are
- * zonal GCE_VM_IP_PORT NEGs holding the pod IPs. Draining is deregistration: a drained
- * pod's endpoint is detached, and the backend service's connection draining lets its open
- * connections finish, so `drainMode` is `deregister` and `drainInPlace` is false.
- *
- * Methods map core types to Compute calls and back; the parts live in stack.ts and
- * neg-sync.ts, every call goes through GcpApi.
- */
-import type { protos } from '@google-cloud/compute';
+
 import {
   type Backend,
   type BackendStatus,
@@ -21,9 +11,9 @@ import {
   type ServiceSpecView,
   TerminalError,
 } from '@sluice/core';
-import { ensureAddress, releaseAddress } from './address.ts';
+import { ensureAddress, } from './address.ts';
 import { type GcpAnnotationDefaults, parseGcpAnnotations } from './annotations.ts';
-import { ensureFrontends, listForwardingRules, listProxies, statusOf } from './frontends.ts';
+import { ensureFrontends, listForwardingRules, statusOf } from './frontends.ts';
 import { GcpApi } from './gcp-api.ts';
 import { toBackendStatuses } from './health-map.ts';
 import { ResourceNames, serviceHash } from './names.ts';
@@ -31,25 +21,20 @@ import { NegCache } from './neg-cache.ts';
 import { listEndpointsWithHealth, MAX_ENDPOINTS_PER_CALL, syncNeg, wantedByZone } from './neg-sync.ts';
 import { type GcpProviderOptions, type ResolvedGcpProviderOptions, resolveOptions } from './options.ts';
 import { describeOwner, isOwned, ownerLabels } from './ownership.ts';
-import { listFirewalls, PrerequisitesCache } from './prerequisites.ts';
+import { PrerequisitesCache } from './prerequisites.ts';
 import {
   type BackendService,
-  deleteGlobal,
-  deleteRegional,
-  deleteZonal,
   ensureBackendService,
   ensureHealthCheck,
   ensureNeg,
   negZones,
   readBackendService,
-  readHealthCheck,
   requireOwned,
   type StackContext,
 } from './stack.ts';
 import { PodSubnetwork } from './subnetwork.ts';
+import { deleteStack, } from './teardown.ts';
 import { checkService, validateService } from './validation.ts';
-
-type Neg = protos.google.cloud.compute.v1.INetworkEndpointGroup;
 
 /** The most endpoint changes one attach or detach call carries. */
 export const MAX_BATCH = MAX_ENDPOINTS_PER_CALL;
@@ -187,49 +172,13 @@ export class GcpLoadBalancer implements LoadBalancer {
    */
   async ensureLoadBalancerDeleted(clusterName: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
     const ctx = this.#ctx(clusterName, service);
-    const api = this.#api;
     this.#cache.forget(ctx.names.backendService);
-    const owned = <T extends { name?: string | null; description?: string | null }>(kind: string, r: T): boolean => {
-      if (isOwned(r, ctx.names.prefix, clusterName, service)) return true;
-      this.options.log.warn('not deleting a resource Sluice cannot prove it owns', { kind, name: r.name, why: describeOwner(r.description) });
-      return false;
-    };
-    for (const rule of await listForwardingRules(ctx, signal)) {
-      if (!owned('forwarding rule', rule)) continue;
-      await deleteRegional(ctx, 'forwardingRules.delete', signal, (o) => api.clients.forwardingRules.delete({ project: api.project, region: api.region, forwardingRule: rule.name ?? '' }, o));
-    }
-    for (const proxy of await listProxies(ctx, signal)) {
-      if (!owned('target TCP proxy', proxy)) continue;
-      await deleteRegional(ctx, 'regionTargetTcpProxies.delete', signal, (o) =>
-        api.clients.regionTargetTcpProxies.delete({ project: api.project, region: api.region, targetTcpProxy: proxy.name ?? '' }, o),
-      );
-    }
-    const bs = await readBackendService(ctx, signal);
-    if (bs && owned('backend service', bs)) {
-      await deleteRegional(ctx, 'regionBackendServices.delete', signal, (o) =>
-        api.clients.regionBackendServices.delete({ project: api.project, region: api.region, backendService: ctx.names.backendService }, o),
-      );
-    }
-    for (const { zone, neg } of await this.#listNegs(ctx, signal)) {
-      if (!owned('network endpoint group', neg)) continue;
-      await deleteZonal(ctx, 'networkEndpointGroups.delete', zone, signal, (o) =>
-        api.clients.networkEndpointGroups.delete({ project: api.project, zone, networkEndpointGroup: neg.name ?? '' }, o),
-      );
-    }
-    const hc = await readHealthCheck(ctx, signal);
-    if (hc && owned('health check', hc)) {
-      await deleteRegional(ctx, 'regionHealthChecks.delete', signal, (o) =>
-        api.clients.regionHealthChecks.delete({ project: api.project, region: api.region, healthCheck: ctx.names.healthCheck }, o),
-      );
-    }
-    await releaseAddress(ctx, signal, (name) => this.options.log.warn('not deleting a resource Sluice cannot prove it owns', { kind: 'address', name }));
+    const log = this.options.log;
+    await deleteStack(ctx, this.options.region, signal, (kind, name, description) =>
+      log.warn('not deleting a resource Sluice cannot prove it owns', { kind, name, ...(description !== undefined ? { why: describeOwner(description) } : {}) }),
+    );
     this.#prerequisites.forget(ctx.names.prefix);
-    for (const rule of await listFirewalls(api, signal)) {
-      if (!rule.name?.startsWith(ctx.names.prefix) || !owned('firewall rule', rule)) continue;
-      await deleteGlobal(ctx, 'firewalls.delete', signal, (o) => api.clients.firewalls.delete({ project: api.project, firewall: rule.name ?? '' }, o));
-    }
   }
-
 
   /**
    * One listNetworkEndpoints with `healthStatus: SHOW` per NEG (per page of 500): the cheapest
@@ -279,21 +228,6 @@ export class GcpLoadBalancer implements LoadBalancer {
       network: this.options.network,
       subnetwork: this.options.subnetwork,
     };
-  }
-
-  /** NEGs of the Service's prefix in the region's zones, from the aggregated list. */
-  async #listNegs(ctx: StackContext, signal: AbortSignal): Promise<{ zone: string; neg: Neg }[]> {
-    const api = this.#api;
-    const region = this.options.region;
-    return api.call('networkEndpointGroups.aggregatedList', signal, async (o) => {
-      const out: { zone: string; neg: Neg }[] = [];
-      for await (const [scope, list] of api.clients.networkEndpointGroups.aggregatedListAsync({ project: api.project, filter: ctx.names.filter }, o)) {
-        const zone = scope.replace(/^zones\//, '');
-        if (!zone.startsWith(`${region}-`)) continue;
-        for (const neg of list.networkEndpointGroups ?? []) if ((neg.name ?? '').startsWith(ctx.names.prefix)) out.push({ zone, neg });
-      }
-      return out;
-    });
   }
 
   /** What the options set for a Service whose annotations say nothing. */
