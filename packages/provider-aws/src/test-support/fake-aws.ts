@@ -6,7 +6,7 @@
  * the delay, and any action can be made to fail with a given AWS error, once or always.
  */
 import { FakeEc2, type FakeSubnet, type FakeVpc } from './fake-ec2.ts';
-import { type FakeFailure, type FakeListener, type FakeLoadBalancer, type FakeTargetGroup, listenerXml, loadBalancerXml, targetGroupXml } from './fake-elb.ts';
+import { AwsFault, type FakeFailure, type FakeListener, type FakeLoadBalancer, type FakeTargetGroup, listenerXml, loadBalancerXml, tagsFrom, targetGroupXml } from './fake-elb.ts';
 import type { QueryCall, QueryReply } from './query-server.ts';
 import { ec2Error, el, elbError, elbResponse, memberList, members, stringList } from './xml.ts';
 
@@ -101,12 +101,6 @@ export class FakeAws {
     if (!lb) throw new AwsFault('LoadBalancerNotFound', 'One or more load balancers not found');
     return lb;
   }
-
-
-
-
-
-
 
   #tagsOf(arn: string): Record<string, string> | undefined {
     return (this.loadBalancers.find((x) => x.arn === arn) ?? this.targetGroups.find((x) => x.arn === arn) ?? this.listeners.find((x) => x.arn === arn))?.tags;
@@ -281,7 +275,7 @@ export class FakeAws {
       const targets = memberList(p, 'Targets');
       // As the ELBv2 API reference has it (TargetDescription): outside the VPC the zone must be `all`; inside it is detected.
       for (const t of targets) {
-        const inVpc = this.#inVpc(tg.vpcId, t['Id'] ?? '');
+        const inVpc = this.ec2.holds(tg.vpcId, t['Id'] ?? '');
         if (!inVpc && t['AvailabilityZone'] !== 'all') throw new AwsFault('ValidationError', `The IP address '${t['Id']}' is outside the VPC of the target group: its Availability Zone must be all`);
         if (inVpc && t['AvailabilityZone'] === 'all') throw new AwsFault('ValidationError', `The IP address '${t['Id']}' is in the VPC of the target group: its Availability Zone cannot be all`);
       }
@@ -305,31 +299,4 @@ export class FakeAws {
       return elbResponse('DeregisterTargets');
     },
   };
-
-  /** Whether an IPv4 address is in an associated block of the VPC (an unknown VPC holds everything). */
-  #inVpc(vpcId: string, ip: string): boolean {
-    const vpc = this.vpcs.find((v) => v.id === vpcId);
-    if (!vpc) return true;
-    const n = (a: string) => a.split('.').reduce((acc, x) => acc * 256 + Number(x), 0);
-    return vpc.associations.some((a) => {
-      if (a.state !== 'associated') return false;
-      const [base, bits] = a.cidr.split('/');
-      const size = 2 ** (32 - Number(bits));
-      return Math.floor(n(ip) / size) === Math.floor(n(base ?? '') / size);
-    });
-  }
-}
-
-class AwsFault extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-function tagsFrom(p: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of memberList(p, 'Tags')) out[t['Key'] ?? ''] = t['Value'] ?? '';
-  return out;
 }

@@ -196,4 +196,17 @@ export class FakeEc2 {
       `${r.cidr ? el(r.cidr.includes(':') ? 'cidrIpv6' : 'cidrIpv4', r.cidr) : ''}${r.fromGroup ? `<referencedGroupInfo>${el('groupId', r.fromGroup)}</referencedGroupInfo>` : ''}${tagSet(r.tags)}</item>`
     );
   }
+
+  /** Whether an IPv4 address is in an associated block of the VPC (an unknown VPC holds everything). */
+  holds(vpcId: string, ip: string): boolean {
+    const vpc = this.vpcs.find((v) => v.id === vpcId);
+    if (!vpc) return true;
+    const n = (a: string) => a.split('.').reduce((acc, x) => acc * 256 + Number(x), 0);
+    return vpc.associations.some((a) => {
+      if (a.state !== 'associated') return false;
+      const [base, bits] = a.cidr.split('/');
+      const size = 2 ** (32 - Number(bits));
+      return Math.floor(n(ip) / size) === Math.floor(n(base ?? '') / size);
+    });
+  }
 }

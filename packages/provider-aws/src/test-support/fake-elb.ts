@@ -3,7 +3,7 @@
  * (`LoadBalancer`, `TargetGroup` and `Listener` data types of the API Reference).
  */
 import type { FakeSubnet } from './fake-ec2.ts';
-import { el, esc, members } from './xml.ts';
+import { el, esc, memberList, members } from './xml.ts';
 
 export interface FakeTarget {
   state: string;
@@ -107,4 +107,20 @@ export function listenerXml(l: FakeListener): string {
     (l.certificateArn ? members('Certificates', [el('CertificateArn', l.certificateArn)]) : '') +
     members('DefaultActions', [`${el('Type', 'forward')}${el('TargetGroupArn', l.targetGroupArn)}`])
   );
+}
+
+/** An AWS error the fake answers with (its code and message). */
+export class AwsFault extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The `Tags.member.N` of a request. */
+export function tagsFrom(p: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of memberList(p, 'Tags')) out[t['Key'] ?? ''] = t['Value'] ?? '';
+  return out;
 }
