@@ -87,8 +87,8 @@ export function azureTwinProvider(options: AzureTwinProviderOptions = {}): Provi
             AZURE_RESOURCE_GROUP: TWIN_RESOURCE_GROUP,
             AZURE_LOCATION: TWIN_LOCATION,
             AZURE_VNET_ID: current.virtualNetworkId,
-            // Operations here take 150 ms: poll them at that scale (the SDK's default is 2 s).
-            AZURE_POLL_INTERVAL_MS: '100',
+            // Operations here take 150 ms: poll them just after that, once each (the SDK's default is 2 s).
+            AZURE_POLL_INTERVAL_MS: '200',
             SLUICE_AZURE_PROBE_INTERVAL: String(profile.healthIntervalMs / 1000),
             SLUICE_AZURE_PROBE_THRESHOLD: String(profile.healthyThreshold),
             ...options.env,

@@ -6,13 +6,15 @@
  *
  * Long-running operations (PUTs and DELETEs, the rule health query) are awaited with the
  * SDK's poller, which follows `Azure-AsyncOperation` / `Location` and honours Retry-After;
- * the caller's signal bounds the whole wait, polling delays included.
+ * {@link AzureApi.settle} does the same without reading the written resource back. The
+ * caller's signal bounds the whole wait, polling delays included.
  */
 import { NetworkManagementClient } from '@azure/arm-network';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Logger } from '@sluice/core';
 import { type Clock, isLoopbackUrl, providerClock } from '@sluice/core/provider-kit';
 import { classifyAzureError, httpStatus } from './errors.ts';
+import { type ObservedResponse, type SubmittedOperation, settleOperation } from './lro-settle.ts';
 import type { ResourceScope } from './names.ts';
 import { DEFAULT_ENDPOINT, type ResolvedAzureProviderOptions } from './options.ts';
 
@@ -82,6 +84,7 @@ export class AzureApi {
   readonly virtualNetworkId: string;
   readonly #log: Logger;
   readonly #pollIntervalMs: number | undefined;
+  readonly #insecure: boolean;
   readonly #clock: Pick<Clock, 'now'>;
 
   constructor(options: ResolvedAzureProviderOptions, clock: Pick<Clock, 'now'> = providerClock) {
@@ -91,6 +94,7 @@ export class AzureApi {
     this.virtualNetworkId = options.virtualNetworkId;
     this.#log = options.log;
     this.#pollIntervalMs = options.pollIntervalMs;
+    this.#insecure = new URL(options.endpoint).protocol === 'http:';
     this.#clock = clock;
   }
 
@@ -128,5 +132,15 @@ export class AzureApi {
   /** Runs a long-running operation and waits for its end, bounded by `signal`. */
   lro<T>(operation: string, resource: string, signal: AbortSignal, start: (options: CallOptions) => PollerLike<T>): Promise<T> {
     return this.call(operation, resource, signal, (options) => start(options).pollUntilDone({ abortSignal: signal }));
+  }
+
+  /**
+   * Runs a long-running write and waits for its end without the SDK's final GET of the
+   * resource (lro-settle.ts): for writes whose answer the caller does not keep.
+   */
+  settle(operation: string, resource: string, signal: AbortSignal, start: (options: CallOptions & { onResponse: (response: ObservedResponse) => void }) => SubmittedOperation): Promise<void> {
+    return this.call(operation, resource, signal, (options) =>
+      settleOperation({ pipeline: this.client.pipeline, signal, intervalInMs: options.updateIntervalInMs, allowInsecureConnection: this.#insecure }, (onResponse) => start({ ...options, onResponse })),
+    );
   }
 }

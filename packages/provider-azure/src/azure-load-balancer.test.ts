@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { isRetryableError, isTerminalError } from '@sluice/core';
-import { backend, CLUSTER, type Harness, service, signal, startHarness, WRITE } from './test-support/harness.ts';
+import { type LogLine, recordingLogger } from '@sluice/core/testing';
+import { AzureLoadBalancer } from './azure-load-balancer.ts';
+import { backend, CLUSTER, fakeOptions, type Harness, service, signal, startHarness, WRITE } from './test-support/harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -231,7 +233,22 @@ test('getLoadBalancer: absent is exists false; present gives the frontend IP; it
   const status = await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
   h.takeOperations();
   assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: true, status });
-  assert.deepEqual(h.takeOperations(), ['loadBalancers.get', 'publicIPAddresses.get']);
+  assert.deepEqual(h.takeOperations(), ['loadBalancers.get'], 'the public IP ensure created is not read again for the status');
+});
+
+test('the frontend\'s public IP is read once for the status, then remembered; deleting it forgets it', async () => {
+  const status = await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
+  const lines: LogLine[] = [];
+  const operations = () => lines.splice(0).filter((l) => l.message === 'azure call').map((l) => l.fields['operation']);
+  const restarted = new AzureLoadBalancer({ clusterName: CLUSTER, ...fakeOptions(h.fake), networkClient: h.provider.options.networkClient, pollIntervalMs: 5, log: recordingLogger(lines), sharedLoadBalancers: [] }, {});
+  assert.deepEqual(await restarted.getLoadBalancer(CLUSTER, web, signal), { exists: true, status });
+  assert.deepEqual(await restarted.getLoadBalancer(CLUSTER, web, signal), { exists: true, status });
+  assert.deepEqual(operations(), ['loadBalancers.get', 'publicIPAddresses.get', 'loadBalancers.get'], 'a restarted provider reads the public IP once');
+  await restarted.ensureLoadBalancerDeleted(CLUSTER, web, signal);
+  const recreated = await restarted.ensureLoadBalancer(CLUSTER, web, [], signal);
+  operations();
+  assert.deepEqual(await restarted.getLoadBalancer(CLUSTER, web, signal), { exists: true, status: recreated });
+  assert.deepEqual(operations(), ['loadBalancers.get'], 'the public IP created again is remembered, the deleted one forgotten');
 });
 
 test('ports removed from the Service lose their rule, probe and pool; added ports get theirs', async () => {

@@ -52,6 +52,8 @@ export class AzureLoadBalancer implements LoadBalancer {
   readonly options: ResolvedAzureProviderOptions;
   readonly capabilities: ProviderCapabilities;
   readonly #ctx: AzureContext;
+  /** The frontends' public IP addresses, shared with the context so ensure's reads and creates fill it. */
+  readonly #addresses = new PublicIpAddressCache();
   /** Load balancer rules whose health API failed, so the warning is logged once per cause. */
   readonly #healthWarned = new Set<string>();
   /**
@@ -61,7 +63,6 @@ export class AzureLoadBalancer implements LoadBalancer {
    * the dedicated load balancer's existence, the other directions are not.
    */
   readonly #placements = new Map<string, string>();
-  readonly #addresses = new PublicIpAddressCache();
   /** Writes the Services' rules into the operator's network security group; undefined when none is configured. */
   readonly #nsg: NsgWriter | undefined;
 
@@ -71,7 +72,7 @@ export class AzureLoadBalancer implements LoadBalancer {
    */
   constructor(options: AzureProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
     this.options = resolveOptions(options, env);
-    this.#ctx = { api: new AzureApi(this.options), rulePorts: new RulePortCache(), pools: new PoolCache(), log: this.options.log };
+    this.#ctx = { api: new AzureApi(this.options), rulePorts: new RulePortCache(), pools: new PoolCache(), addresses: this.#addresses, log: this.options.log };
     const nsg = this.options.securityGroup;
     this.#nsg = nsg ? new NsgWriter(this.#ctx.api, { ...nsg, priorities: this.options.securityRulePriorities }) : undefined;
     this.capabilities = {
@@ -263,6 +264,6 @@ export class AzureLoadBalancer implements LoadBalancer {
     if (pipId === undefined) return privateFrontendIp(lb, frontendName);
     const ref = parseResourceId(pipId);
     if (!ref) return undefined;
-    return this.#addresses.address(this.#ctx, pipId, ref.resourceGroup, ref.name, signal);
+    return this.#addresses.address(this.#ctx, ref.resourceGroup, ref.name, signal);
   }
 }

@@ -9,6 +9,7 @@ import type { AzureApi } from './azure-api.ts';
 import { isNotFound } from './errors.ts';
 import { loadBalancerName } from './names.ts';
 import type { PoolCache } from './pool-cache.ts';
+import type { PublicIpAddressCache } from './public-ip.ts';
 import { describeOwner, isOwnedBy, MANAGED_BY, TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_UID } from './tags.ts';
 
 /**
@@ -42,6 +43,8 @@ export interface AzureContext {
   readonly api: AzureApi;
   readonly rulePorts: RulePortCache;
   readonly pools: PoolCache;
+  /** Public IP addresses as last read or created; none: every status read asks Azure. */
+  readonly addresses?: PublicIpAddressCache;
   readonly log: Logger;
 }
 

@@ -124,7 +124,8 @@ export class NsgWriter {
     const { resourceGroup, name } = this.#target;
     const { name: ruleName, ...body } = rule;
     try {
-      await this.#api.lro('securityRules.createOrUpdate', `${name}/${ruleName}`, signal, (o) =>
+      // Nothing of Azure's answer is kept (the rule is remembered as planned): no final GET.
+      await this.#api.settle('securityRules.createOrUpdate', `${name}/${ruleName}`, signal, (o) =>
         this.#api.client.securityRules.createOrUpdate(resourceGroup, name, ruleName!, body, o),
       );
       this.#remember(ruleName!, rule);

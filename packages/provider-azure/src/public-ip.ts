@@ -12,24 +12,31 @@ import type { AzureContext } from './lookup.ts';
 import { ownedPublicIpName } from './names.ts';
 import { describeOwner, isOwnedBy, serviceTags } from './tags.ts';
 
-/** The public IP of that name in `resourceGroup`, or undefined when it does not exist. */
+/**
+ * The public IP of that name in `resourceGroup`, or undefined when it does not exist. What
+ * the read finds is remembered in the context's address cache (when it has one).
+ */
 export async function readPublicIp(ctx: AzureContext, resourceGroup: string, name: string, signal: AbortSignal): Promise<PublicIPAddress | undefined> {
   try {
-    return await ctx.api.call('publicIPAddresses.get', name, signal, (o) => ctx.api.client.publicIPAddresses.get(resourceGroup, name, o));
+    const pip = await ctx.api.call('publicIPAddresses.get', name, signal, (o) => ctx.api.client.publicIPAddresses.get(resourceGroup, name, o));
+    ctx.addresses?.remember(resourceGroup, name, pip);
+    return pip;
   } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
+    if (!isNotFound(error)) throw error;
+    ctx.addresses?.forget(resourceGroup, name);
+    return undefined;
   }
 }
 
 /**
- * Addresses of Standard public IPs by resource id: a Standard public IP is static, its address
- * never changes while it exists ("Public IP addresses: SKU"), so the status of a load balancer
- * needs its GET once, not at every verification. Entries expire after `ttlMs` so an IP
- * replaced by hand under the same name is seen again.
+ * Addresses of Standard public IPs by resource group and name: a Standard public IP is
+ * static, its address never changes while it exists ("Public IP addresses: SKU"), so the
+ * status of a load balancer needs its GET once, not at every verification, and not at all
+ * after Sluice created or read it while ensuring the load balancer. Entries expire after
+ * `ttlMs` so an IP replaced by hand under the same name is seen again.
  */
 export class PublicIpAddressCache {
-  readonly #byId = new Map<string, { address: string; at: number }>();
+  readonly #byName = new Map<string, { address: string; at: number }>();
   readonly #ttlMs: number;
   readonly #now: () => number;
 
@@ -38,19 +45,29 @@ export class PublicIpAddressCache {
     this.#now = now;
   }
 
-  async address(ctx: AzureContext, id: string, resourceGroup: string, name: string, signal: AbortSignal): Promise<string | undefined> {
-    const key = id.toLowerCase();
-    const hit = this.#byId.get(key);
+  async address(ctx: AzureContext, resourceGroup: string, name: string, signal: AbortSignal): Promise<string | undefined> {
+    const hit = this.#byName.get(key(resourceGroup, name));
     if (hit && this.#now() - hit.at < this.#ttlMs) return hit.address;
     const pip = await readPublicIp(ctx, resourceGroup, name, signal);
-    if (pip?.ipAddress && pip.sku?.name === 'Standard' && pip.publicIPAllocationMethod === 'Static') this.#byId.set(key, { address: pip.ipAddress, at: this.#now() });
-    else this.#byId.delete(key);
+    // readPublicIp remembered it when the context shares this cache; a context without one does not.
+    this.remember(resourceGroup, name, pip);
     return pip?.ipAddress;
   }
 
-  forget(id: string): void {
-    this.#byId.delete(id.toLowerCase());
+  /** Keeps the address of a Standard static public IP as just read or written; anything else is forgotten. */
+  remember(resourceGroup: string, name: string, pip: PublicIPAddress | undefined): void {
+    if (pip?.ipAddress && pip.sku?.name === 'Standard' && pip.publicIPAllocationMethod === 'Static') this.#byName.set(key(resourceGroup, name), { address: pip.ipAddress, at: this.#now() });
+    else this.forget(resourceGroup, name);
   }
+
+  forget(resourceGroup: string, name: string): void {
+    this.#byName.delete(key(resourceGroup, name));
+  }
+}
+
+/** Resource group and resource names are case-insensitive in Azure. */
+function key(resourceGroup: string, name: string): string {
+  return `${resourceGroup}/${name}`.toLowerCase();
 }
 
 /** The Sluice-owned public IP of the load balancer, created when missing. */
@@ -75,6 +92,7 @@ export async function ensureOwnedPublicIp(ctx: AzureContext, lbName: string, clu
     publicIPAddressVersion: 'IPv4',
   };
   const created = await ctx.api.lro('publicIPAddresses.createOrUpdate', name, signal, (o) => ctx.api.client.publicIPAddresses.createOrUpdate(rg, name, body, o));
+  ctx.addresses?.remember(rg, name, created);
   ctx.log.info('created public IP address', { service: `${service.namespace}/${service.name}`, name, ip: created.ipAddress });
   return created;
 }
@@ -117,5 +135,6 @@ export async function deleteOwnedPublicIp(ctx: AzureContext, lbName: string, clu
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
+  ctx.addresses?.forget(rg, name);
   ctx.log.info('deleted public IP address', { service: `${service.namespace}/${service.name}`, name });
 }
