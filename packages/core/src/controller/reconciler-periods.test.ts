@@ -73,6 +73,33 @@ describe('Reconciler: gates, verify periods, health reads', () => {
     assert.equal(lookups(), before + 1, 're-verified after the period');
   });
 
+  test('settled health stands for the verify period: drains and removals read none; a new registration polls again', async () => {
+    const a = pod({ name: 'a', ip: '10.0.0.1' });
+    t.setPods([a]);
+    await t.reconciler.reconcile(t.key, t.signal);
+    t.provider.setHealth(t.key, 'healthy');
+    t.clock.advance(1_000);
+    await t.reconciler.reconcile(t.key, t.signal); // reads: healthy, the gate opens
+    const reads = () => t.provider.calls.filter((c) => c.method === 'getBackendHealth').length;
+    const settledAt = reads();
+    t.clock.advance(5_000);
+    t.setPods([a, pod({ name: 'b', ip: '10.0.0.2' })]);
+    await t.reconciler.reconcile(t.key, t.signal);
+    assert.equal(reads(), settledAt, 'b is registered from the settled read, without a new one');
+    t.provider.setHealth(t.key, 'healthy');
+    t.clock.advance(1_000);
+    await t.reconciler.reconcile(t.key, t.signal);
+    assert.equal(reads(), settledAt + 1, 'b registered is initial: the poll resumes');
+    t.setPods([pod({ name: 'b', ip: '10.0.0.2' })]);
+    t.clock.advance(1_000);
+    await t.reconciler.reconcile(t.key, t.signal);
+    assert.equal(reads(), settledAt + 1, 'removing a, with everything healthy, reads nothing');
+    assert.deepEqual(t.provider.backends(t.key).map((b) => b.podName), ['b']);
+    t.clock.advance(60_001);
+    await t.reconciler.reconcile(t.key, t.signal);
+    assert.equal(reads(), settledAt + 2, 'read again once the verify period has passed');
+  });
+
   test('an LB deleted by hand is re-created once the verify period has passed', async () => {
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
     await t.reconciler.reconcile(t.key, t.signal);

@@ -278,15 +278,24 @@ export class Reconciler {
    * One shared health read per poll: a read younger than the poll (the LB's own health-check
    * interval, see healthPollMs) stands for every reconcile of the Service within it. Our own
    * writes keep it current (executePlan updates it); anything else waits for the next read.
+   * Once every registration in it is settled (healthy, or drained), nothing waits on what the
+   * LB says next: the read then stands for the LB verification period (lbVerifyMs), so the
+   * drains and removals of a rollout cost no health read; a registration of ours makes it
+   * unsettled again (`initial`) and the poll resumes.
    */
   async #readHealth(key: string, view: ReturnType<typeof toServiceView>['view'], now: number, signal: AbortSignal) {
     const { provider, clusterName } = this.#o;
     const cached = this.#memory.health.get(key);
     const ttl = healthPollMs({ ...(this.#o.healthPollMs !== undefined ? { healthPollMs: this.#o.healthPollMs } : {}) }, provider.capabilities.healthCheckIntervalMs);
-    if (cached && now - cached.at < ttl) return cached.statuses;
+    if (cached && now - cached.at < (settled(cached.statuses) ? Math.max(ttl, this.#lbVerifyMs) : ttl)) return cached.statuses;
     const statuses = [...(await provider.getBackendHealth(clusterName, view, signal))];
     const same = cached !== undefined && sameHealth(cached.statuses, statuses);
     this.#memory.health.set(key, { at: now, statuses, unchanged: same ? cached.unchanged + 1 : 0 });
     return statuses;
   }
+}
+
+/** Every registration healthy or drained: no gate or judgement waits on the LB's next report. */
+function settled(statuses: readonly BackendStatus[]): boolean {
+  return statuses.every((s) => s.weight === 0 || s.health === 'healthy' || s.health === 'draining');
 }
