@@ -29,10 +29,11 @@ export const ARM_OPERATION_ACTIONS: Readonly<Record<string, readonly string[]>> 
   PublicIPAddresses_Delete: ['Microsoft.Network/publicIPAddresses/delete'],
   // with --azure-nsg: the group is read, Sluice's rules written and deleted one by one
   NetworkSecurityGroups_Get: ['Microsoft.Network/networkSecurityGroups/read'],
-  // the SDK's poller reads the rule once its write has ended
-  SecurityRules_Get: ['Microsoft.Network/networkSecurityGroups/securityRules/read'],
+  // (a rule write is followed on its operation only: the rule itself is never read)
   SecurityRules_CreateOrUpdate: ['Microsoft.Network/networkSecurityGroups/securityRules/write'],
   SecurityRules_Delete: ['Microsoft.Network/networkSecurityGroups/securityRules/delete'],
+  // the startup check that the identity may write its rules in the --azure-nsg group
+  AzurePermissionsForResource_List: ['Microsoft.Authorization/permissions/read'],
   // the startup check that pod IPs lie in the pod VNet
   VirtualNetworks_Get: ['Microsoft.Network/virtualNetworks/read'],
   // long-running operations: Azure-AsyncOperation and Location polls

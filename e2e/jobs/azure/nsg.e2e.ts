@@ -191,7 +191,10 @@ test('each startup check fails with its sentence when its condition is broken in
     }
   };
   const shown: string[] = [];
-  assert.deepEqual(await failures(['--azure-nsg', TWIN_NSG]), [], 'every check passes on a sound setup');
+  // The identity holds deploy/azure/sluice-role.json, as the deploy README assigns it.
+  const role = roleActions(await readFile(new URL('../../../deploy/azure/sluice-role.json', import.meta.url), 'utf8'));
+  twin.arm.setCallerRoles([{ actions: role }]);
+  assert.deepEqual(await failures(['--azure-nsg', TWIN_NSG]), [], 'every check passes on a sound setup, with the role the deploy README assigns');
 
   const vnet = await failures(['--azure-nsg', TWIN_NSG], { AZURE_VNET_ID: String(other['id']) });
   assert.equal(vnet.length, 1, JSON.stringify(vnet));
@@ -204,6 +207,22 @@ test('each startup check fails with its sentence when its condition is broken in
   assert.equal(health.length, 1, JSON.stringify(health));
   assert.match(health[0]!, /^health-report: The load-balancing-rule health report does not answer .*OperationNotSupportedInRegion.*every readiness gate will wait/);
   shown.push(health[0]!);
+
+  twin.arm.setCallerRoles([{ actions: role, notActions: ['Microsoft.Network/networkSecurityGroups/securityRules/write'] }]);
+  const denied = await failures(['--azure-nsg', TWIN_NSG]);
+  assert.equal(denied.length, 1, JSON.stringify(denied));
+  assert.match(
+    denied[0]!,
+    /^network-security-group: The identity may not write security rules in network security group pods-nsg \(missing Microsoft\.Network\/networkSecurityGroups\/securityRules\/write\): no Service's rule can be written, so clients will be dropped while probes pass; assign deploy\/azure\/sluice-role\.json/,
+  );
+  shown.push(denied[0]!);
+
+  twin.arm.setCallerRoles([{ actions: role.filter((a) => a !== 'Microsoft.Authorization/permissions/read') }]);
+  const unknown = await failures(['--azure-nsg', TWIN_NSG]);
+  assert.equal(unknown.length, 1, JSON.stringify(unknown));
+  assert.match(unknown[0]!, /^network-security-group: Sluice cannot tell whether it may write security rules in network security group pods-nsg: listing its permissions there failed \(AuthorizationFailed\)/);
+  shown.push(unknown[0]!);
+  twin.arm.setCallerRoles(undefined);
 
   const nsg = await failures(['--azure-nsg', 'no-such-nsg']);
   assert.equal(nsg.length, 1, JSON.stringify(nsg));

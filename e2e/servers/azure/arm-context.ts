@@ -3,16 +3,18 @@
  * shared context: they read and write the store, start asynchronous operations and throw
  * {@link ArmError}s; the server does authentication, api-version, faults and logging around them.
  */
+
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FaultBox } from '../kit/faults.ts';
 import { decodePageToken, pageAt } from '../kit/paging.ts';
-import { route as kitRoute, type Route as KitRoute } from '../kit/router.ts';
+import { type Route as KitRoute, route as kitRoute } from '../kit/router.ts';
 import { invalidRequestFormat } from './arm-errors.ts';
 import type { ArmOperations, OperationFault } from './arm-operations.ts';
 import type { ArmStore } from './arm-store.ts';
 import type { BackendHealth } from './backend-health.ts';
 import type { Preconditions } from './etags.ts';
 import type { Json, JsonObject } from './json.ts';
+import type { RolePermission } from './permissions.ts';
 import type { SlbDataPlane } from './slb-dataplane.ts';
 
 export interface ArmRequest {
@@ -27,6 +29,8 @@ export interface ArmRequest {
   readonly apiVersion: string;
   /** The route's operation name (Swagger operationId). */
   readonly operation: string;
+  /** The calling principal (the token's appid). */
+  readonly principal?: string;
 }
 
 export interface ArmResponse {
@@ -52,6 +56,8 @@ export interface ArmContext {
   readonly dataPlane?: SlbDataPlane | undefined;
   /** Regions (lower case) where the rule-health API is not available. */
   readonly ruleHealthUnavailableIn?: readonly string[];
+  /** The role definitions assigned to the calling principal (permissions.ts). */
+  readonly callerRoles: () => readonly RolePermission[];
 }
 
 export type ArmHandler = (req: ArmRequest, ctx: ArmContext) => ArmResponse | Promise<ArmResponse>;

@@ -20,12 +20,13 @@ import { ArmError, authenticationFailed, invalidApiVersion, invalidAuthenticatio
 import type { ArmOperations, OperationFault } from './arm-operations.ts';
 import { type ArmCall, armCharges, remainingHeaders, subscriptionRequestsThrottled } from './arm-throttling.ts';
 import type { Json } from './json.ts';
+import { permissionRoutes } from './permissions.ts';
 import { healthRoutes } from './routes-health.ts';
 import { loadBalancerChildRoutes } from './routes-lb-children.ts';
 import { loadBalancerRoutes } from './routes-load-balancers.ts';
 import { networkRoutes } from './routes-networks.ts';
-import { operationRoutes } from './routes-operations.ts';
 import { nsgRoutes } from './routes-nsgs.ts';
+import { operationRoutes } from './routes-operations.ts';
 import { publicIpRoutes } from './routes-public-ips.ts';
 import { resourceGroupRoutes } from './routes-resource-groups.ts';
 
@@ -38,6 +39,7 @@ export const ROUTES: readonly Route[] = [
   ...publicIpRoutes,
   ...networkRoutes,
   ...nsgRoutes,
+  ...permissionRoutes,
 ];
 
 /** The Swagger operationIds the server answers (routes that only say "not implemented" excluded). */
@@ -129,7 +131,7 @@ export async function answerArm(req: IncomingMessage, url: URL, raw: string, dep
     }
   }
   deps.operations.settle();
-  const armReq: ArmRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body, apiVersion, operation: match.route.operation };
+  const armReq: ArmRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body, apiVersion, operation: match.route.operation, principal: check.claims.appid };
   const answer = await match.route.handler(armReq, deps.context());
   return deps.limits === undefined ? answer : { ...answer, headers: { ...remainingHeaders(deps.limits, call), ...(answer.headers ?? {}) } };
 }

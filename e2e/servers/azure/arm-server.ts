@@ -8,6 +8,7 @@
  * answered or failed, lands in the request log. Nothing here connects anywhere except the
  * backend health probes (see backend-health.ts) and the loopback sockets clients open.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -21,13 +22,14 @@ import { createTokenSigner } from './access-token.ts';
 import type { ArmContext, ArmResponse, HealthCheckMode } from './arm-context.ts';
 import { ArmError, isArmError } from './arm-errors.ts';
 import { createArmOperations, type OperationFault, type OperationTiming } from './arm-operations.ts';
-import { answerArm, header, readBody, type RequestTrace } from './arm-pipeline.ts';
-import { createArmState, type ArmState } from './arm-state.ts';
+import { answerArm, header, type RequestTrace, readBody } from './arm-pipeline.ts';
+import { type ArmState, createArmState } from './arm-state.ts';
 import { ArmStore } from './arm-store.ts';
 import { ARM_DEFAULT_LIMITS, type ArmLimitName } from './arm-throttling.ts';
 import { BackendHealth } from './backend-health.ts';
-import { startDiscoveryProxy, type DiscoveryProxy, INTERCEPTED_HOSTS } from './discovery-proxy.ts';
+import { type DiscoveryProxy, INTERCEPTED_HOSTS, startDiscoveryProxy } from './discovery-proxy.ts';
 import { type EntraIdentity, entraOperation, handleEntra } from './entra.ts';
+import { ALLOW_ALL, type RolePermission } from './permissions.ts';
 import { SlbDataPlane, type SlbDataPlaneOptions } from './slb-dataplane.ts';
 import { createTlsMaterial } from './tls-material.ts';
 
@@ -123,6 +125,12 @@ export interface ArmServerOptions {
    */
   readonly ruleHealthUnavailableIn?: readonly string[];
   /**
+   * The role definitions assigned to every calling principal, as the permissions API lists
+   * them (permissions.ts); the twin checks them only there.
+   * @default one role granting `*`
+   */
+  readonly callerRoles?: readonly RolePermission[];
+  /**
    * Directory for the temporary TLS material.
    * @default os.tmpdir()
    */
@@ -155,6 +163,8 @@ export interface ArmServer {
   readonly dataPlane: SlbDataPlane | undefined;
   /** Switches the rule-health API off (or back on) in a region, as `ruleHealthUnavailableIn` does at start. */
   setRuleHealthAvailable(region: string, available: boolean): void;
+  /** Replaces the caller's roles (undefined: back to granting `*`), as `callerRoles` does at start. */
+  setCallerRoles(roles: readonly RolePermission[] | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -177,6 +187,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
   if (options.dataPlane) store.publicAddresses = 'loopback';
   const dataPlane = options.dataPlane ? await SlbDataPlane.start(store, () => operations.settle(), options.dataPlane) : undefined;
   const healthOffIn = new Set((options.ruleHealthUnavailableIn ?? []).map((r) => r.toLowerCase()));
+  let callerRoles = options.callerRoles ?? ALLOW_ALL;
   let endpoint = '';
   const ctx = (): ArmContext => ({
     store,
@@ -189,6 +200,7 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     healthCheck: options.healthCheck ?? 'probe',
     dataPlane,
     ruleHealthUnavailableIn: [...healthOffIn],
+    callerRoles: () => callerRoles,
   });
 
   const send = (res: ServerResponse, status: number, headers: Record<string, string>, body: string | undefined) => {
@@ -307,6 +319,9 @@ export async function startArmServer(options: ArmServerOptions = {}): Promise<Ar
     requests,
     rateLimits: limits,
     dataPlane,
+    setCallerRoles(roles) {
+      callerRoles = roles ?? ALLOW_ALL;
+    },
     setRuleHealthAvailable(region, available) {
       if (available) healthOffIn.delete(region.toLowerCase());
       else healthOffIn.add(region.toLowerCase());

@@ -9,6 +9,7 @@
  * {@link AzureApi.settle} does the same without reading the written resource back. The
  * caller's signal bounds the whole wait, polling delays included.
  */
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Logger } from '@sluice/core';
@@ -59,21 +60,46 @@ function loopbackBearerPolicy(credential: TokenCredential, scope: string): Pipel
   };
 }
 
+/** What both clients share: the token scope, and whether the endpoint is an http loopback test server. */
+function connection(options: ResolvedAzureProviderOptions): { scope: string; insecure: boolean } {
+  return { scope: tokenScope(options.endpoint), insecure: new URL(options.endpoint).protocol === 'http:' };
+}
+
+/** On an http loopback endpoint, the token goes through {@link loopbackBearerPolicy} instead of the SDK's policy. */
+function allowLoopbackHttp(pipeline: Pipeline, credential: TokenCredential, { scope, insecure }: { scope: string; insecure: boolean }): void {
+  if (!insecure) return;
+  pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+  pipeline.addPolicy(loopbackBearerPolicy(credential, scope), { phase: 'Sign' });
+}
+
 /** Builds the client from resolved options; sends nothing until the first operation. */
-export function buildNetworkClient(options: ResolvedAzureProviderOptions): NetworkManagementClient {
-  const credential = options.credential ?? defaultCredential(options.authorityHost);
-  const scope = tokenScope(options.endpoint);
-  const insecure = new URL(options.endpoint).protocol === 'http:';
+export function buildNetworkClient(options: ResolvedAzureProviderOptions, credential: TokenCredential = options.credential ?? defaultCredential(options.authorityHost)): NetworkManagementClient {
+  const conn = connection(options);
   const client = new NetworkManagementClient(credential, options.subscriptionId, {
     endpoint: options.endpoint,
-    credentials: { scopes: [scope] },
+    credentials: { scopes: [conn.scope] },
     retryOptions: { maxRetries: options.maxRetries },
-    ...(insecure ? { allowInsecureConnection: true } : {}),
+    ...(conn.insecure ? { allowInsecureConnection: true } : {}),
   });
-  if (insecure) {
-    client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
-    client.pipeline.addPolicy(loopbackBearerPolicy(credential, scope), { phase: 'Sign' });
-  }
+  allowLoopbackHttp(client.pipeline, credential, conn);
+  return client;
+}
+
+/**
+ * The Microsoft.Authorization client, for the startup check that lists the identity's
+ * permissions (permissions.ts); same endpoint, token and retry policy as the network client.
+ * Its operations address `$host`, which must be the endpoint too.
+ */
+export function buildAuthorizationClient(options: ResolvedAzureProviderOptions, credential: TokenCredential): AuthorizationManagementClient {
+  const conn = connection(options);
+  const client = new AuthorizationManagementClient(credential, options.subscriptionId, {
+    endpoint: options.endpoint,
+    $host: options.endpoint,
+    credentialScopes: [conn.scope],
+    retryOptions: { maxRetries: options.maxRetries },
+    ...(conn.insecure ? { allowInsecureConnection: true } : {}),
+  });
+  allowLoopbackHttp(client.pipeline, credential, conn);
   return client;
 }
 
@@ -86,9 +112,13 @@ export class AzureApi {
   readonly #pollIntervalMs: number | undefined;
   readonly #insecure: boolean;
   readonly #clock: Pick<Clock, 'now'>;
+  readonly #options: ResolvedAzureProviderOptions;
+  #credential: TokenCredential | undefined;
+  #authorization: AuthorizationManagementClient | undefined;
 
   constructor(options: ResolvedAzureProviderOptions, clock: Pick<Clock, 'now'> = providerClock) {
-    this.client = options.networkClient ?? buildNetworkClient(options);
+    this.#options = options;
+    this.client = options.networkClient ?? buildNetworkClient(options, this.#tokenCredential());
     this.scope = { subscriptionId: options.subscriptionId, resourceGroup: options.resourceGroup };
     this.location = options.location;
     this.virtualNetworkId = options.virtualNetworkId;
@@ -96,6 +126,18 @@ export class AzureApi {
     this.#pollIntervalMs = options.pollIntervalMs;
     this.#insecure = new URL(options.endpoint).protocol === 'http:';
     this.#clock = clock;
+  }
+
+  /** The Microsoft.Authorization client, built at first use. */
+  get authorization(): AuthorizationManagementClient {
+    this.#authorization ??= buildAuthorizationClient(this.#options, this.#tokenCredential());
+    return this.#authorization;
+  }
+
+  /** One credential for both clients: the option's, else DefaultAzureCredential (built at first use). */
+  #tokenCredential(): TokenCredential {
+    this.#credential ??= this.#options.credential ?? defaultCredential(this.#options.authorityHost);
+    return this.#credential;
   }
 
   /** The resource group every call addresses. */

@@ -6,13 +6,20 @@
  *   come from an overlay range and cannot be backends;
  * - the load-balancing-rule health report answers: every readiness gate waits for it. It is
  *   asked about a rule that does not exist: 404 means it answers (and Sluice may call it);
- * - the network security group (with --azure-nsg) exists and can be read.
+ * - the network security group (with --azure-nsg) exists, can be read, and the identity may
+ *   write and delete security rules in it: its permissions there, as Azure lists them
+ *   (permissions.ts), grant both; a rule Sluice cannot write leaves clients dropped while the
+ *   probes, which the group's default rules allow, open every gate.
  */
 import type { ServiceProblem, StartupContext } from '@sluice/core';
 import type { AzureApi } from './azure-api.ts';
 import { azureErrorCode, httpStatus, isNotFound } from './errors.ts';
 import { parseResourceId } from './lookup.ts';
 import type { NsgWriter } from './nsg-sync.ts';
+import { missingActions } from './permissions.ts';
+
+/** What Sluice does in the network security group: its own rules, written and deleted one by one. */
+export const NSG_RULE_ACTIONS = ['Microsoft.Network/networkSecurityGroups/securityRules/write', 'Microsoft.Network/networkSecurityGroups/securityRules/delete'] as const;
 
 /** A load balancer name no one uses: the health report is asked about its rule to see that the API answers. */
 export const PROBE_LOAD_BALANCER = 'sluice-startup-check-absent';
@@ -68,19 +75,33 @@ async function checkHealthReport(api: AzureApi, signal: AbortSignal): Promise<Se
   }
 }
 
-async function checkNsg(nsg: NsgWriter, signal: AbortSignal): Promise<ServiceProblem | undefined> {
+async function checkNsg(api: AzureApi, nsg: NsgWriter, signal: AbortSignal): Promise<ServiceProblem | undefined> {
+  const { name, resourceGroup } = nsg.target;
   try {
     await nsg.read(signal);
-    return undefined;
   } catch (error) {
-    const { name, resourceGroup } = nsg.target;
     if (error instanceof Error && error.name === 'TerminalError') return { field: 'network-security-group', message: error.message };
     return { field: 'network-security-group', message: `Network security group ${name} in resource group ${resourceGroup} cannot be read (${codeOf(error)}): Sluice cannot write its rules into it.` };
   }
+  let missing: string[];
+  try {
+    missing = await missingActions(api, { resourceGroup, provider: 'Microsoft.Network', type: 'networkSecurityGroups', name }, NSG_RULE_ACTIONS, signal);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    return {
+      field: 'network-security-group',
+      message: `Sluice cannot tell whether it may write security rules in network security group ${name}: listing its permissions there failed (${codeOf(error)}); grant Microsoft.Authorization/permissions/read (deploy/azure/sluice-role.json has it) or make sure the identity may write and delete security rules in resource group ${resourceGroup}.`,
+    };
+  }
+  if (missing.length === 0) return undefined;
+  return {
+    field: 'network-security-group',
+    message: `The identity may not ${missing.map((a) => a.split('/').pop()).join(' or ')} security rules in network security group ${name} (missing ${missing.join(', ')}): no Service's rule can be written, so clients will be dropped while probes pass; assign deploy/azure/sluice-role.json on resource group ${resourceGroup}.`,
+  };
 }
 
 /** Runs every check; the failed ones, in order. */
 export async function runStartupChecks(api: AzureApi, nsg: NsgWriter | undefined, context: StartupContext, signal: AbortSignal): Promise<ServiceProblem[]> {
-  const results = [await checkVirtualNetwork(api, context, signal), await checkHealthReport(api, signal), nsg ? await checkNsg(nsg, signal) : undefined];
+  const results = [await checkVirtualNetwork(api, context, signal), await checkHealthReport(api, signal), nsg ? await checkNsg(api, nsg, signal) : undefined];
   return results.filter((r): r is ServiceProblem => r !== undefined);
 }
