@@ -2,7 +2,8 @@
  * The Standard load balancer twin end to end through the real `@azure/arm-network`: what the
  * SDK writes becomes a listener on the frontend's (loopback) public IP, the pool's addresses
  * are probed at the probe's interval (time-scaled), adminState Down stops new flows and keeps
- * an established one, and the rule-health API reports what the data plane's probes found.
+ * an established one, an idle flow ends at the rule's idle timeout (reset, or dropped
+ * silently), and the rule-health API reports what the data plane's probes found.
  */
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -185,6 +186,40 @@ describe('the Standard load balancer twin data plane', () => {
     assert.ok((await servedBy(address, frontendPort, 6)).has('failed'), 'flows are sent to the Up address although nothing listens there');
     backends[1] = await backend('127.0.0.3', backendPort);
     await setPool({});
+  });
+
+  it('the rule\'s idle timeout (4 minutes, 4.8 s here) ends an idle flow: with TCP reset both ends get a RST; without it the flow is dropped silently', async () => {
+    const idleFlow = async () => {
+      const g = await greet(address, frontendPort);
+      assert.ok(g, 'a flow was established');
+      const ended = new Promise<string>((r) => {
+        g.socket.once('error', (e: NodeJS.ErrnoException) => r(e.code ?? e.message));
+        g.socket.once('end', () => r('FIN'));
+      });
+      return { socket: g.socket, ended };
+    };
+    const reset = await idleFlow();
+    const started = performance.now();
+    assert.equal(await reset.ended, 'ECONNRESET', 'enableTcpReset: the client is reset');
+    const waited = performance.now() - started;
+    assert.ok(waited > 4000, `reset after the idle timeout, not before (${Math.round(waited)} ms)`);
+
+    const lb = await client.loadBalancers.get(RG, 'lb');
+    const rule = lb.loadBalancingRules![0]!;
+    await client.loadBalancers.beginCreateOrUpdateAndWait(RG, 'lb', { ...lb, loadBalancingRules: [{ ...rule, enableTcpReset: false }] }, POLL);
+    await server.dataPlane!.sync();
+    const silent = await idleFlow();
+    let outcome = 'nothing';
+    void silent.ended.then((e) => {
+      outcome = e;
+    });
+    await sleep(5500);
+    const answer = new Promise<string>((r) => silent.socket.once('data', (d) => r(d.toString())));
+    silent.socket.write('anyone?\n');
+    assert.equal(await Promise.race([answer, sleep(1000).then(() => 'no answer')]), 'no answer', 'the flow is gone: what the client sends is dropped');
+    assert.equal(outcome, 'nothing', 'and nothing told the client (no RST, no FIN)');
+    silent.socket.destroy();
+    await client.loadBalancers.beginCreateOrUpdateAndWait(RG, 'lb', { ...lb, loadBalancingRules: [rule] }, POLL);
   });
 
   it('removing the rule closes its listener', async () => {

@@ -31,9 +31,6 @@ export interface SlbRuleModel {
   /** Undefined: the rule has no probe, its addresses count as healthy. */
   readonly healthCheck: HealthCheckSpec | undefined;
   readonly targets: readonly TargetSpec[];
-  /** The rule's idle timeout, ms, and whether the load balancer then resets both sides ("Load Balancer TCP Reset and Idle Timeout"). */
-  readonly idleTimeoutMs: number;
-  readonly tcpReset: boolean;
 }
 
 /** A rule the twin cannot carry, and why (one sentence). */
@@ -137,11 +134,14 @@ function ruleModel(store: ArmStore, lb: ResourceRecord, rule: JsonObject): SlbRu
       // A Standard load balancer is pass-through: the backend (and its NSG) sees the client's address
       // ("What is Azure Load Balancer?": a layer 4 pass-through load balancer).
       preserveClientIp: true,
+      // "Load Balancer TCP Reset and Idle Timeout": a flow idle for the rule's idleTimeoutInMinutes
+      // (default 4) is ended; with enableTcpReset both ends get a TCP RST, without it the flow is
+      // dropped silently and the endpoints learn nothing until they send.
+      idleTimeoutMs: Number(p['idleTimeoutInMinutes'] ?? 4) * 60_000,
+      idleAction: p['enableTcpReset'] === true ? 'reset' : 'drop',
     },
     healthCheck: health,
     targets: targetsOf(pools, backendPort),
-    idleTimeoutMs: Number(p['idleTimeoutInMinutes'] ?? 4) * 60_000,
-    tcpReset: p['enableTcpReset'] === true,
   };
 }
 

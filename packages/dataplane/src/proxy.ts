@@ -13,6 +13,9 @@
  * - Once connected, the PROXY header (if configured) is written first, then the two sockets
  *   are piped both ways: backpressure is the pipe's, half-close is forwarded, an error on
  *   either side destroys the other. No socket is ever left without an 'error' listener.
+ * - With an idle timeout, a connection that carries no byte either way for that long loses
+ *   its flow: `reset` resets both sockets; `drop` stops relaying and answers nothing more,
+ *   then lets each socket go once its own peer closes it (or the connection is terminated).
  */
 import { connect, type Socket } from 'node:net';
 import { hostPort } from './address-range.ts';
@@ -20,6 +23,7 @@ import type { Firewall } from './firewall.ts';
 import type { Listener, ListenerConnection } from './listener.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
 import type { Registration, TrackedConnection } from './registration.ts';
+import type { IdleAction } from './spec.ts';
 import type { TargetGroup } from './target-group.ts';
 import type { Logger, TimerHandle, Timers } from './timers.ts';
 
@@ -181,4 +185,43 @@ function pipe(client: Socket, backend: Socket, target: Registration, context: Pr
   }
   client.pipe(backend);
   backend.pipe(client);
+  const idleMs = group.spec.idleTimeoutMs;
+  if (idleMs !== undefined) watchIdle(client, backend, context.scale(idleMs), group.spec.idleAction, context, target);
+}
+
+/** Ends the flow when neither socket has carried a byte for `idleMs` (see the file comment). */
+function watchIdle(client: Socket, backend: Socket, idleMs: number, action: IdleAction, context: ProxyContext, target: Registration): void {
+  const { timers, listener } = context;
+  let timer: TimerHandle | undefined;
+  const stop = (): void => {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    timer = undefined;
+  };
+  const expire = (): void => {
+    timer = undefined;
+    listener.counters.idleTimedOut++;
+    context.log.debug('connection idle timeout', { listener: listener.spec.name, target: hostPort(target.target.ip, target.target.port), action });
+    if (action === 'reset') {
+      client.resetAndDestroy();
+      backend.resetAndDestroy();
+      return;
+    }
+    // Forgotten: nothing more is relayed and nothing is sent (no FIN, no RST); each socket goes when its peer ends it.
+    client.unpipe(backend);
+    backend.unpipe(client);
+    for (const socket of [client, backend]) {
+      socket.removeListener('data', touch);
+      socket.on('data', () => {});
+      socket.once('end', () => socket.destroy());
+    }
+  };
+  const touch = (): void => {
+    stop();
+    timer = timers.setTimeout(expire, idleMs);
+  };
+  client.on('data', touch);
+  backend.on('data', touch);
+  client.once('close', stop);
+  backend.once('close', stop);
+  touch();
 }

@@ -16,6 +16,8 @@ test('a target group with only a name gets every default, as weight-0 drain, fai
     proxyProtocol: 'none',
     preserveClientIp: false,
     proxySource: { address: undefined, tags: [] },
+    idleTimeoutMs: undefined,
+    idleAction: 'drop',
   });
   assert.deepEqual(resolveTargetGroup({ name: 'tg', drain: { mode: 'deregister' } }).drain, { mode: 'deregister', delayMs: 300_000, terminateOnExpiry: false });
   assert.deepEqual(resolveTargetGroup({ name: 'tg', drain: { mode: 'detach', drainingTimeoutMs: 5000 } }).drain, { mode: 'detach', drainingTimeoutMs: 5000 });

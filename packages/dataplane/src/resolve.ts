@@ -28,6 +28,7 @@ export const TARGET_GROUP_DEFAULTS = {
   countConnectFailures: false,
   proxyProtocol: 'none',
   preserveClientIp: false,
+  idleAction: 'drop',
   deregisterDelayMs: 300_000,
   detachDrainingTimeoutMs: 0,
 } as const;
@@ -66,6 +67,8 @@ export function resolveTargetGroup(input: unknown, field = 'targetGroup'): Resol
     'proxyProtocol',
     'preserveClientIp',
     'proxySource',
+    'idleTimeoutMs',
+    'idleAction',
   ]);
   const d = TARGET_GROUP_DEFAULTS;
   return {
@@ -79,6 +82,8 @@ export function resolveTargetGroup(input: unknown, field = 'targetGroup'): Resol
     proxyProtocol: optional(f, 'proxyProtocol', field, (n, v) => oneOf(n, v, ['none', 'v1', 'v2'] as const), d.proxyProtocol),
     preserveClientIp: optional(f, 'preserveClientIp', field, boolean, d.preserveClientIp),
     proxySource: optional(f, 'proxySource', field, resolveSource, { address: undefined, tags: [] }),
+    idleTimeoutMs: optional<number | undefined>(f, 'idleTimeoutMs', field, (n, v) => duration(n, v, 1), undefined),
+    idleAction: optional(f, 'idleAction', field, (n, v) => oneOf(n, v, ['reset', 'drop'] as const), d.idleAction),
   };
 }
 

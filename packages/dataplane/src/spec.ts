@@ -111,7 +111,22 @@ export interface TargetGroupSpec {
   readonly preserveClientIp?: boolean;
   /** Where connections to targets come from. @default {} */
   readonly proxySource?: TrafficSource;
+  /**
+   * How long a proxied connection may carry no byte either way before the load balancer
+   * forgets its flow (Azure: the rule's idle timeout, 4-100 minutes).
+   * @default never
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * What an idle timeout does: `reset` sends a TCP RST to both sides (Azure's TCP reset on
+   * idle); `drop` forgets the flow silently, so neither side hears anything more: their next
+   * bytes go unanswered.
+   * @default 'drop'
+   */
+  readonly idleAction?: IdleAction;
 }
+
+export type IdleAction = 'reset' | 'drop';
 
 export interface HealthCheckSpec {
   /** @default 'tcp' */
@@ -199,6 +214,9 @@ export interface ResolvedTargetGroupSpec {
   readonly proxyProtocol: ProxyProtocolVersion;
   readonly preserveClientIp: boolean;
   readonly proxySource: ResolvedTrafficSource;
+  /** Undefined: connections never time out idle. */
+  readonly idleTimeoutMs: number | undefined;
+  readonly idleAction: IdleAction;
 }
 
 export interface ResolvedHealthCheckSpec {

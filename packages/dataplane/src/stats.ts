@@ -28,6 +28,8 @@ export interface ListenerCounters {
   retried: number;
   /** Proxied connections closed because their target's drain expired. */
   closedByDrain: number;
+  /** Proxied connections whose flow ended at the group's idle timeout (reset or dropped). */
+  idleTimedOut: number;
   bytesIn: number;
   bytesOut: number;
 }
@@ -78,6 +80,7 @@ export function listenerCounters(): ListenerCounters {
     connectFailed: 0,
     retried: 0,
     closedByDrain: 0,
+    idleTimedOut: 0,
     bytesIn: 0,
     bytesOut: 0,
   };
