@@ -1,21 +1,17 @@
 /**
  * The provider against the fake ARM (real TLS sockets, the real SDK pipeline and pollers),
- * for the lifecycle of one Service: create, converge, resync, change, drain, delete; and
- * the calls each step makes.
+ * for the lifecycle of one Service's load balancer: create, converge, change, annotations,
+ * delete; and the calls each step makes. The frontend is in frontend.test.ts, backend
+ * updates in backend-updates.test.ts, health reads in backend-health.test.ts.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { isRetryableError, isTerminalError } from '@sluice/core';
-import { type LogLine, recordingLogger } from '@sluice/core/testing';
-import { AzureLoadBalancer } from './azure-load-balancer.ts';
-import { backend, CLUSTER, fakeOptions, type Harness, service, signal, startHarness, WRITE } from './test-support/harness.ts';
+import { backend, CLUSTER, type Harness, harnessPerTest, service, signal, WRITE } from './test-support/harness.ts';
 
 let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.close();
+harnessPerTest((made) => {
+  h = made;
 });
 
 const web = service();
@@ -128,129 +124,6 @@ test('a long-running operation that ends Failed is a retryable error with Azure 
   );
 });
 
-test('update drains with adminState Down, removes what is gone, and writes nothing when the pool already matches', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5')], signal);
-  h.takeOperations();
-
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5', 0), backend('10.1.0.6')], signal);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.0.5:Down', '10.1.0.6:None']);
-  assert.deepEqual(h.takeOperations(), ['backendAddressPools.createOrUpdate'], 'rule ports and the pool with its ETag came from the caches: no read');
-  const put = h.fake.calls.filter((c) => c.operation === 'backendAddressPools.createOrUpdate').at(-1);
-  assert.match(put?.ifMatch ?? '', /^W\/"[0-9a-f-]{36}"$/, 'the pool PUT is guarded by the ETag');
-
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5', 0), backend('10.1.0.6')], signal);
-  assert.deepEqual(h.takeOperations(), [], 'equal to the pool the last PUT returned: no read, no write');
-
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.6')], signal);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.0.6:None']);
-});
-
-test('an ETag conflict on the pool is re-read and retried, then succeeds', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  h.takeOperations();
-  let conflicts = 2;
-  h.fake.beforeHandle = (operation) => {
-    // Another writer changes the load balancer between our GET and our PUT, twice.
-    if (operation === 'backendAddressPools.createOrUpdate' && conflicts-- > 0) h.fake.touch(name);
-  };
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4', 0)], signal);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:Down']);
-  // The first PUT carries the ETag the ensure saw; each 412 is followed by a GET for the new one.
-  assert.deepEqual(h.takeOperations(), [
-    'backendAddressPools.createOrUpdate',
-    'backendAddressPools.get',
-    'backendAddressPools.createOrUpdate',
-    'backendAddressPools.get',
-    'backendAddressPools.createOrUpdate',
-  ]);
-  const outcomes = h.lines.filter((l) => l.message === 'azure call' && l.fields['operation'] === 'backendAddressPools.createOrUpdate').map((l) => l.fields['outcome']);
-  assert.deepEqual(outcomes.slice(-3), ['PreconditionFailed', 'PreconditionFailed', 'ok']);
-});
-
-test('another writer adding an address between our GET and PUT keeps it: the 412 re-read carries it into our write', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  let raced = false;
-  h.fake.beforeHandle = (operation) => {
-    if (operation !== 'backendAddressPools.createOrUpdate' || raced) return;
-    raced = true;
-    // The other writer (a person in the portal, another tool) adds its own address: new ETag.
-    h.fake.pool(name, 'http').properties.loadBalancerBackendAddresses.push({
-      name: 'portal-vm-1',
-      properties: { ipAddress: '10.1.9.9', virtualNetwork: { id: h.fake.vnetId } },
-    });
-    h.fake.touch(name);
-  };
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4', 0), backend('10.1.0.5')], signal);
-  assert.equal(raced, true);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:Down', '10.1.0.5:None', '10.1.9.9:None'], "the other writer's address survives our write");
-  // Sluice neither reports nor removes an address it does not own.
-  const health = await h.provider.getBackendHealth(CLUSTER, web, signal);
-  assert.deepEqual(health.map((b) => b.ip).sort(), ['10.1.0.4', '10.1.0.5']);
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.5')], signal);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.5:None', '10.1.9.9:None']);
-});
-
-test('an ETag conflict that never ends is a RetryableError after three retries', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  h.takeOperations();
-  h.fake.beforeHandle = (operation) => {
-    if (operation === 'backendAddressPools.createOrUpdate') h.fake.touch(name);
-  };
-  await assert.rejects(h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.5')], signal), (e: unknown) => {
-    assert.ok(isRetryableError(e));
-    assert.match((e as Error).message, /^Backend pool http of load balancer sluice-shop-web-[0-9a-f]{8} changed under Sluice 4 times in a row \(ETag conflict\); will try again\.$/);
-    return true;
-  });
-  assert.equal(h.takeOperations().filter((o) => o === 'backendAddressPools.createOrUpdate').length, 4);
-});
-
-test('throttling (429 with Retry-After) is a RetryableError with retryAfterMs and the Azure code', async () => {
-  h.fake.fail('loadBalancers.get', { status: 429, code: 'SubscriptionRequestsThrottled', message: 'Number of read requests exceeded the limit.', headers: { 'Retry-After': '17' } });
-  await assert.rejects(h.provider.getLoadBalancer(CLUSTER, web, signal), (e: unknown) => {
-    assert.ok(isRetryableError(e));
-    assert.equal(e.retryAfterMs, 17_000);
-    assert.equal(e.reason, 'AzureThrottled');
-    assert.equal(e.message, 'Azure throttled loadBalancers.get: SubscriptionRequestsThrottled: Number of read requests exceeded the limit.');
-    assert.equal((e.cause as { statusCode?: number }).statusCode, 429);
-    return true;
-  });
-});
-
-test('a 4xx Azure rejects is a TerminalError naming operation, code and message', async () => {
-  h.fake.fail('loadBalancers.createOrUpdate', { status: 400, code: 'InvalidResourceReference', message: 'Resource /x referenced by resource /y was not found.' });
-  await assert.rejects(
-    h.provider.ensureLoadBalancer(CLUSTER, web, [], signal),
-    (e: unknown) => isTerminalError(e) && e.message === 'Azure rejected loadBalancers.createOrUpdate: InvalidResourceReference: Resource /x referenced by resource /y was not found.',
-  );
-});
-
-test('getLoadBalancer: absent is exists false; present gives the frontend IP; it never writes', async () => {
-  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: false });
-  const status = await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
-  h.takeOperations();
-  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: true, status });
-  assert.deepEqual(h.takeOperations(), ['loadBalancers.get'], 'the public IP ensure created is not read again for the status');
-});
-
-test('the frontend\'s public IP is read once for the status, then remembered; deleting it forgets it', async () => {
-  const status = await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
-  const lines: LogLine[] = [];
-  const operations = () => lines.splice(0).filter((l) => l.message === 'azure call').map((l) => l.fields['operation']);
-  const restarted = new AzureLoadBalancer({ clusterName: CLUSTER, ...fakeOptions(h.fake), networkClient: h.provider.options.networkClient, pollIntervalMs: 5, log: recordingLogger(lines), sharedLoadBalancers: [] }, {});
-  assert.deepEqual(await restarted.getLoadBalancer(CLUSTER, web, signal), { exists: true, status });
-  assert.deepEqual(await restarted.getLoadBalancer(CLUSTER, web, signal), { exists: true, status });
-  assert.deepEqual(operations(), ['loadBalancers.get', 'publicIPAddresses.get', 'loadBalancers.get'], 'a restarted provider reads the public IP once');
-  await restarted.ensureLoadBalancerDeleted(CLUSTER, web, signal);
-  const recreated = await restarted.ensureLoadBalancer(CLUSTER, web, [], signal);
-  operations();
-  assert.deepEqual(await restarted.getLoadBalancer(CLUSTER, web, signal), { exists: true, status: recreated });
-  assert.deepEqual(operations(), ['loadBalancers.get'], 'the public IP created again is remembered, the deleted one forgotten');
-});
-
 test('ports removed from the Service lose their rule, probe and pool; added ports get theirs', async () => {
   const two = service([{}, { name: 'dns', port: 53, protocol: 'UDP', targetPort: 5353 }]);
   const name = h.provider.getLoadBalancerName(CLUSTER, two);
@@ -298,48 +171,6 @@ test('an ETag conflict on the load balancer PUT is re-read and redone', async ()
   assert.ok(first?.ifMatch && second?.ifMatch && first.ifMatch !== second.ifMatch, 'the redo carries the fresh ETag');
 });
 
-test('an internal Service gets a private frontend in the annotated subnet and no public IP', async () => {
-  const subnet = `/subscriptions/${h.fake.subscriptionId}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-pods/subnets/lb`;
-  const internal = service([{}], { 'sluice.dev/azure-internal': 'true', 'sluice.dev/azure-internal-subnet-id': subnet });
-  const status = await h.provider.ensureLoadBalancer(CLUSTER, internal, [], signal);
-  const lb = h.fake.loadBalancers.get(h.provider.getLoadBalancerName(CLUSTER, internal));
-  const fe = lb.properties.frontendIPConfigurations[0].properties;
-  assert.equal(fe.subnet.id, subnet);
-  assert.equal(fe.publicIPAddress, undefined);
-  assert.deepEqual(status, { ingress: [{ ip: fe.privateIPAddress }] });
-  assert.equal(h.fake.publicIps.size, 0);
-  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, internal, signal), { exists: true, status });
-});
-
-test('an annotated public IP is used as is and never deleted; switching to it deletes the owned one', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [], signal);
-  assert.ok(h.fake.publicIps.has(`${name}-pip`));
-  const theirs = h.fake.addPublicIp('shop-ip', { ipAddress: '52.1.2.3' });
-  const named = service([{}], { 'sluice.dev/azure-public-ip-name': 'shop-ip' });
-  assert.deepEqual(await h.provider.ensureLoadBalancer(CLUSTER, named, [], signal), { ingress: [{ ip: '52.1.2.3' }] });
-  assert.equal(h.fake.loadBalancers.get(name).properties.frontendIPConfigurations[0].properties.publicIPAddress.id, theirs.id);
-  assert.equal(h.fake.publicIps.has(`${name}-pip`), false, 'the owned public IP no longer in use was deleted');
-
-  await h.provider.ensureLoadBalancerDeleted(CLUSTER, named, signal);
-  assert.equal(h.fake.loadBalancers.size, 0);
-  assert.ok(h.fake.publicIps.has('shop-ip'), 'the annotated public IP is not Sluice\'s to delete');
-});
-
-test('an annotated public IP that does not exist is a TerminalError naming the annotation', async () => {
-  const named = service([{}], { 'sluice.dev/azure-public-ip-name': 'missing-ip' });
-  await assert.rejects(h.provider.ensureLoadBalancer(CLUSTER, named, [], signal), (e: unknown) => {
-    assert.ok(isTerminalError(e));
-    assert.equal(e.field, 'metadata.annotations[sluice.dev/azure-public-ip-name]');
-    assert.equal(
-      e.message,
-      'Service shop/web annotation sluice.dev/azure-public-ip-name="missing-ip" names a public IP address that does not exist in resource group rg-sluice: create it (Standard SKU, static) or remove the annotation.',
-    );
-    return true;
-  });
-  assert.equal(h.fake.loadBalancers.size, 0);
-});
-
 test('a bad annotation is a TerminalError before any Azure call', async () => {
   await assert.rejects(
     h.provider.ensureLoadBalancer(CLUSTER, service([{}], { 'sluice.dev/azure-probe-interval': '1' }), [], signal),
@@ -375,107 +206,6 @@ test('a named targetPort: the rule follows the backends\' port; update converges
   assert.ok(h.takeOperations().includes('loadBalancers.createOrUpdate'));
 });
 
-test('update before the load balancer exists is retryable', async () => {
-  await assert.rejects(h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal), (e: unknown) => isRetryableError(e) && e.reason === 'LoadBalancerMissing');
-});
-
-test('a load balancer deleted by hand is recreated by the next update that writes its pool', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  h.fake.loadBalancers.delete(name);
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5')], signal);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.0.5:None']);
-});
-
-test('a load balancer deleted by hand while nothing changes: the next health poll or getLoadBalancer reads it again', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  h.fake.loadBalancers.delete(name);
-  h.takeOperations();
-  // An unchanged update trusts the pool the ensure wrote: no call.
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  assert.deepEqual(h.takeOperations(), []);
-  // The health query finds the rule gone; the poll after it reads the load balancer and reports no backends.
-  assert.equal((await h.provider.getBackendHealth(CLUSTER, web, signal))[0]?.health, 'initial');
-  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
-  assert.deepEqual(h.takeOperations(), ['loadBalancingRules.health', 'loadBalancers.get']);
-  assert.deepEqual(await h.provider.getLoadBalancer(CLUSTER, web, signal), { exists: false });
-});
-
-test('health polls: one rule health query per port and poll, no load balancer or pool read; a report naming an address the pool lacks makes the next poll read again', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  h.takeOperations();
-  for (let poll = 0; poll < 3; poll++) {
-    await h.provider.getBackendHealth(CLUSTER, web, signal);
-    await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend(`10.1.1.${poll}`)], signal);
-  }
-  assert.deepEqual(h.takeOperations(), [
-    'loadBalancingRules.health',
-    'backendAddressPools.createOrUpdate',
-    'loadBalancingRules.health',
-    'backendAddressPools.createOrUpdate',
-    'loadBalancingRules.health',
-    'backendAddressPools.createOrUpdate',
-  ]);
-  // Another writer adds an address: the report shows it, so the pool is read before the next write.
-  h.fake.pool(name, 'http').properties.loadBalancerBackendAddresses.push({ name: 'portal-vm-1', properties: { ipAddress: '10.1.9.9', virtualNetwork: { id: h.fake.vnetId } } });
-  h.fake.probeHealth.set('10.1.9.9', { state: 'Up', reason: 'Up_Probe_Success' });
-  h.fake.touch(name);
-  await h.provider.getBackendHealth(CLUSTER, web, signal);
-  await h.provider.getBackendHealth(CLUSTER, web, signal);
-  await h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  assert.deepEqual(h.takeOperations(), ['loadBalancingRules.health', 'loadBalancers.get', 'loadBalancingRules.health', 'backendAddressPools.createOrUpdate']);
-  assert.deepEqual(h.fake.addresses(name, 'http'), ['10.1.0.4:None', '10.1.9.9:None']);
-});
-
-test('getBackendHealth maps the rule health report; drained addresses are draining with weight 0', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5'), backend('10.1.0.6'), backend('10.1.0.7'), backend('10.1.0.8', 0)], signal);
-  h.fake.probeHealth.set('10.1.0.4', { state: 'Up', reason: 'Up_Probe_Success' });
-  h.fake.probeHealth.set('10.1.0.5', { state: 'Down', reason: 'Down_Probe_ApproachingHealthyThreshold' });
-  h.fake.probeHealth.set('10.1.0.6', { state: 'Down', reason: 'Down_Probe_NoResponse' });
-  h.takeOperations();
-  const health = await h.provider.getBackendHealth(CLUSTER, web, signal);
-  assert.deepEqual(
-    health.map((s) => [s.ip, s.port, s.weight, s.health, s.reason]),
-    [
-      ['10.1.0.4', 8080, 1, 'healthy', 'Up_Probe_Success'],
-      ['10.1.0.5', 8080, 1, 'initial', 'Down_Probe_ApproachingHealthyThreshold'],
-      ['10.1.0.6', 8080, 1, 'unhealthy', 'Down_Probe_NoResponse'],
-      ['10.1.0.7', 8080, 1, 'initial', 'not yet in the load balancer health report'],
-      ['10.1.0.8', 8080, 0, 'draining', 'adminState Down: no new flows, established TCP flows continue'],
-    ],
-  );
-  assert.ok(health.every((s) => s.servicePort === 'http' && s.podUid === undefined));
-  assert.deepEqual(h.takeOperations(), ['loadBalancingRules.health'], 'the pool and rule ports are the ones the ensure wrote');
-});
-
-test('getBackendHealth follows an asynchronous (202) health report', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
-  h.fake.healthAsync = true;
-  h.fake.probeHealth.set('10.1.0.4', { state: 'Up', reason: 'Up_Probe_Success' });
-  assert.deepEqual((await h.provider.getBackendHealth(CLUSTER, web, signal)).map((s) => s.health), ['healthy']);
-});
-
-test('without the health API every serving address is initial, with the reason, and one warning', async () => {
-  await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4'), backend('10.1.0.5', 0)], signal);
-  h.fake.fail('loadBalancingRules.health', { status: 404, code: 'NotFound', message: 'The health API is not available.' });
-  const first = await h.provider.getBackendHealth(CLUSTER, web, signal);
-  await h.provider.getBackendHealth(CLUSTER, web, signal);
-  assert.deepEqual(
-    first.map((s) => [s.ip, s.health, s.reason]),
-    [
-      ['10.1.0.4', 'initial', 'Azure health report for rule http unavailable: NotFound: The health API is not available.'],
-      ['10.1.0.5', 'draining', 'adminState Down: no new flows, established TCP flows continue'],
-    ],
-  );
-  assert.equal(h.lines.filter((l) => l.level === 'warn').length, 1);
-});
-
-test('getBackendHealth of an absent load balancer is empty', async () => {
-  assert.deepEqual(await h.provider.getBackendHealth(CLUSTER, web, signal), []);
-});
-
 test('delete removes the load balancer, then the owned public IP; absent is success', async () => {
   await h.provider.ensureLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal);
   h.takeOperations();
@@ -504,13 +234,6 @@ test('a load balancer with our name but other tags is refused on delete, and not
   await assert.rejects(h.provider.updateLoadBalancer(CLUSTER, web, [backend('10.1.0.4')], signal), (e: unknown) => isTerminalError(e));
   await assert.rejects(h.provider.ensureLoadBalancer(CLUSTER, web, [], signal), (e: unknown) => isTerminalError(e));
   assert.deepEqual(h.takeOperations().filter((o) => WRITE.test(o)), []);
-});
-
-test('a public IP with our name but other tags is not used', async () => {
-  const name = h.provider.getLoadBalancerName(CLUSTER, web);
-  h.fake.addPublicIp(`${name}-pip`, { tags: { 'sluice-managed-by': 'sluice', 'sluice-cluster': 'other', 'sluice-service-uid': 'uid-1' } });
-  await assert.rejects(h.provider.ensureLoadBalancer(CLUSTER, web, [], signal), (e: unknown) => isTerminalError(e) && e.reason === 'ForeignPublicIp' && /its tags name cluster "other"/.test(e.message));
-  assert.equal(h.fake.loadBalancers.size, 0);
 });
 
 test('every method honours an aborted signal with its reason', async () => {

@@ -3,11 +3,11 @@
  * parts, idle ensures, ETag races, deletes, a foreign shared load balancer, and moves.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { isTerminalError } from '@sluice/core';
 import { AzureLoadBalancer } from './azure-load-balancer.ts';
 import { sharedServiceId } from './names.ts';
-import { backend, CLUSTER, type Harness, service, signal, startHarness, WRITE } from './test-support/harness.ts';
+import { backend, CLUSTER, type Harness, harnessPerTest, service, signal, startHarness, WRITE } from './test-support/harness.ts';
 
 const SHARED = 'lb-shared';
 const ann = { 'sluice.dev/azure-load-balancer-name': SHARED };
@@ -18,11 +18,8 @@ const idApi = sharedServiceId(CLUSTER, api);
 const names = (lb: { properties: Record<string, { name: string }[]> }, kind: string) => lb.properties[kind]!.map((c) => c.name).sort();
 
 let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.close();
+harnessPerTest((made) => {
+  h = made;
 });
 
 async function both(): Promise<void> {

@@ -3,6 +3,7 @@
  * client points at it (trusting the test certificate, with a static token). Every
  * `azure call` the provider logs is kept, so tests assert on the operations made.
  */
+import { afterEach, beforeEach } from 'node:test';
 import { NetworkManagementClient } from '@azure/arm-network';
 import type { Backend, ServicePortView, ServiceSpecView } from '@sluice/core';
 import { backendAt, fieldTaker, type LogLine, recordingLogger, serviceView } from '@sluice/core/testing';
@@ -62,4 +63,17 @@ export function service(ports: readonly Partial<ServicePortView>[] = [{}], annot
 
 export function backend(ip: string, weight = 1, servicePort = 'http', port = 8080): Backend {
   return backendAt(ip, { weight, servicePort, port });
+}
+
+/** Starts a fresh harness before each test of the file (handed to `use`) and closes it after. */
+export function harnessPerTest(use: (harness: Harness) => void, options: { maxRetries?: number; sharedLoadBalancers?: readonly string[] } = {}): void {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await startHarness(options);
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
 }
