@@ -50,6 +50,16 @@ describe('createMetrics', () => {
     assert.match(body, /^sluice_drains_missed_total(\{[^}]*\})? 1$/m);
     m.onBackends('default/web', undefined);
     assert.equal(sample((await m.render()).body, 'sluice_backends', 'state="healthy"'), 3, 'a deleted Service no longer counts');
+    m.observer.backendsWritten?.('default/api', [
+      { servicePort: 'http', ip: '10.0.0.9', port: 8080, weight: 1, health: 'initial' },
+      { servicePort: 'http', ip: '10.0.0.8', port: 8080, weight: 0, health: 'draining' },
+    ]);
+    const written = (await m.render()).body;
+    assert.deepEqual(
+      ['healthy', 'initial', 'draining'].map((state) => sample(written, 'sluice_backends', `state="${state}"`)),
+      [0, 1, 1],
+      'our own writes replace what the last read said for that Service',
+    );
   });
 
   test('two instances do not share state (no global registry)', async () => {

@@ -3,7 +3,7 @@
  * reconciles, the work queue, provider calls, backends by health, the readiness-gate wait
  * and the drain latency, and leadership.
  */
-import { type BackendHealthState, type CallOutcome, type ControllerObserver, type ProviderOperation, type ReconcileObserver, WRITE_OPERATIONS } from '@sluice/core';
+import { type BackendHealthState, type CallOutcome, type ControllerObserver, countStates, type ProviderOperation, type ReconcileObserver, WRITE_OPERATIONS } from '@sluice/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const RECONCILE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -62,7 +62,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
   const perService = new Map<string, Readonly<Record<BackendHealthState, number>>>();
   new Gauge({
     name: 'sluice_backends',
-    help: 'Backends on the load balancers by health state, as last read from the provider.',
+    help: 'Backends on the load balancers by health state, as last read from the provider or left by Sluice\'s own writes since.',
     labelNames: ['state'],
     registers: [registry],
     collect() {
@@ -84,6 +84,8 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       drainApplied: (_pod, latencyMs) => drain.observe(Math.max(0, latencyMs) / 1000),
       gateStuck: () => gateStuck.inc(),
       drainMissed: () => drainsMissed.inc(),
+      // Between health reads the gauge follows Sluice's own writes (registrations initial, drains draining, removals gone).
+      backendsWritten: (service, statuses) => perService.set(service, countStates(statuses)),
       dequeued: (waitedMs) => queueWait.observe(Math.max(0, waitedMs) / 1000),
       reconciled: (result, durationMs) => {
         reconciles.inc({ result });

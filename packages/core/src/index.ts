@@ -12,6 +12,7 @@ export { EventRecorder, type EventRecorderOptions } from './controller/events.ts
 export { fenceWriter } from './controller/fenced-writer.ts';
 export {
   type CallOutcome,
+  countStates,
   instrumentProvider,
   NotLeaderError,
   type ProviderInstrumentation,

@@ -26,7 +26,7 @@ import type { ServicePlan } from '../decide/types.ts';
 import { errorMessage, isBackendRejectedError, isTerminalError, TerminalError } from '../errors.ts';
 import { APPLIED_SPEC_ANNOTATION } from '../model/annotations.ts';
 import { applyToSet, type BackendAction, batchActions } from '../plan/plan.ts';
-import type { Backend, LoadBalancer, Logger } from '../provider.ts';
+import type { Backend, BackendStatus, LoadBalancer, Logger } from '../provider.ts';
 import { backendAddressKey, backendKey } from '../provider.ts';
 import { eachBounded } from '../util/each-bounded.ts';
 
@@ -37,6 +37,8 @@ export interface ExecuteObserver {
   providerWrite?(operation: string): void;
   /** A backend was removed without ever being drained, its pod gone or exited (see ServicePlan.drainsMissed). */
   drainMissed?(service: string, podUid: string): void;
+  /** The LB's backends of `service` (`namespace/name`) as our writes just left them: new registrations `initial`, drains `draining`. */
+  backendsWritten?(service: string, statuses: readonly BackendStatus[]): void;
 }
 
 export interface ExecuteContext {
@@ -232,6 +234,7 @@ function rememberHealth(key: string, set: readonly Backend[], ctx: ExecuteContex
     return { servicePort: b.servicePort, ip: b.ip, port: b.port, podUid: b.podUid, weight: b.weight, health } as const;
   });
   ctx.memory.health.set(key, { ...cached, statuses });
+  ctx.observer?.backendsWritten?.(key, statuses);
 }
 
 function rememberRegistrations(key: string, set: readonly Backend[], ctx: ExecuteContext): void {

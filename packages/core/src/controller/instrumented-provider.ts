@@ -31,7 +31,8 @@ export class NotLeaderError extends RetryableError {
   override name = 'NotLeaderError';
 }
 
-function countStates(statuses: readonly BackendStatus[]): Record<BackendHealthState, number> {
+/** How many of `statuses` are in each health state. */
+export function countStates(statuses: readonly BackendStatus[]): Record<BackendHealthState, number> {
   const counts: Record<BackendHealthState, number> = { initial: 0, healthy: 0, unhealthy: 0, draining: 0, unused: 0 };
   for (const s of statuses) counts[s.health]++;
   return counts;
