@@ -10,58 +10,13 @@
  * 400, 412 and 429 (with Retry-After). Any operation can be made to fail, once or always.
  *
  * It also serves the two identity endpoints a client-secret DefaultAzureCredential needs
- * (OpenID metadata and the token endpoint) and insists on a bearer token for ARM.
+ * (fake-arm-wire.ts) and insists on a bearer token for ARM; operations are fake-arm-operations.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { FakeOperations } from './fake-arm-operations.ts';
+import { type ArmCall, type ArmReply, type ArmRequest, cloudError, type FakeFault, type FakeProbeHealth, identityReply, type Json } from './fake-arm-wire.ts';
 
-export interface ArmRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly text: string;
-  readonly origin: string;
-}
-
-export interface ArmReply {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: unknown;
-}
-
-/** One request as the fake understood it. */
-export interface ArmCall {
-  readonly operation: string;
-  readonly method: string;
-  readonly name: string;
-  readonly ifMatch: string | undefined;
-  readonly body: Json | undefined;
-}
-
-export interface FakeFault {
-  readonly status: number;
-  readonly code: string;
-  readonly message?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** How many calls fail; default every call. */
-  readonly times?: number;
-}
-
-export interface FakeProbeHealth {
-  readonly state: 'Up' | 'Down';
-  readonly reason: string;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: ARM JSON is free-form; the fake reads and writes it directly.
-type Json = any;
-
-interface Operation {
-  remaining: number;
-  readonly failure?: { code: string; message: string };
-  readonly result?: { status: number; body?: Json };
-  readonly onDone?: () => void;
-  done: boolean;
-}
+export type { ArmCall, ArmReply, ArmRequest, FakeFault, FakeProbeHealth } from './fake-arm-wire.ts';
 
 const API_TYPES: Record<string, string> = {
   frontendIPConfigurations: 'Microsoft.Network/loadBalancers/frontendIPConfigurations',
@@ -70,12 +25,6 @@ const API_TYPES: Record<string, string> = {
   loadBalancingRules: 'Microsoft.Network/loadBalancers/loadBalancingRules',
 };
 const ADMIN_STATES = new Set(['None', 'Up', 'Down']);
-
-const cloudError = (status: number, code: string, message: string, headers?: Record<string, string>): ArmReply => ({
-  status,
-  ...(headers ? { headers } : {}),
-  body: { error: { code, message, details: [] } },
-});
 
 export class FakeArm {
   readonly subscriptionId = '00000000-0000-0000-0000-0000000000aa';
@@ -95,13 +44,18 @@ export class FakeArm {
   /** Answer the rule health query with 202 and polling instead of 200. */
   healthAsync = false;
   /** InProgress answers an async operation gives before its final status. */
-  pollsBeforeDone = 1;
+  get pollsBeforeDone(): number {
+    return this.#operations.pollsBeforeDone;
+  }
+  set pollsBeforeDone(n: number) {
+    this.#operations.pollsBeforeDone = n;
+  }
   /** Tokens the token endpoint handed out. */
   tokensIssued = 0;
   /** Called before each ARM operation is handled; a test can change state here to simulate another writer. */
   beforeHandle: ((operation: string, name: string) => void) | undefined;
 
-  readonly #operations = new Map<string, Operation>();
+  readonly #operations = new FakeOperations(this.subscriptionId, this.location, this.calls);
   readonly #faults = new Map<string, FakeFault & { left: number }>();
   #nextPublicIp = 10;
   #nextPrivateIp = 10;
@@ -156,12 +110,15 @@ export class FakeArm {
   async handle(req: ArmRequest): Promise<ArmReply> {
     const path = req.path;
     const identity = new RegExp(`^/${this.tenant}/(v2\\.0/\\.well-known/openid-configuration|oauth2/v2\\.0/token)$`).exec(path);
-    if (identity) return this.#identity(req, identity[1]!);
+    if (identity) {
+      if (!identity[1]!.startsWith('v2.0')) this.tokensIssued += 1;
+      return identityReply(req, this.tenant, this.token, identity[1]!);
+    }
     if (req.headers['authorization'] !== `Bearer ${this.token}`) {
       return cloudError(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing or carries an unknown token.');
     }
     const operationMatch = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/locations\/[^/]+\/(operations|operationResults)\/([^/]+)$/i.exec(path);
-    if (operationMatch) return this.#poll(operationMatch[1]!, operationMatch[2]!);
+    if (operationMatch) return this.#operations.poll(operationMatch[1]!, operationMatch[2]!);
 
     const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(loadBalancers|publicIPAddresses)\/([^/]+)(?:\/(backendAddressPools|loadBalancingRules)\/([^/]+)(\/health)?)?$/i.exec(path);
     if (!m) return cloudError(404, 'InvalidResourceType', `The resource type could not be found for ${req.method} ${path}.`);
@@ -223,54 +180,6 @@ export class FakeArm {
       'ResourceNotFound',
       `The Resource 'Microsoft.Network/${kind}/${name}' under resource group '${this.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
     );
-  }
-
-  /** Starts an async operation and returns the headers that point at it. */
-  #startOperation(req: ArmRequest, op: Omit<Operation, 'remaining' | 'done'>, location: boolean): Record<string, string> {
-    const id = randomUUID();
-    this.#operations.set(id, { ...op, remaining: this.pollsBeforeDone, done: false });
-    const base = `${req.origin}/subscriptions/${this.subscriptionId}/providers/Microsoft.Network/locations/${this.location}`;
-    return {
-      'azure-asyncoperation': `${base}/operations/${id}?api-version=2024-05-01`,
-      ...(location ? { location: `${base}/operationResults/${id}?api-version=2024-05-01` } : {}),
-    };
-  }
-
-  #poll(kind: string, id: string): ArmReply {
-    const op = this.#operations.get(id);
-    if (!op) return cloudError(404, 'OperationNotFound', `Operation ${id} was not found.`);
-    this.calls.push({ operation: 'operations.get', method: 'GET', name: id, ifMatch: undefined, body: undefined });
-    if (!op.done && op.remaining > 0) {
-      op.remaining -= 1;
-      return kind === 'operations' ? { status: 200, body: { status: 'InProgress' } } : { status: 202 };
-    }
-    if (!op.done) {
-      op.done = true;
-      if (!op.failure) op.onDone?.();
-    }
-    if (kind === 'operations') {
-      return op.failure ? { status: 200, body: { status: 'Failed', error: op.failure } } : { status: 200, body: { status: 'Succeeded' } };
-    }
-    return op.result ? { status: op.result.status, body: op.result.body } : { status: 204 };
-  }
-
-  #identity(req: ArmRequest, what: string): ArmReply {
-    const base = `${req.origin}/${this.tenant}`;
-    if (what.startsWith('v2.0')) {
-      return {
-        status: 200,
-        body: {
-          token_endpoint: `${base}/oauth2/v2.0/token`,
-          authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-          end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-          issuer: `${base}/v2.0`,
-          jwks_uri: `${base}/discovery/v2.0/keys`,
-          response_types_supported: ['code', 'token'],
-        },
-      };
-    }
-    this.tokensIssued += 1;
-    return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.token } };
   }
 
   // Load balancers.
@@ -353,7 +262,7 @@ export class FakeArm {
     };
     this.#stamp(lb, this.#etag(), 'Updating');
     this.loadBalancers.set(name.toLowerCase(), lb);
-    const headers = this.#startOperation(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
+    const headers = this.#operations.start(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
     return { status: created ? 201 : 200, headers, body: lb };
   }
 
@@ -398,7 +307,7 @@ export class FakeArm {
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== lb.etag) {
       return cloudError(412, 'PreconditionFailed', `Precondition failed: the If-Match ETag ${ifMatch} does not match the current ETag of load balancer ${name}.`);
     }
-    const headers = this.#startOperation(req, { onDone: () => this.loadBalancers.delete(name.toLowerCase()) }, true);
+    const headers = this.#operations.start(req, { onDone: () => this.loadBalancers.delete(name.toLowerCase()) }, true);
     return { status: 202, headers };
   }
 
@@ -434,7 +343,7 @@ export class FakeArm {
       ...(body?.properties?.drainPeriodInSeconds !== undefined ? { drainPeriodInSeconds: body.properties.drainPeriodInSeconds } : {}),
     };
     this.#stamp(lb, this.#etag(), 'Updating');
-    const headers = this.#startOperation(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
+    const headers = this.#operations.start(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
     return { status: created ? 201 : 200, headers, body: pool };
   }
 
@@ -460,7 +369,7 @@ export class FakeArm {
       loadBalancerBackendAddresses: entries,
     };
     if (!this.healthAsync) return { status: 200, body: result };
-    const headers = this.#startOperation(req, { result: { status: 200, body: result } }, true);
+    const headers = this.#operations.start(req, { result: { status: 200, body: result } }, true);
     return { status: 202, headers };
   }
 
@@ -485,7 +394,7 @@ export class FakeArm {
     pip.location = body.location;
     pip.etag = this.#etag();
     pip.properties = { ...pip.properties, publicIPAllocationMethod: allocation, publicIPAddressVersion: body.properties?.publicIPAddressVersion ?? 'IPv4', provisioningState: 'Updating' };
-    const headers = this.#startOperation(req, { onDone: () => (pip.properties.provisioningState = 'Succeeded') }, false);
+    const headers = this.#operations.start(req, { onDone: () => (pip.properties.provisioningState = 'Succeeded') }, false);
     return { status: existing ? 200 : 201, headers, body: pip };
   }
 
@@ -499,7 +408,7 @@ export class FakeArm {
         }
       }
     }
-    const headers = this.#startOperation(req, { onDone: () => this.publicIps.delete(name.toLowerCase()) }, true);
+    const headers = this.#operations.start(req, { onDone: () => this.publicIps.delete(name.toLowerCase()) }, true);
     return { status: 202, headers };
   }
 }
