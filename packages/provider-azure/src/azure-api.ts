@@ -11,6 +11,7 @@
  */
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { NetworkManagementClient } from '@azure/arm-network';
+import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Logger } from '@sluice/core';
 import { type Clock, isLoopbackUrl, providerClock } from '@sluice/core/provider-kit';
@@ -115,6 +116,8 @@ export class AzureApi {
   readonly #options: ResolvedAzureProviderOptions;
   #credential: TokenCredential | undefined;
   #authorization: AuthorizationManagementClient | undefined;
+  /** The HTTP client settle's polls go through, built once so its connections are reused. */
+  #pollClient: HttpClient | undefined;
 
   constructor(options: ResolvedAzureProviderOptions, clock: Pick<Clock, 'now'> = providerClock) {
     this.#options = options;
@@ -182,7 +185,10 @@ export class AzureApi {
    */
   settle(operation: string, resource: string, signal: AbortSignal, start: (options: CallOptions & { onResponse: (response: ObservedResponse) => void }) => SubmittedOperation): Promise<void> {
     return this.call(operation, resource, signal, (options) =>
-      settleOperation({ pipeline: this.client.pipeline, signal, intervalInMs: options.updateIntervalInMs, allowInsecureConnection: this.#insecure }, (onResponse) => start({ ...options, onResponse })),
+      settleOperation(
+        { pipeline: this.client.pipeline, signal, intervalInMs: options.updateIntervalInMs, allowInsecureConnection: this.#insecure, httpClient: (this.#pollClient ??= createDefaultHttpClient()) },
+        (onResponse) => start({ ...options, onResponse }),
+      ),
     );
   }
 }

@@ -49,8 +49,8 @@ export class PublicIpAddressCache {
     const hit = this.#byName.get(key(resourceGroup, name));
     if (hit && this.#now() - hit.at < this.#ttlMs) return hit.address;
     const pip = await readPublicIp(ctx, resourceGroup, name, signal);
-    // readPublicIp remembered it when the context shares this cache; a context without one does not.
-    this.remember(resourceGroup, name, pip);
+    // readPublicIp remembers it in the context's cache; one not shared with the context learns it here.
+    if (ctx.addresses !== this) this.remember(resourceGroup, name, pip);
     return pip?.ipAddress;
   }
 
