@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,4 +64,17 @@ test('a workspace reaching into the root folder (outside every workspace) is rep
     crossWorkspaceImports(root).map((f) => f.reaches),
     ['.'],
   );
+});
+
+test('the command exits 0 on a clean tree and 1 naming file and line when a relative import crosses into another workspace', () => {
+  const script = fileURLToPath(new URL('./check-imports.ts', import.meta.url));
+  const clean = repo({ 'packages/a/src/x.ts': "import { b } from 'b';\n" });
+  const ok = spawnSync(process.execPath, [script, clean], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /cross-workspace relative imports: none \(3 workspaces checked\)/);
+
+  const bad = repo({ 'packages/a/src/x.ts': "import { b } from '../../b/src/index.ts';\n", 'packages/b/src/index.ts': 'export const b = 1;\n' });
+  const refused = spawnSync(process.execPath, [script, bad], { encoding: 'utf8' });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /^packages\/a\/src\/x\.ts:1: imports '\.\.\/\.\.\/b\/src\/index\.ts', a relative path into the workspace packages\/b;/);
 });

@@ -5,7 +5,8 @@
  * their exports maps: it breaks when either moves, and what it reaches is not what a published
  * package offers. Files of the repository root (scripts/) count as a workspace of their own.
  *
- * Run: `node scripts/check-imports.ts` prints each offending import as file:line and exits 1.
+ * Run: `node scripts/check-imports.ts [root]` prints each offending import as file:line and exits 1
+ * (root defaults to this repository).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -98,7 +99,7 @@ function isFile(path: string): boolean {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  const root = process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url));
   const found = crossWorkspaceImports(root);
   for (const f of found) {
     console.error(`${f.file}:${f.line}: imports '${f.specifier}', a relative path into the workspace ${f.reaches}; import it by its package name instead.`);
