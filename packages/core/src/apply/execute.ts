@@ -7,7 +7,7 @@
  * 2. the finalizer, before the LB exists, so a deleted Service always deletes its LB;
  * 3. drains, first and on their own: nothing registered later, and no error of another
  *    backend, can hold them back;
- * 4. the LB operation (create, ensure, delete);
+ * 4. the LB operation (create, ensure, delete); a backend refused here is taken out as in 5;
  * 5. registrations, reweights, removals, one updateLoadBalancer per batch carrying the whole
  *    set as it should be after that batch. A backend the provider refuses
  *    ({@link BackendRejectedError}, or a terminal error that bisecting pins on it) is taken
@@ -89,13 +89,28 @@ export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promi
     reportDrains(batch, plan, ctx);
   }
 
+  const refused = new Set<string>();
   const op = plan.loadBalancerOp;
   let ensured: Awaited<ReturnType<LoadBalancer['ensureLoadBalancer']>> | undefined;
   if (op?.kind === 'create' || op?.kind === 'ensure') {
-    signal.throwIfAborted();
-    ensured = await provider.ensureLoadBalancer(ctx.clusterName, view, op.backends, signal);
+    // A backend the provider refuses while it creates or ensures the LB is taken out like one
+    // refused by an update (applyBatch): the LB and every other backend go ahead.
+    let backends = [...op.backends];
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted();
+      try {
+        ensured = await provider.ensureLoadBalancer(ctx.clusterName, view, backends, signal);
+        break;
+      } catch (error) {
+        const ids = new Set(backends.map(backendKey));
+        const hits = isBackendRejectedError(error) && attempt < 3 ? error.rejected.filter((r) => ids.has(r.key)) : [];
+        if (hits.length === 0) throw error;
+        for (const r of hits) refuseBackend(r.key, r.message, refused, plan, ctx);
+        backends = backends.filter((b) => !refused.has(backendKey(b)));
+      }
+    }
     ctx.observer?.providerWrite?.('ensureLoadBalancer');
-    set = [...op.backends];
+    set = backends;
     memory.ensuredAt.set(plan.key, ctx.now());
     memory.verifiedAt.set(plan.key, ctx.now());
   } else if (op?.kind === 'delete') {
@@ -103,7 +118,6 @@ export async function executePlan(plan: ServicePlan, ctx: ExecuteContext): Promi
     ctx.observer?.providerWrite?.('ensureLoadBalancerDeleted');
   }
 
-  const refused = new Set<string>();
   for (const batch of batchActions(plan.backends, provider.capabilities.maxBatch)) {
     await applyBatch(batch, () => set, update, refused, plan, ctx);
   }
@@ -173,13 +187,7 @@ async function applyBatch(
   plan: ServicePlan,
   ctx: ExecuteContext,
 ): Promise<void> {
-  const refuse = (id: string, message: string) => {
-    refused.add(id);
-    let perService = ctx.memory.rejected.get(plan.key);
-    if (!perService) ctx.memory.rejected.set(plan.key, (perService = new Map()));
-    perService.set(id, { message, at: ctx.now() });
-    ctx.log.warn('backend refused by the load balancer', { backend: id, error: message });
-  };
+  const refuse = (id: string, message: string) => refuseBackend(id, message, refused, plan, ctx);
   let pending = [...batch];
   for (let attempt = 0; pending.length > 0; attempt++) {
     try {
@@ -207,6 +215,15 @@ async function applyBatch(
       throw error;
     }
   }
+}
+
+/** Takes a backend the provider refused out of this run and remembers why, for the next decide to report on its pod. */
+function refuseBackend(id: string, message: string, refused: Set<string>, plan: ServicePlan, ctx: ExecuteContext): void {
+  refused.add(id);
+  let perService = ctx.memory.rejected.get(plan.key);
+  if (!perService) ctx.memory.rejected.set(plan.key, (perService = new Map()));
+  perService.set(id, { message, at: ctx.now() });
+  ctx.log.warn('backend refused by the load balancer', { backend: id, error: message });
 }
 
 function reportDrains(batch: readonly BackendAction[], plan: ServicePlan, ctx: ExecuteContext): void {

@@ -7,8 +7,8 @@
  * the second time.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { type ExecuteObserver, executePlan } from '../apply/execute.ts';
-import { decide, FINALIZER, healthPollMs, shouldReadLoadBalancer } from '../decide/decide.ts';
+import { type ExecuteContext, type ExecuteObserver, executePlan } from '../apply/execute.ts';
+import { decide, drainsOnly, FINALIZER, healthPollMs, shouldReadLoadBalancer } from '../decide/decide.ts';
 import { decidePodGate } from '../decide/pod-gate.ts';
 import { DEFAULT_LOAD_BALANCER_CLASS, isHandled } from '../decide/service-checks.ts';
 import type { DecideInput, ObservedLoadBalancer, ServicePlan } from '../decide/types.ts';
@@ -167,26 +167,26 @@ export class Reconciler {
     }
     // Every line this reconcile logs (events included) names its Service.
     const log = withFields(this.#o.log, { service: key });
+    let readFailed = false;
     try {
-      const plan = decide(await this.#read(key, service, signal));
-      this.#o.observer?.planned?.(plan);
-      const result = await executePlan(plan, {
-        provider: this.#o.provider,
-        writer: this.#o.writer,
-        events: this.#o.events,
-        memory: this.#memory,
-        clusterName: this.#o.clusterName,
-        now: () => this.#o.clock.now(),
-        log,
-        signal,
-        podWriteConcurrency: this.#o.podWriteConcurrency ?? 8,
-        ...(this.#o.observer ? { observer: this.#o.observer } : {}),
+      const input = await this.#read(key, service, signal).catch(async (error: unknown) => {
+        readFailed = true;
+        await this.#drainDespite(error, key, service, signal, log);
+        throw error;
       });
+      const plan = decide(input);
+      this.#o.observer?.planned?.(plan);
+      const result = await executePlan(plan, this.#executeContext(log, signal));
       if (plan.mode === 'cleanup' || plan.mode === 'ignore') this.#memory.forgetService(key);
       return result;
     } catch (error) {
       this.#memory.verifiedAt.delete(key);
-      this.#memory.health.delete(key);
+      // After a failed read our record of the LB's backends still holds (only our writes change
+      // them): kept, marked due, so the next reconcile reads again and can still drain meanwhile.
+      // After a failed write it may not hold: dropped.
+      const cached = this.#memory.health.get(key);
+      if (cached && readFailed) this.#memory.health.set(key, { ...cached, at: Number.NEGATIVE_INFINITY });
+      else this.#memory.health.delete(key);
       if (signal.aborted) throw error;
       const message = isTerminalError(error) ? error.message : `Error syncing load balancer: ${errorMessage(error)}`;
       await this.#o.events.record(ref('Service', service.metadata), 'Warning', 'SyncLoadBalancerFailed', message, signal, log);
@@ -227,8 +227,49 @@ export class Reconciler {
     }
   }
 
-  /** Reads what decide needs: caches, then the provider (getLoadBalancer unless trusted, backend health). */
-  async #read(key: string, service: k8s.V1Service, signal: AbortSignal): Promise<DecideInput> {
+  /**
+   * A provider read failed (throttled, a cloud outage): drains must not wait for it. What our
+   * own writes left on the LB (the last health read, kept current by executePlan) tells which
+   * registrations the Service's terminating pods hold; only those drains are applied, nothing
+   * else of the plan. Then the read's error goes on to the usual retry. With no such record (the
+   * first read of this process) there is nothing to drain from, and nothing is written.
+   */
+  async #drainDespite(error: unknown, key: string, service: k8s.V1Service, signal: AbortSignal, log: Logger): Promise<void> {
+    const cached = this.#memory.health.get(key);
+    if (signal.aborted || !cached || cached.statuses.length === 0) return;
+    const plan = decide(await this.#read(key, service, signal, cached.statuses));
+    if (plan.drains.length > 0 && (plan.mode === 'sync' || plan.mode === 'invalid')) {
+      log.warn('a provider read failed; applying the Service\'s drains without it', { error: errorMessage(error), drains: plan.drains.length });
+      try {
+        await executePlan(drainsOnly(plan), this.#executeContext(log, signal));
+      } catch (drainError) {
+        if (signal.aborted) throw drainError;
+        log.warn('drains without a read failed too', { error: errorMessage(drainError) });
+      }
+    }
+  }
+
+  #executeContext(log: Logger, signal: AbortSignal): ExecuteContext {
+    return {
+      provider: this.#o.provider,
+      writer: this.#o.writer,
+      events: this.#o.events,
+      memory: this.#memory,
+      clusterName: this.#o.clusterName,
+      now: () => this.#o.clock.now(),
+      log,
+      signal,
+      podWriteConcurrency: this.#o.podWriteConcurrency ?? 8,
+      ...(this.#o.observer ? { observer: this.#o.observer } : {}),
+    };
+  }
+
+  /**
+   * Reads what decide needs: caches, then the provider (getLoadBalancer unless trusted, backend
+   * health). With `recorded` (see #drainDespite) the provider is not asked: the LB is trusted and
+   * its backends are the ones recorded.
+   */
+  async #read(key: string, service: k8s.V1Service, signal: AbortSignal, recorded?: readonly BackendStatus[]): Promise<DecideInput> {
     const { provider, clusterName } = this.#o;
     const state = readClusterState(this.#o.caches, service, this.#o.loadBalancerClass, this.#o.handleUnclassed ?? false);
     const now = this.#o.clock.now();
@@ -248,6 +289,7 @@ export class Reconciler {
     const base = { service, ...state, provider, now, options };
     const leaving = Boolean(service.metadata?.deletionTimestamp) || !isHandled(service, this.#o.loadBalancerClass, this.#o.handleUnclassed ?? false);
     if (leaving) return { ...base, memory: memory(), health: [] }; // ensureLoadBalancerDeleted is idempotent: nothing to read
+    if (recorded) return { ...base, lb: { kind: 'trusted' }, memory: memory(), health: recorded };
     // First sight of this Service in this process: the drift check counts from now (see ReconcileMemory.ensuredAt).
     if (!this.#memory.ensuredAt.has(key)) this.#memory.ensuredAt.set(key, now);
     const read = shouldReadLoadBalancer({

@@ -251,5 +251,29 @@ export function decide(input: DecideInput): ServicePlan {
   };
 }
 
+/**
+ * The part of a plan that may run when the provider could not be read: its drains, on the
+ * backends the plan holds, and nothing else (no LB operation, registration, status, gate or
+ * event). Drains are always safe; everything else waits for a read.
+ */
+export function drainsOnly(plan: ServicePlan): ServicePlan {
+  return {
+    key: plan.key,
+    service: plan.service,
+    loadBalancer: plan.loadBalancer,
+    mode: plan.mode,
+    problems: plan.problems,
+    view: plan.view,
+    holding: plan.holding,
+    drains: plan.drains,
+    backends: [],
+    currentIngress: plan.currentIngress,
+    gates: [],
+    gateDecisions: new Map(),
+    events: [],
+    drainsMissed: [],
+    next: { kind: 'done' },
+  };
+}
 
 export { stripKey };

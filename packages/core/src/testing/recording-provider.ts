@@ -42,6 +42,8 @@ export class RecordingProvider implements LoadBalancer {
   readonly #initialHealth: BackendHealthState;
   /** Errors to throw, in order, from the next write calls. */
   readonly failNextWrites: Error[] = [];
+  /** Errors to throw, in order, from the next read calls (getLoadBalancer, getBackendHealth). */
+  readonly failNextReads: Error[] = [];
 
   constructor(options: RecordingProviderOptions = {}) {
     this.capabilities = {
@@ -78,6 +80,7 @@ export class RecordingProvider implements LoadBalancer {
   async getLoadBalancer(_c: string, service: ServiceSpecView, signal: AbortSignal): Promise<LoadBalancerLookup> {
     signal.throwIfAborted();
     this.calls.push({ method: 'getLoadBalancer', service: key(service) });
+    this.#maybeFailRead();
     return this.#lbs.has(key(service)) ? { exists: true, status: status() } : { exists: false };
   }
 
@@ -110,6 +113,7 @@ export class RecordingProvider implements LoadBalancer {
   async getBackendHealth(_c: string, service: ServiceSpecView, signal: AbortSignal): Promise<readonly BackendStatus[]> {
     signal.throwIfAborted();
     this.calls.push({ method: 'getBackendHealth', service: key(service) });
+    this.#maybeFailRead();
     const entry = this.#lbs.get(key(service));
     if (!entry) return [];
     return [...entry.backends.values()].map(({ backend, health }) => ({
@@ -156,6 +160,11 @@ export class RecordingProvider implements LoadBalancer {
       next.set(k, { backend: b, health: keep ? previous.health : this.#initialHealth });
     }
     entry.backends = next;
+  }
+
+  #maybeFailRead(): void {
+    const error = this.failNextReads.shift();
+    if (error) throw error;
   }
 
   #maybeFail(): void {
