@@ -29,6 +29,7 @@ export {
   GATE_REASON_ADDRESS_CONFLICT,
   GATE_REASON_INVALID_WEIGHT,
   GATE_REASON_REJECTED,
+  GATE_REASON_SERVICE_REFUSED,
   shouldReadLoadBalancer,
 } from './decide/decide.ts';
 export { type PlanRow, planEvents, planRows } from './decide/describe.ts';

@@ -211,13 +211,40 @@ describe('Reconciler: shared addresses, restarts, bad input', () => {
         arrange();
         const r = await t.reconciler.reconcile(t.key, t.signal);
         assert.equal(r.kind, 'terminal');
-        assert.deepEqual([t.provider.writes.length, t.cluster.writes.length], [0, 0], 'no finalizer, no LB');
+        assert.equal(t.provider.writes.length, 0, 'no LB');
+        assert.deepEqual(t.cluster.writes.filter((w) => !w.startsWith('pod-status ')), [], 'no finalizer, no status, no annotation');
         const warnings = t.cluster.events.filter((e) => e.type === 'Warning');
         assert.equal(warnings.length, 1);
         assert.equal(warnings[0]?.reason, 'InvalidConfiguration');
         assert.match(warnings[0]?.message ?? '', message);
       });
     }
+  });
+
+  test('weights on a provider without weights: one Warning per Service, not one per rollout', async () => {
+    t.provider = new RecordingProvider({ capabilities: { weights: false } });
+    t.reconciler = t.makeReconciler();
+    t.setPods([pod({ name: 'a1', ip: '10.0.0.1', weight: '5' }), pod({ name: 'b1', ip: '10.0.0.2', weight: '5' })]);
+    await t.converge();
+    // A rollout: new pods, new names, same annotation.
+    t.setPods([pod({ name: 'a2', ip: '10.0.0.3', weight: '5' }), pod({ name: 'b2', ip: '10.0.0.4', weight: '5' })]);
+    await t.converge();
+    const warnings = t.cluster.events.filter((e) => e.reason === 'NotHonoured');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]?.message ?? '', /pods a1, b1 ask for a sluice\.dev\/weight above 1, but the recording provider has no weights/);
+  });
+
+  test('a gated pod whose Sluice Service is refused is told why it waits, and passes once the Service is fixed', async () => {
+    t.caches.services.put(service(undefined, { annotations: { 'sluice.dev/bogus': 'x' } }) as k8s.V1Service);
+    t.setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'old', ip: '10.0.0.2', state: 'terminating' })]);
+    assert.equal((await t.reconciler.reconcile(t.key, t.signal)).kind, 'terminal');
+    assert.deepEqual([t.gateOf('a')?.status, t.gateOf('a')?.reason], ['False', 'ServiceRefused']);
+    assert.match(t.gateOf('a')?.message ?? '', /^Service default\/web gets no load balancer until its configuration is fixed: .*sluice\.dev\/bogus is not a Sluice annotation/);
+    assert.equal(t.gateOf('old'), undefined, 'a terminating pod is left alone');
+    assert.equal(t.provider.writes.length, 0, 'still no LB');
+    t.caches.services.put(service() as k8s.V1Service);
+    await t.converge();
+    assert.deepEqual([t.gateOf('a')?.status, t.gateOf('a')?.reason], ['True', 'LBHealthy']);
   });
 
   test('an LB whose Service turns invalid changes nothing but still drains', async () => {

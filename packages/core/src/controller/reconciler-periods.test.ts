@@ -53,7 +53,7 @@ describe('Reconciler: gates, verify periods, health reads', () => {
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
     const r = await t.reconciler.reconcile(t.key, t.signal);
     assert.equal(r.kind, 'terminal');
-    assert.deepEqual(t.cluster.writes, []);
+    assert.deepEqual(t.cluster.writes, ['pod-status a sluice.dev/load-balancer-ready=False'], 'no finalizer: only the pod is told why it waits');
     assert.equal(t.provider.writes.length, 0);
     assert.equal(t.cluster.events.find((e) => e.type === 'Warning')?.message, 'Service default/web annotation sluice.dev/test-scheme="public" is invalid: allowed are internal, internet-facing.');
   });

@@ -105,7 +105,7 @@ describe('Reconciler: lifecycle and classes', () => {
     const r = await t.reconciler.reconcile(t.key, t.signal);
     assert.equal(r.kind, 'terminal');
     assert.equal(t.provider.writes.length, 0);
-    assert.deepEqual(t.cluster.writes, []);
+    assert.deepEqual(t.cluster.writes, ['pod-status a sluice.dev/load-balancer-ready=False'], 'no finalizer, no status: only the pod is told why it waits');
     const warning = t.cluster.events.find((e) => e.type === 'Warning');
     assert.equal(warning?.reason, 'InvalidConfiguration');
     assert.equal(

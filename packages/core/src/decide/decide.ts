@@ -29,7 +29,7 @@ import type { Backend, LoadBalancerIngress, ServiceProblem } from '../provider.t
 import type { GateCondition } from '../readiness/gate.ts';
 import { appliedSpecDigest, recordedSpecDigest } from './applied-spec.ts';
 import { featureChecks } from './feature-checks.ts';
-import { decideGates, stuckReports } from './gates.ts';
+import { decideGates, refusedServiceGates, stuckReports } from './gates.ts';
 import { healthAfter, holdBackends, missedDrains, withRegistrations } from './holds.ts';
 import { podReports } from './reports.ts';
 import { DEFAULT_LOAD_BALANCER_CLASS, FINALIZER, isAdoptedUnclassed, isHandled, sameIngress, serviceProblems, withIpMode } from './service-checks.ts';
@@ -38,7 +38,7 @@ export { FINALIZER };
 
 import type { DecideInput, GatePatch, LoadBalancerOperation, PlannedEvent, PlanObjectRef, ServicePlan } from './types.ts';
 
-export { GATE_REASON_ADDRESS_CONFLICT, GATE_REASON_INVALID_WEIGHT, GATE_REASON_REJECTED } from './gates.ts';
+export { GATE_REASON_ADDRESS_CONFLICT, GATE_REASON_INVALID_WEIGHT, GATE_REASON_REJECTED, GATE_REASON_SERVICE_REFUSED } from './gates.ts';
 
 const DEFAULTS = { reensureMs: 300_000 };
 
@@ -135,12 +135,15 @@ export function decide(input: DecideInput): ServicePlan {
     const message = problems.map((p) => p.message).join(' ');
     // Bad input changes nothing. An LB made before the input went bad still drains.
     const drains = hasFinalizer && lbExists ? plan(desired.backends, health, provider.capabilities).filter((a) => a.kind === 'drain') : [];
+    const gates = refusedServiceGates(input, svcRef, message);
     return {
       ...base,
       mode: 'invalid',
       problems,
       holding: currentBackends(health, desired.backends),
       drains,
+      gates: gates.patches,
+      gateDecisions: gates.decisions,
       events: [{ object: svcRef, type: 'Warning', reason: 'InvalidConfiguration', message, when: 'start' }],
       next: { kind: 'terminal', message, ...(problems[0] ? { field: problems[0].field } : {}) },
     };
@@ -148,7 +151,8 @@ export function decide(input: DecideInput): ServicePlan {
 
   const events: PlannedEvent[] = [];
   for (const w of features.warnings) {
-    const reportKey = `feature|${view.uid}|${w.field}|${w.message}`;
+    // Once per Service and setting; pod weights once per Service whatever pods ask (their names change every rollout).
+    const reportKey = w.field.startsWith('pods[]') ? `feature|${view.uid}|${w.field}` : `feature|${view.uid}|${w.field}|${w.message}`;
     if (!input.memory.reported?.has(reportKey)) events.push({ object: svcRef, type: 'Warning', reason: 'NotHonoured', message: w.message, when: 'start', reportKey });
   }
   if (isAdoptedUnclassed(service, options.handleUnclassed ?? false)) {

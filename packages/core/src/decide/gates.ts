@@ -5,7 +5,7 @@
  */
 import type { DesiredPod, DesiredState } from '../model/build-desired.ts';
 import { type PodLike, podCondition } from '../model/kube-types.ts';
-import { containersReady } from '../model/pod-state.ts';
+import { containersReady, hasReadinessGate, isTerminating } from '../model/pod-state.ts';
 import type { BackendStatus } from '../provider.ts';
 import {
   combineGates,
@@ -24,6 +24,7 @@ import type { DecideInput, GatePatch, PlannedEvent, PlanObjectRef } from './type
 export const GATE_REASON_INVALID_WEIGHT = 'InvalidWeight';
 export const GATE_REASON_REJECTED = 'LBRegistrationFailed';
 export const GATE_REASON_ADDRESS_CONFLICT = 'AddressConflict';
+export const GATE_REASON_SERVICE_REFUSED = 'ServiceRefused';
 
 /** A gated pod still waiting, with the condition this plan gives it. */
 export interface WaitingGate {
@@ -133,6 +134,34 @@ export function decideGates(
     }
   }
   return { patches, decisions, waiting };
+}
+
+/**
+ * The gates of a Service refused for bad input (mode `invalid`): it gets no LB until fixed, so
+ * each live gated pod it selects that has not passed is told why it waits (False, reason
+ * `ServiceRefused`, the Service's problems as message) instead of waiting with no word. A pod
+ * that passed keeps its condition: gates never go back.
+ */
+export function refusedServiceGates(input: DecideInput, svcRef: PlanObjectRef, problems: string): { patches: GatePatch[]; decisions: Map<string, GateCondition> } {
+  const gateType = input.options.gateConditionType;
+  const patches: GatePatch[] = [];
+  const decisions = new Map<string, GateCondition>();
+  if (input.options.gate === false) return { patches, decisions };
+  const wanted: GateCondition = {
+    status: 'False',
+    reason: GATE_REASON_SERVICE_REFUSED,
+    message: `Service ${svcRef.namespace}/${svcRef.name} gets no load balancer until its configuration is fixed: ${problems}`,
+  };
+  for (const pod of input.selectedPods) {
+    const uid = pod.metadata?.uid;
+    if (!uid || !hasReadinessGate(pod, gateType) || isTerminating(pod)) continue;
+    decisions.set(uid, wanted);
+    const patch = conditionToPatch(pod, gateType, wanted);
+    if (!patch || input.memory.passed?.has(uid)) continue;
+    const ref = { kind: 'Pod' as const, namespace: pod.metadata?.namespace ?? svcRef.namespace, name: pod.metadata?.name ?? '', uid };
+    patches.push({ pod: ref, condition: patch, body: conditionPatchBody(pod, gateType, patch, new Date(input.now)) });
+  }
+  return { patches, decisions };
 }
 
 /** A Warning once per pod whose gate has waited past the Service's limit; returns how many gates wait. */
