@@ -56,6 +56,9 @@ const cases: Case[] = [
   },
   { field: 'aws-load-balancer-internal: "true"', service: withSpec({}, { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' }), expect: { ...all('warned'), aws: 'refused' } },
   { field: 'azure-load-balancer-internal: "true"', service: withSpec({}, { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' }), expect: { ...all('warned'), azure: 'refused' } },
+  { field: 'aws-load-balancer-security-groups: sg-1', service: withSpec({}, { 'service.beta.kubernetes.io/aws-load-balancer-security-groups': 'sg-1' }), expect: { ...all('warned'), aws: 'refused' } },
+  { field: 'azure-allowed-ip-ranges: 10.0.0.0/8', service: withSpec({}, { 'service.beta.kubernetes.io/azure-allowed-ip-ranges': '10.0.0.0/8' }), expect: { ...all('warned'), azure: 'refused' } },
+  { field: 'azure-allowed-service-tags: AzureFrontDoor.Backend', service: withSpec({}, { 'service.beta.kubernetes.io/azure-allowed-service-tags': 'AzureFrontDoor.Backend' }), expect: { ...all('warned'), azure: 'refused' } },
   { field: 'networking.gke.io/load-balancer-type: Internal', service: withSpec({}, { 'networking.gke.io/load-balancer-type': 'Internal' }), expect: { ...all('warned'), gcp: 'refused' } },
 ];
 

@@ -18,10 +18,14 @@ export interface ForeignAnnotation {
 
 const truthy = (v: string) => v.trim().toLowerCase() === 'true';
 const never = () => false;
+const nonEmpty = (v: string) => v.trim() !== '';
+const RANGES = 'spec.loadBalancerSourceRanges';
 
 const EXACT: Record<string, ForeignAnnotation> = {
   'service.beta.kubernetes.io/aws-load-balancer-internal': { cloud: 'aws', equivalent: 'sluice.dev/aws-scheme: internal', restricts: truthy },
   'service.beta.kubernetes.io/aws-load-balancer-scheme': { cloud: 'aws', equivalent: 'sluice.dev/aws-scheme', restricts: (v) => v.trim() === 'internal' },
+  // Frontend security groups chosen by the user replace the controller's own (aws-load-balancer-controller, "Security Groups for Load Balancers"): they decide who may connect.
+  'service.beta.kubernetes.io/aws-load-balancer-security-groups': { cloud: 'aws', equivalent: RANGES, restricts: nonEmpty },
   'service.beta.kubernetes.io/aws-load-balancer-subnets': { cloud: 'aws', equivalent: 'sluice.dev/aws-subnets', restricts: never },
   'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': { cloud: 'aws', equivalent: 'sluice.dev/aws-healthcheck-protocol', restricts: never },
   'service.beta.kubernetes.io/aws-load-balancer-healthcheck-port': { cloud: 'aws', equivalent: 'sluice.dev/aws-healthcheck-port', restricts: never },
@@ -33,6 +37,10 @@ const EXACT: Record<string, ForeignAnnotation> = {
   'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': { cloud: 'aws', equivalent: 'sluice.dev/aws-tls-certificate-arn', restricts: never },
   'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': { cloud: 'aws', equivalent: 'sluice.dev/aws-tls-ports', restricts: never },
   'service.beta.kubernetes.io/azure-load-balancer-internal': { cloud: 'azure', equivalent: 'sluice.dev/azure-internal: "true"', restricts: truthy },
+  // cloud-provider-azure's LoadBalancer annotations: allowed client ranges and service tags, and a deny of all else.
+  'service.beta.kubernetes.io/azure-allowed-ip-ranges': { cloud: 'azure', equivalent: RANGES, restricts: nonEmpty },
+  'service.beta.kubernetes.io/azure-allowed-service-tags': { cloud: 'azure', equivalent: RANGES, restricts: nonEmpty },
+  'service.beta.kubernetes.io/azure-deny-all-except-load-balancer-source-ranges': { cloud: 'azure', equivalent: RANGES, restricts: truthy },
   'service.beta.kubernetes.io/azure-load-balancer-internal-subnet': { cloud: 'azure', equivalent: 'sluice.dev/azure-internal-subnet-id', restricts: never },
   'service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout': { cloud: 'azure', equivalent: 'sluice.dev/azure-idle-timeout', restricts: never },
   'service.beta.kubernetes.io/azure-pip-name': { cloud: 'azure', equivalent: 'sluice.dev/azure-public-ip-name', restricts: never },
