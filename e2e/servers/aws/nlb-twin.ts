@@ -75,6 +75,8 @@ export class NlbTwin implements FrontHook {
   #nextAddress = 1;
   /** Mirror updates run one at a time, in the order moto accepted the calls. */
   #chain: Promise<unknown> = Promise.resolve();
+  /** A mirror failed: the data plane may be behind moto until every NLB is mirrored again. */
+  #stale = false;
 
   constructor(options: NlbTwinOptions) {
     this.#o = options;
@@ -155,9 +157,33 @@ export class NlbTwin implements FrontHook {
   }
 
   after(call: HookCall): Promise<void> {
-    const run = this.#chain.then(() => this.#mirror(call));
-    this.#chain = run.catch(() => undefined);
+    const run = this.#chain.then(async () => {
+      // A mirror that failed half-way (the caller got a 500 and may never repeat the call, since
+      // moto kept it) leaves the data plane behind moto: catch up on every NLB first.
+      if (this.#stale) {
+        await this.#syncEveryLoadBalancer();
+        this.#stale = false;
+      }
+      await this.#mirror(call);
+    });
+    this.#chain = run.catch((error: unknown) => {
+      this.#stale = true;
+      console.error(`NLB twin: mirroring ${call.action} failed; every NLB is mirrored again before the next call: ${error instanceof Error ? error.message : String(error)}`);
+    });
     return run;
+  }
+
+  /** Mirrors every NLB moto holds, with its listeners and their target groups. */
+  async #syncEveryLoadBalancer(): Promise<void> {
+    const found = ((await this.#elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []).filter((lb) => lb.Type === 'network');
+    const live = new Set(found.map((lb) => lb.LoadBalancerArn ?? ''));
+    for (const lb of [...this.#lbs.values()]) {
+      if (live.has(lb.arn)) continue;
+      for (const l of lb.listeners) await this.#o.dataPlane.deleteListener(l);
+      this.#lbs.delete(lb.arn);
+    }
+    for (const lb of found) this.#rememberLoadBalancer(lb);
+    for (const arn of this.#lbs.keys()) await this.#syncListeners(arn);
   }
 
   async #mirror(call: HookCall): Promise<void> {
