@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const source = fileURLToPath(new URL('./bin.ts', import.meta.url));
 const built = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const mainSource = fileURLToPath(new URL('./main.ts', import.meta.url));
+const mainBuilt = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   bin: Record<string, string>;
   engines: { node: string };
@@ -37,7 +39,7 @@ describe('the sluice bin (bin.ts)', () => {
   test('the package bin is bin.js and the version it needs is engines.node', () => {
     assert.deepEqual(pkg.bin, { sluice: './dist/bin.js' });
     assert.equal(pkg.engines.node, '>=24');
-    assert.match(readFileSync(source, 'utf8'), /const NODE_MAJOR_NEEDED = 24;/);
+    assert.match(readFileSync(new URL('./node-version.ts', import.meta.url), 'utf8'), /const NODE_MAJOR_NEEDED = 24;/);
   });
 
   test('on an older Node: one sentence naming the version needed and found, exit 1, the app never loaded', () => {
@@ -45,6 +47,12 @@ describe('the sluice bin (bin.ts)', () => {
     assert.equal(r.stderr, 'sluice needs Node.js 24 or later; this is Node.js 20.11.1.\n');
     assert.equal(r.stdout, '');
     // main.ts, had it loaded, would have rejected the provider with exit 2.
+    assert.equal(r.status, 1);
+  });
+
+  test('main.ts run directly on an older Node: the same sentence, exit 1, before the app runs', () => {
+    const r = run(process.execPath, ['--conditions=@sluice/source', pretend('20.11.1'), mainSource, '--provider', 'nope']);
+    assert.equal(r.stderr, 'sluice needs Node.js 24 or later; this is Node.js 20.11.1.\n');
     assert.equal(r.status, 1);
   });
 
@@ -57,7 +65,7 @@ describe('the sluice bin (bin.ts)', () => {
   const old = oldNode();
   const fresh = existsSync(built) && statSync(built).mtimeMs >= statSync(source).mtimeMs;
   test(
-    'the built bin under a real older Node (the system Node)',
+    'the built bin and main.js under a real older Node (the system Node)',
     {
       skip: !old
         ? 'no Node.js older than 24 on PATH'
@@ -66,10 +74,12 @@ describe('the sluice bin (bin.ts)', () => {
           : false,
     },
     () => {
-      const r = run(old!.path, [built, '--provider', 'local']);
-      assert.equal(r.stderr, `sluice needs Node.js 24 or later; this is Node.js ${old!.version}.\n`);
-      assert.equal(r.stdout, '');
-      assert.equal(r.status, 1);
+      for (const entry of [built, mainBuilt]) {
+        const r = run(old!.path, [entry, '--provider', 'local']);
+        assert.equal(r.stderr, `sluice needs Node.js 24 or later; this is Node.js ${old!.version}.\n`, entry);
+        assert.equal(r.stdout, '');
+        assert.equal(r.status, 1);
+      }
     },
   );
 

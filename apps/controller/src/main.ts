@@ -2,8 +2,10 @@
  * The only edge of the app: reads argv, the environment and signals, and maps outcomes to
  * exit codes (0 clean stop, 1 runtime failure, 2 bad flags). The `sluice` bin is bin.ts, which
  * checks the Node.js version and only then imports this file; tests and the e2e harness run
- * this file directly under Node 24.
+ * this file directly under Node 24. Run directly on an older Node, its first import says so.
  */
+import './node-version.ts';
+
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
