@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 /** Paths of the three control-plane programs. */
 export interface ControlPlaneBinaries {
@@ -16,22 +15,17 @@ const buildScript = fileURLToPath(new URL('../../../../tools/control-plane/build
 /**
  * Finds the control-plane programs: in `KUBEBUILDER_ASSETS` when it is set, otherwise in the
  * cache directory `tools/control-plane/build.sh` prints (building them first if the cache is
- * empty, which takes a long while; the build's progress goes to stderr).
+ * empty, which takes minutes). The build's progress lines (what it builds, how long it has
+ * run, at least every 15 s; nothing when the cache is warm) go to `progress` as they come, by
+ * default to this process's stderr, so `npm run demo` on a fresh machine is never silent.
  */
-export async function resolveControlPlaneBinaries(env: NodeJS.ProcessEnv = process.env): Promise<ControlPlaneBinaries> {
+export async function resolveControlPlaneBinaries(
+  env: NodeJS.ProcessEnv = process.env,
+  progress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  script: string = buildScript,
+): Promise<ControlPlaneBinaries> {
   let dir = env['KUBEBUILDER_ASSETS'];
-  if (!dir) {
-    const run = promisify(execFile);
-    try {
-      const { stdout } = await run('bash', [buildScript], { env, maxBuffer: 1 << 20 });
-      dir = stdout.trim().split('\n').pop() ?? '';
-    } catch (error) {
-      const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-      throw new Error(`building the control plane with ${buildScript} failed: ${stderr.split('\n').slice(-15).join('\n')}`, {
-        cause: error,
-      });
-    }
-  }
+  if (!dir) dir = await build(script, env, progress);
   const binaries: ControlPlaneBinaries = {
     etcd: join(dir, 'etcd'),
     kubeApiserver: join(dir, 'kube-apiserver'),
@@ -45,4 +39,33 @@ export async function resolveControlPlaneBinaries(env: NodeJS.ProcessEnv = proce
     }
   }
   return binaries;
+}
+
+/** Runs build.sh, passing its stderr on line by line; resolves to the directory it prints last. */
+function build(script: string, env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let partial = '';
+    const tail: string[] = [];
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        progress(line);
+        tail.push(line);
+        if (tail.length > 15) tail.shift();
+      }
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (partial) {
+        progress(partial);
+        tail.push(partial);
+      }
+      if (code === 0) resolve(stdout.trim().split('\n').pop() ?? '');
+      else reject(new Error(`building the control plane with ${script} failed (exit ${code}): ${tail.join('\n')}`));
+    });
+  });
 }
