@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The two halves of a release, run by changesets/action in .github/workflows/release.yml:
 #
-#   bash scripts/release.sh version   applies the pending changesets (versions, changelogs) and
-#                                     brings package-lock.json in line; the action opens the
+#   bash scripts/release.sh version   applies the pending changesets (versions, changelogs),
+#                                     carries the controller's version into deploy/ (image tag,
+#                                     labels, chart) and brings package-lock.json in line; the action opens the
 #                                     "Version Packages" pull request with the result
 #   bash scripts/release.sh publish   builds, runs the publish checks (no test file in any
 #                                     tarball, publint, attw) and publishes every package whose
@@ -18,6 +19,8 @@ export PATH="$root/node_modules/.bin:$PATH"
 case "${1:-}" in
   version)
     changeset version
+    # The manifests and the chart deploy the image this release will push.
+    node scripts/sync-release-version.ts
     npm install --package-lock-only --ignore-scripts --no-audit --no-fund
     ;;
   publish)
