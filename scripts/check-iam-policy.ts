@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TAG_CLUSTER, TAG_MANAGED_BY, TAG_SERVICE_NAME, TAG_SERVICE_NAMESPACE, TAG_SERVICE_PORT, TAG_SERVICE_UID } from '@sluice/provider-aws';
+import { compareActions, providerActions } from './iam-actions.ts';
 
 /** What the shape check needs to know about the provider. */
 export interface PolicyShapeOptions {
@@ -298,7 +299,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`parliament: ${judged.allowed.length + judged.problems.length === 0 ? 'no findings' : `${judged.allowed.length} finding(s) allowed, ${judged.problems.length} problem(s)`}`);
   for (const a of judged.allowed) console.log(`  ${a}`);
 
-  const problems = [...shape, ...judged.problems];
+  const provider = providerActions(`${root}/packages/provider-aws/src`);
+  const drift = [...provider.unknown, ...compareActions(actions, provider.actions)];
+  console.log(`actions against @sluice/provider-aws's calls: ${drift.length === 0 ? `the same ${provider.actions.length}` : `${drift.length} problem(s)`}`);
+
+  const problems = [...shape, ...judged.problems, ...drift];
   for (const p of problems) console.error(`${name}: ${p}`);
   process.exit(problems.length === 0 ? 0 : 1);
 }
