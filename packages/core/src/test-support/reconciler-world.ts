@@ -10,6 +10,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Caches } from '../controller/caches.ts';
 import { EventRecorder } from '../controller/events.ts';
 import { Reconciler, type ReconcilerOptions } from '../controller/reconciler.ts';
+import { planEvents } from '../decide/describe.ts';
 import type { ServicePlan } from '../decide/types.ts';
 import type { Logger } from '../provider.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
@@ -78,12 +79,20 @@ export class ReconcilerSuite {
   makeReconciler(options: Partial<ReconcilerOptions> = {}, check = true): TestReconciler {
     const { caches, cluster, clock, provider } = this;
     let last: ServicePlan | undefined;
+    // Every event the reconcile records, as `sluice plan` prints planned events.
+    const emitted: string[] = [];
+    const recorder = new EventRecorder({ writer: cluster, clock, log: quiet });
+    const record = recorder.record.bind(recorder);
+    recorder.record = (ref, type, reason, message, signal, log) => {
+      emitted.push(`${type} ${reason} ${ref.kind.toLowerCase()}/${ref.namespace}/${ref.name}: ${message}`);
+      return record(ref, type, reason, message, signal, log);
+    };
     const inner = new Reconciler({
       observer: { planned: (p) => (last = p) },
       provider,
       writer: cluster,
       caches: caches as Caches,
-      events: new EventRecorder({ writer: cluster, clock, log: quiet }),
+      events: recorder,
       clock,
       log: quiet,
       clusterName: 'test',
@@ -100,11 +109,13 @@ export class ReconcilerSuite {
         const held = provider.exists(k) ? provider.backends(k) : undefined;
         const calls = provider.calls.length;
         const logged = cluster.log.length;
+        const said = emitted.length;
         const result = await inner.reconcile(k, sig);
         if (check && last && result.kind !== 'retry') {
           const made = providerWriteRows(ns, provider.getLoadBalancerName('test', { namespace: ns, name } as never), held, provider.calls.slice(calls));
           const { planned, made: done } = writesMatchPlan(last, made, cluster.log.slice(logged));
           assert.deepEqual(done, planned, 'the writes made are the plan printed');
+          assert.deepEqual(emitted.slice(said), planEvents(last), 'the events recorded are the plan printed, in order');
           this.planChecks++;
         }
         return result;
