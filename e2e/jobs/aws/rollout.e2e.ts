@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { consoleLogger } from '@sluice/testbed/harness';
 import type { LoadResult } from '@sluice/testbed/load';
-import { AWS_NLB_PROFILE, describeProfile, type Environment, percentile, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
+import { AWS_NLB_PROFILE, assertReadBudget, describeProfile, type Environment, percentile, rolloutCostLines, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
 import { awsProviderUnderTest } from '../../servers/aws/provider-under-test.ts';
 
 const BEHAVIOURS = ['keep-serving', 'close'] as const;
@@ -39,6 +39,7 @@ async function runMode(mode: 'sluice' | 'off', extra: readonly string[]) {
     results: Object.fromEntries(run.runs.map((r) => [r.sigterm, r])) as Record<string, LoadResult>,
     gateMs: run.runs.flatMap((r) => r.gateMs),
     drainMs: run.runs.flatMap((r) => r.drainMs),
+    runs: run.runs,
   };
 }
 
@@ -58,6 +59,7 @@ test('rolling updates through the NLB twin lose no request with Sluice; they do 
     ...BEHAVIOURS.map((b) => row(`gate+drain off / ${b}`, off.results[b])),
     `gate (containers ready seen -> condition patched True) ${stat(on.gateMs)}; at least ${floorMs} ms of health checks`,
     `drain (deletionTimestamp seen -> deregistered)         ${stat(on.drainMs)}`,
+    ...rolloutCostLines('sluice', on.runs),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
@@ -68,6 +70,7 @@ test('rolling updates through the NLB twin lose no request with Sluice; they do 
   const offFailed = BEHAVIOURS.reduce((n, b) => n + (off.results[b]?.failed ?? 0), 0);
   assert.ok(offFailed > 0, 'without the gate and the drain, rollouts through the NLB twin must lose requests (else this test proves nothing)');
   assert.ok(on.gateMs.length >= 10, `the gate was exercised on every replaced pod (${on.gateMs.length})`);
+  assertReadBudget(on.runs);
   // The gate waited for the twin's health checks.
   assert.ok(Math.min(...on.gateMs) >= floorMs, `a gate passed in ${Math.min(...on.gateMs)} ms, faster than ${floorMs} ms of health checks`);
 });

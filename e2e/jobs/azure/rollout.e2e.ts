@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { consoleLogger } from '@sluice/testbed/harness';
 import type { LoadResult } from '@sluice/testbed/load';
-import { AZURE_SLB_PROFILE, describeProfile, type Environment, percentile, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
+import { AZURE_SLB_PROFILE, assertReadBudget, describeProfile, type Environment, percentile, rolloutCostLines, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
 import { azureTwinProvider, TWIN_NSG } from './twin-provider.ts';
 
 const BEHAVIOURS = ['keep-serving', 'close'] as const;
@@ -38,7 +38,7 @@ async function runMode(mode: 'sluice' | 'off', extra: readonly string[], behavio
     say: (line) => log.info(`${mode}: ${line}`),
   });
   const results: Record<string, LoadResult> = Object.fromEntries(run.runs.map((r) => [r.sigterm, r]));
-  return { results, gateMs: run.runs.flatMap((r) => r.gateMs), drainMs: run.runs.flatMap((r) => r.drainMs) };
+  return { results, gateMs: run.runs.flatMap((r) => r.gateMs), drainMs: run.runs.flatMap((r) => r.drainMs), runs: run.runs };
 }
 
 test('rollouts through the Standard LB twin at Azure probe timings lose no request with Sluice; they do with the gate and drain off', { timeout: 900_000 }, async () => {
@@ -55,6 +55,7 @@ test('rollouts through the Standard LB twin at Azure probe timings lose no reque
     row('gate+drain off / keep-serving', off.results['keep-serving']),
     `gate (containers ready -> condition True) ${stat(on.gateMs)}`,
     `drain (deletionTimestamp -> adminState Down applied) ${stat(on.drainMs)}`,
+    ...rolloutCostLines('sluice', on.runs),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
@@ -64,4 +65,5 @@ test('rollouts through the Standard LB twin at Azure probe timings lose no reque
   }
   assert.ok((off.results['keep-serving']?.failed ?? 0) > 0, 'without the gate and the drain, rollouts through the twin must lose requests (else this test proves nothing)');
   assert.ok(on.gateMs.length >= 10 && on.drainMs.length >= 10, 'the gate and drain were exercised on every replaced pod');
+  assertReadBudget(on.runs);
 });

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Environment, ProviderBackend, ProviderUnderTest, TimingProfile } from '@sluice/testbed/scenario';
-import { type ArmServer, type ArmServerOptions, type JsonObject, startArmServer } from '../../servers/azure/index.ts';
+import { type ArmServer, type ArmServerOptions, armCallBudget, type JsonObject, startArmServer } from '../../servers/azure/index.ts';
 
 export const TWIN_RESOURCE_GROUP = 'sluice-rollout';
 export const TWIN_LOCATION = 'westeurope';
@@ -92,6 +92,10 @@ export function azureTwinProvider(options: AzureTwinProviderOptions = {}): Provi
             SLUICE_AZURE_PROBE_INTERVAL: String(profile.healthIntervalMs / 1000),
             SLUICE_AZURE_PROBE_THRESHOLD: String(profile.healthyThreshold),
             ...options.env,
+          },
+          cloudCalls: () => {
+            const { reads, writes, polls } = armCallBudget(arm.requests.entries());
+            return { reads, writes, polls };
           },
           stop: async () => {
             current = undefined;

@@ -40,12 +40,15 @@ export const COMPUTE_METHOD_PERMISSIONS: Readonly<Record<string, readonly string
     'compute.subnetworks.use',
     'compute.forwardingRules.setLabels',
     'compute.addresses.use',
+    // an INTERNAL address (sluice.dev/gcp-internal) is used under its own permission
+    'compute.addresses.useInternal',
   ],
   'compute.forwardingRules.delete': ['compute.forwardingRules.delete'],
-  // the Service's reserved regional address (an internal one comes from the subnetwork)
+  // the Service's reserved regional address (an internal one comes from the subnetwork, and
+  // creating or deleting it takes the *Internal permission instead of create or delete)
   'compute.addresses.get': ['compute.addresses.get'],
-  'compute.addresses.insert': ['compute.addresses.create', 'compute.subnetworks.use'],
-  'compute.addresses.delete': ['compute.addresses.delete'],
+  'compute.addresses.insert': ['compute.addresses.create', 'compute.addresses.createInternal', 'compute.subnetworks.use'],
+  'compute.addresses.delete': ['compute.addresses.delete', 'compute.addresses.deleteInternal'],
   // prerequisites: the region's proxy-only subnet and the VPC firewall rules; with
   // createFirewallRules the provider creates, widens and deletes its own rules (a change to
   // a network's firewall also needs networks.updatePolicy)
@@ -74,4 +77,32 @@ export function includedPermissions(yaml: string): string[] {
     else if (line.trim() !== '' && !line.trimStart().startsWith('#')) break;
   }
   return out;
+}
+
+export interface RoleCheck {
+  /** Methods called that this file does not map. */
+  readonly unmapped: string[];
+  /** Permissions the calls need that the role lacks. */
+  readonly missing: string[];
+  /** Permissions the role grants that no provider method needs. */
+  readonly extra: string[];
+  /** The report: methods called, permissions used / granted, each granted permission used or not. */
+  readonly report: string;
+}
+
+/** Holds the Compute methods a job called (`compute.<collection>.<method>` -> count) against a role file's permissions. */
+export function checkRole(called: Readonly<Record<string, number>>, roleYaml: string, roleName: string): RoleCheck {
+  const granted = new Set(includedPermissions(roleYaml));
+  const unmapped = Object.keys(called).filter((m) => !(m in COMPUTE_METHOD_PERMISSIONS));
+  const used = new Set(Object.keys(called).flatMap((m) => COMPUTE_METHOD_PERMISSIONS[m] ?? []));
+  const missing = [...used].filter((p) => !granted.has(p)).sort();
+  const mapped = new Set(Object.values(COMPUTE_METHOD_PERMISSIONS).flat());
+  const extra = [...granted].filter((p) => !mapped.has(p)).sort();
+  const lines = [...granted].sort().map((p) => `  ${used.has(p) ? 'used    ' : 'not used'} ${p}`);
+  const methods = Object.entries(called)
+    .sort()
+    .map(([m, n]) => `${m.replace(/^compute\./, '')}×${n}`)
+    .join(', ');
+  const report = `Compute methods called (${Object.keys(called).length}): ${methods}\npermissions used by this job / granted by ${roleName}: ${used.size} / ${granted.size}\n${lines.join('\n')}`;
+  return { unmapped, missing, extra, report };
 }

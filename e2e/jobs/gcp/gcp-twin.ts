@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDataPlane, type DataPlaneClient, type DataPlaneProcess, startDataPlaneProcess } from '@sluice/dataplane';
 import type { Environment, ProviderUnderTest, TimingProfile } from '@sluice/testbed/scenario';
-import { type ComputeServer, HEALTH_CHECK_RANGES, startComputeServer } from '../../servers/gcp/index.ts';
+import { type ComputeServer, computeCallBudget, HEALTH_CHECK_RANGES, startComputeServer } from '../../servers/gcp/index.ts';
 
 export const PROJECT = 'sluice-e2e';
 export const REGION = 'us-central1';
@@ -125,6 +125,10 @@ export function gcpProviderUnderTest(options: GcpTwinOptions = {}): ProviderUnde
             GCP_COMPUTE_ENDPOINT: compute.url,
             SLUICE_GCP_HEALTHCHECK_INTERVAL: String(profile.healthIntervalMs / 1000),
             SLUICE_GCP_DRAINING_TIMEOUT: String(profile.drain.drainingTimeoutMs / 1000),
+          },
+          cloudCalls: () => {
+            const { reads, writes, polls } = computeCallBudget(compute.requests.entries());
+            return { reads, writes, polls };
           },
           stop,
         };

@@ -237,25 +237,14 @@ test('two zones give two NEGs on one backend service; endpoints follow the pods;
 
 test('every Compute method the controller called is granted by deploy/gcp/sluice-role.yaml, which grants nothing the provider never needs', async () => {
   const { readFile } = await import('node:fs/promises');
-  const { COMPUTE_METHOD_PERMISSIONS, includedPermissions } = await import('./compute-permissions.ts');
-  const granted = new Set(includedPermissions(await readFile(new URL('../../../deploy/gcp/sluice-role.yaml', import.meta.url), 'utf8')));
+  const { checkRole } = await import('./compute-permissions.ts');
   // The server's log of the whole job (its one request of its own, the foreign NEG's insert,
   // is a method the controller calls too).
   const called = gce.requests.byOperation();
   assert.ok(Object.keys(called).length > 0, 'the job made Compute calls');
-  const unmapped = Object.keys(called).filter((m) => !(m in COMPUTE_METHOD_PERMISSIONS));
-  assert.deepEqual(unmapped, [], `Compute methods called but missing from e2e/jobs/gcp/compute-permissions.ts: ${unmapped.join(', ')}`);
-  const used = new Set(Object.keys(called).flatMap((m) => COMPUTE_METHOD_PERMISSIONS[m] ?? []));
-  const missing = [...used].filter((p) => !granted.has(p)).sort();
-  assert.deepEqual(missing, [], `permissions needed by the calls but not in deploy/gcp/sluice-role.yaml: ${missing.join(', ')}`);
-  const mapped = new Set(Object.values(COMPUTE_METHOD_PERMISSIONS).flat());
-  const extra = [...granted].filter((p) => !mapped.has(p)).sort();
-  assert.deepEqual(extra, [], `permissions in deploy/gcp/sluice-role.yaml that no provider method needs: ${extra.join(', ')}`);
-  const lines = [...granted].sort().map((p) => `  ${used.has(p) ? 'used    ' : 'not used'} ${p}`);
-  process.stdout.write(
-    `\nCompute methods called (${Object.keys(called).length}): ${Object.entries(called)
-      .sort()
-      .map(([m, n]) => `${m.replace(/^compute\./, '')}×${n}`)
-      .join(', ')}\npermissions used by this job / granted by deploy/gcp/sluice-role.yaml: ${used.size} / ${granted.size}\n${lines.join('\n')}\n\n`,
-  );
+  const role = checkRole(called, await readFile(new URL('../../../deploy/gcp/sluice-role.yaml', import.meta.url), 'utf8'), 'deploy/gcp/sluice-role.yaml');
+  process.stdout.write(`\n${role.report}\n\n`);
+  assert.deepEqual(role.unmapped, [], `Compute methods called but missing from e2e/jobs/gcp/compute-permissions.ts: ${role.unmapped.join(', ')}`);
+  assert.deepEqual(role.missing, [], `permissions needed by the calls but not in deploy/gcp/sluice-role.yaml: ${role.missing.join(', ')}`);
+  assert.deepEqual(role.extra, [], `permissions in deploy/gcp/sluice-role.yaml that no provider method needs: ${role.extra.join(', ')}`);
 });

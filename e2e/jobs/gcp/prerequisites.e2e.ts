@@ -13,6 +13,7 @@
  * Service while a foreign address survives.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
@@ -31,6 +32,7 @@ import {
   waitForPod,
 } from '@sluice/testbed/scenario';
 import type { ComputeServer } from '../../servers/gcp/index.ts';
+import { checkRole } from './compute-permissions.ts';
 import { gcpProviderUnderTest, insertFirewall, PROJECT, PROXY_ONLY_RANGE, REGION, ZONES } from './gcp-twin.ts';
 
 const log = consoleLogger('e2e/gcp-prerequisites');
@@ -231,4 +233,14 @@ test('a two-port Service gets one reserved address for both ports; with the PROX
   const violations = compute.protoCheck.checkedMethods().flatMap((m) => m.violations.map((v) => `${m.rpc}: ${v}`));
   process.stdout.write(`Compute API methods checked against @google-cloud/compute's protos:\n${compute.protoCheck.summary()}\n\n`);
   assert.deepEqual(violations, [], 'no request or response strays from the protos');
+});
+
+test('every Compute method the controller called here (firewall rules created, widened and deleted, addresses, subnetworks, global operations) is granted by deploy/gcp/sluice-role.yaml', async () => {
+  // The job seeds the project through the server's state, not its API: the log is the controller's alone.
+  const called = compute.requests.byOperation();
+  assert.ok(Object.keys(called).some((m) => m.startsWith('compute.firewalls.')), 'the job exercised the firewall rules');
+  const role = checkRole(called, await readFile(new URL('../../../deploy/gcp/sluice-role.yaml', import.meta.url), 'utf8'), 'deploy/gcp/sluice-role.yaml');
+  process.stdout.write(`\n${role.report}\n\n`);
+  assert.deepEqual(role.unmapped, [], `Compute methods called but missing from e2e/jobs/gcp/compute-permissions.ts: ${role.unmapped.join(', ')}`);
+  assert.deepEqual(role.missing, [], `permissions needed by the calls but not in deploy/gcp/sluice-role.yaml: ${role.missing.join(', ')}`);
 });

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { consoleLogger } from '@sluice/testbed/harness';
 import type { LoadResult } from '@sluice/testbed/load';
-import { type Environment, GCP_PROXY_NLB_PROFILE, percentile, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
+import { assertReadBudget, type Environment, GCP_PROXY_NLB_PROFILE, percentile, rolloutCostLines, runProviderRollout, startEnvironment } from '@sluice/testbed/scenario';
 import { type ComputeServer, computeCallBudget } from '../../servers/gcp/index.ts';
 import { gcpProviderUnderTest, ZONES } from './gcp-twin.ts';
 
@@ -69,6 +69,7 @@ test('rolling updates through the proxy-NLB twin lose no request with Sluice; th
     `gate (containers ready -> condition True) ${stat(gateMs)}`,
     `drain (deletionTimestamp -> endpoint detached) ${stat(drainMs)}`,
     `Compute requests, sluice: ${on.compute}; off: ${off.compute}`,
+    ...rolloutCostLines('sluice', on.run.runs),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
@@ -81,4 +82,5 @@ test('rolling updates through the proxy-NLB twin lose no request with Sluice; th
   assert.ok(offFailed > 0, 'without the gate and the drain, rollouts must lose requests (else this test proves nothing)');
   // Each replaced pod waited for two passing checks, the first at attach, the second one scaled 5 s interval (1 s) later.
   assert.ok(gateMs.length >= 10 && percentile([...gateMs], 50) >= 900, `gates waited for the twin's health checks: ${stat(gateMs)}`);
+  assertReadBudget(on.run.runs);
 });

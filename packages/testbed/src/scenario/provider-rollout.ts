@@ -21,7 +21,26 @@ export interface ProviderBackend {
   readonly serviceAnnotations?: Readonly<Record<string, string>>;
   /** The address an LB published by hostname stands for (a twin's DNS). @default none */
   readonly resolveHostname?: (hostname: string) => string | undefined;
+  /**
+   * The cloud requests the controller has made so far, as the twin logged them (reads,
+   * writes, operation polls by the cloud's own definitions): the scenario counts what its
+   * rolling updates cost per replaced pod. @default not counted
+   */
+  readonly cloudCalls?: () => CloudCalls;
   stop(): Promise<void>;
+}
+
+export interface CloudCalls {
+  readonly reads: number;
+  readonly writes: number;
+  /** Polls of long-running operations, where the cloud has them. */
+  readonly polls: number;
+}
+
+/** What one run's rolling updates cost in cloud requests. */
+export interface RolloutCost extends CloudCalls {
+  /** Pods replaced by the rolling updates (rollouts x replicas). */
+  readonly replacedPods: number;
 }
 
 /** A provider the rollout scenario can run: `local`, or a cloud provider through its twin. */
@@ -88,6 +107,8 @@ export interface ProviderRolloutRun extends RolloutScenarioResult {
   readonly gateMs: readonly number[];
   /** `drain applied` latencies the controller logged during this run, ms. */
   readonly drainMs: readonly number[];
+  /** What the rolling updates cost in cloud requests, when the backend counts them (see ProviderBackend.cloudCalls). */
+  readonly rolloutCost?: RolloutCost;
 }
 
 export interface ProviderRolloutResult {
@@ -126,6 +147,7 @@ export async function runProviderRollout(o: ProviderRolloutOptions): Promise<Pro
       await controller.ready();
       for (const sigterm of o.behaviours ?? (['keep-serving', 'close'] as const)) {
         const from = controller.lines.length;
+        const edges: { start?: CloudCalls; done?: CloudCalls } = {};
         const [port] = await freeLoopbackPorts(1);
         const { env: _env, provider: _provider, profile: _profile, behaviours: _b, controllerArgs: _a, namespacePrefix, inspect: _i, ...scenario } = o;
         const result = await runRolloutScenario({
@@ -137,9 +159,14 @@ export async function runProviderRollout(o: ProviderRolloutOptions): Promise<Pro
           ...(backend.serviceAnnotations ? { workload: { ...scenario.workload, serviceAnnotations: { ...backend.serviceAnnotations, ...scenario.workload?.serviceAnnotations } } } : {}),
           ...(backend.resolveHostname ? { resolveHostname: backend.resolveHostname } : {}),
           say: (line) => say(`${o.provider.name}/${sigterm}: ${line}`),
+          onRollouts: (edge) => {
+            scenario.onRollouts?.(edge);
+            if (backend.cloudCalls) edges[edge] = backend.cloudCalls();
+          },
         });
         const { gateMs, drainMs } = controller.latencies(from);
-        runs.push({ ...result, sigterm, gateMs, drainMs });
+        const rolloutCost = costOf(edges, (o.rollouts ?? 3) * (o.replicas ?? 5));
+        runs.push({ ...result, sigterm, gateMs, drainMs, ...(rolloutCost ? { rolloutCost } : {}) });
       }
       if (o.inspect) await o.inspect(controller);
     } finally {
@@ -150,4 +177,37 @@ export async function runProviderRollout(o: ProviderRolloutOptions): Promise<Pro
     await backend.stop();
   }
   return { provider: o.provider.name, profile: o.profile, described, runs };
+}
+
+function costOf(edges: { start?: CloudCalls; done?: CloudCalls }, replacedPods: number): RolloutCost | undefined {
+  const { start, done } = edges;
+  if (!start || !done) return undefined;
+  return { reads: done.reads - start.reads, writes: done.writes - start.writes, polls: done.polls - start.polls, replacedPods };
+}
+
+/** The read budget per replaced pod the cloud jobs hold Sluice to (cloud API limits are shared per account). */
+export const MAX_READS_PER_REPLACED_POD = 5;
+
+/** One line per run: what its rolling updates cost in cloud requests per replaced pod. */
+export function rolloutCostLines(label: string, runs: readonly ProviderRolloutRun[]): string[] {
+  return runs.flatMap((r) => {
+    const c = r.rolloutCost;
+    if (!c) return [];
+    const per = (n: number) => (n / c.replacedPods).toFixed(2);
+    return [
+      `${label} / ${r.sigterm}: rolling updates replaced ${c.replacedPods} pods for ${c.reads} reads, ${c.writes} writes, ${c.polls} operation polls: ${per(c.reads)} reads per replaced pod (budget ${MAX_READS_PER_REPLACED_POD}), ${per(c.polls)} polls`,
+    ];
+  });
+}
+
+/** Fails unless every run counted its rolling updates' cost and stayed within MAX_READS_PER_REPLACED_POD. */
+export function assertReadBudget(runs: readonly ProviderRolloutRun[]): void {
+  for (const r of runs) {
+    const c = r.rolloutCost;
+    if (!c) throw new Error(`the ${r.sigterm} run counted no cloud requests: the provider under test gives no cloudCalls`);
+    const per = c.reads / c.replacedPods;
+    if (per > MAX_READS_PER_REPLACED_POD) {
+      throw new Error(`the ${r.sigterm} run's rolling updates cost ${per.toFixed(2)} cloud reads per replaced pod, more than ${MAX_READS_PER_REPLACED_POD} (${c.reads} reads for ${c.replacedPods} pods)`);
+    }
+  }
 }

@@ -54,6 +54,8 @@ export interface RolloutScenarioOptions {
    * @default none
    */
   readonly onDone?: (workload: Workload) => Promise<void>;
+  /** Called right before the first rolling update starts and right after the last one completed (to count what they cost). @default none */
+  readonly onRollouts?: (edge: 'start' | 'done') => void;
 }
 
 export interface RolloutScenarioResult extends LoadResult {
@@ -93,6 +95,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Rol
   let failure: unknown;
   try {
     await sleep(1000);
+    o.onRollouts?.('start');
     for (let i = 1; i <= (o.rollouts ?? 3); i++) {
       const t = performance.now();
       await w.restart(`rollout-${i}`);
@@ -100,6 +103,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Rol
       rolloutsMs.push(Math.round(performance.now() - t));
       say(`rollout ${i} done in ${rolloutsMs.at(-1)} ms: ${load.requests} requests, ${load.failed} failed so far`);
     }
+    o.onRollouts?.('done');
     if (o.backToBack && rolloutsMs.length > 0) {
       // The old pods' exits are where requests get lost without a drain: keep the load on until they are gone.
       const t = performance.now();
