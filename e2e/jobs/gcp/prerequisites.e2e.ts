@@ -235,7 +235,7 @@ test('a two-port Service gets one reserved address for both ports; with the PROX
   assert.deepEqual(violations, [], 'no request or response strays from the protos');
 });
 
-test('every Compute method the controller called here (firewall rules created, widened and deleted, addresses, subnetworks, global operations) is granted by deploy/gcp/sluice-role.yaml', async () => {
+test('every Compute method the controller called here (firewall rules created and deleted, addresses, subnetworks, global operations) is granted by deploy/gcp/sluice-role.yaml', async () => {
   // The job seeds the project through the server's state, not its API: the log is the controller's alone.
   const called = compute.requests.byOperation();
   assert.ok(Object.keys(called).some((m) => m.startsWith('compute.firewalls.')), 'the job exercised the firewall rules');
