@@ -107,7 +107,7 @@ describe('Reconciler: shared addresses, restarts, bad input', () => {
 
   test('a backend the provider refuses is reported on its pod; the others register and a drain lands in the same reconcile', async () => {
     t.provider = new RecordingProvider({ rejectIps: ['10.0.0.66'] });
-    t.reconciler = t.makeReconciler({ rejectedRetryMs: 30_000 }, false);
+    t.reconciler = t.makeReconciler({ rejectedRetryMs: 30_000 });
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
     await t.converge();
     t.setPods([pod({ name: 'a', ip: '10.0.0.1', state: 'terminating' }), pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3' }), pod({ name: 'x', ip: '10.0.0.66' })]);
@@ -133,7 +133,7 @@ describe('Reconciler: shared addresses, restarts, bad input', () => {
 
   test('a backend refused while the LB is created is taken out: the LB and the other pods go ahead, the refused pod is told', async () => {
     t.provider = new RecordingProvider({ rejectIps: ['10.0.0.66'] });
-    t.reconciler = t.makeReconciler({}, false);
+    t.reconciler = t.makeReconciler({});
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'x', ip: '10.0.0.66' })]);
     const first = await t.reconciler.reconcile(t.key, t.signal);
     assert.deepEqual(first, { kind: 'requeue', afterMs: 0 });
@@ -148,7 +148,7 @@ describe('Reconciler: shared addresses, restarts, bad input', () => {
 
   test('a failing provider read holds back no drain: the recorded registrations are drained, the read retried', async () => {
     const { RetryableError } = await import('../errors.ts');
-    t.reconciler = t.makeReconciler({}, false);
+    t.reconciler = t.makeReconciler({});
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3' })]);
     await t.converge();
     t.clock.advance(61_000); // the settled read has run out: this reconcile must read health
@@ -172,7 +172,7 @@ describe('Reconciler: shared addresses, restarts, bad input', () => {
     const { RetryableError } = await import('../errors.ts');
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
     await t.converge();
-    t.reconciler = t.makeReconciler({}, false);
+    t.reconciler = t.makeReconciler({});
     t.setPods([pod({ name: 'a', ip: '10.0.0.1', state: 'terminating' }), pod({ name: 'b', ip: '10.0.0.2' })]);
     const writes = t.provider.writes.length;
     t.provider.failNextReads.push(new RetryableError('Rate exceeded'));
@@ -183,7 +183,7 @@ describe('Reconciler: shared addresses, restarts, bad input', () => {
   });
 
   test('a terminal error on a batch of registrations is pinned on the backend at fault, one at a time', async () => {
-    t.reconciler = t.makeReconciler({}, false);
+    t.reconciler = t.makeReconciler({});
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' })]);
     await t.converge();
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' }), pod({ name: 'c', ip: '10.0.0.3' })]);

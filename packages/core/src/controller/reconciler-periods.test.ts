@@ -152,7 +152,7 @@ describe('Reconciler: gates, verify periods, health reads', () => {
 
   test('a backend removed while still taking connections, its pod already gone, is a missed drain; a drained one is not', async () => {
     const missed: string[] = [];
-    t.reconciler = t.makeReconciler({ observer: { drainMissed: (_s, uid) => missed.push(uid) } }, false);
+    t.reconciler = t.makeReconciler({ observer: { drainMissed: (_s, uid) => missed.push(uid) } });
     t.setPods([pod({ name: 'a', ip: '10.0.0.1' }), pod({ name: 'b', ip: '10.0.0.2' })]);
     await t.converge();
     t.setPods([pod({ name: 'a', ip: '10.0.0.1', state: 'terminating' })]);

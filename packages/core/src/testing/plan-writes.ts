@@ -36,6 +36,7 @@ export function providerWriteRows(namespace: string, loadBalancer: string, held:
   const rows: WriteRow[] = [];
   let set = held;
   for (const call of calls) {
+    if (call.failed) continue; // it changed nothing
     if (call.method === 'ensureLoadBalancer') {
       rows.push({ verb: set === undefined ? 'create' : 'ensure', object: `load balancer ${loadBalancer}`, address: '' });
       rows.push(...diff(namespace, set ?? [], call.backends ?? []));

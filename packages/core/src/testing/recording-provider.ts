@@ -20,6 +20,8 @@ export interface RecordedCall {
   readonly method: 'ensureLoadBalancer' | 'updateLoadBalancer' | 'ensureLoadBalancerDeleted' | 'getLoadBalancer' | 'getBackendHealth';
   readonly service: string;
   readonly backends?: readonly Backend[];
+  /** The call threw (told to fail, or a refused backend): it changed nothing. */
+  readonly failed?: true;
 }
 
 interface Entry {
@@ -86,9 +88,10 @@ export class RecordingProvider implements LoadBalancer {
 
   async ensureLoadBalancer(_c: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<LoadBalancerStatus> {
     signal.throwIfAborted();
-    this.calls.push({ method: 'ensureLoadBalancer', service: key(service), backends });
-    this.#maybeFail();
-    this.#refuse(backends);
+    this.#attempt({ method: 'ensureLoadBalancer', service: key(service), backends }, () => {
+      this.#maybeFail();
+      this.#refuse(backends);
+    });
     if (!this.#lbs.has(key(service))) this.#lbs.set(key(service), { backends: new Map() });
     this.#set(key(service), backends);
     return status();
@@ -96,17 +99,17 @@ export class RecordingProvider implements LoadBalancer {
 
   async updateLoadBalancer(_c: string, service: ServiceSpecView, backends: readonly Backend[], signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    this.calls.push({ method: 'updateLoadBalancer', service: key(service), backends });
-    this.#maybeFail();
-    this.#refuse(backends);
-    if (!this.#lbs.has(key(service))) throw new RetryableError(`load balancer for ${key(service)} does not exist`);
+    this.#attempt({ method: 'updateLoadBalancer', service: key(service), backends }, () => {
+      this.#maybeFail();
+      this.#refuse(backends);
+      if (!this.#lbs.has(key(service))) throw new RetryableError(`load balancer for ${key(service)} does not exist`);
+    });
     this.#set(key(service), backends);
   }
 
   async ensureLoadBalancerDeleted(_c: string, service: ServiceSpecView, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    this.calls.push({ method: 'ensureLoadBalancerDeleted', service: key(service) });
-    this.#maybeFail();
+    this.#attempt({ method: 'ensureLoadBalancerDeleted', service: key(service) }, () => this.#maybeFail());
     this.#lbs.delete(key(service));
   }
 
@@ -165,6 +168,17 @@ export class RecordingProvider implements LoadBalancer {
   #maybeFailRead(): void {
     const error = this.failNextReads.shift();
     if (error) throw error;
+  }
+
+  /** Records a write call; when `check` throws, records it as failed (it changed nothing) and rethrows. */
+  #attempt(call: RecordedCall, check: () => void): void {
+    try {
+      check();
+      this.calls.push(call);
+    } catch (error) {
+      this.calls.push({ ...call, failed: true });
+      throw error;
+    }
   }
 
   #maybeFail(): void {
