@@ -110,6 +110,21 @@ test('with the rules not managed nothing is written to the pods group, and an un
   assert.equal(again?.reason, 'Target.Timeout: Request timed out');
 });
 
+test("with the rules not managed, an operator's rule admitting the whole VPC (where the NLB's addresses are) counts; one admitting part of it does not", async () => {
+  const pods = await start({ backendSecurityGroupRules: 'off' });
+  // The fake VPC's blocks are 10.0.0.0/16 and 10.1.0.0/16.
+  h.fake.ec2.rules.push({ id: 'sgr-part', groupId: pods, protocol: 'tcp', fromPort: 8080, toPort: 8080, cidr: '10.0.0.0/16', tags: {} });
+  await h.provider.ensureLoadBalancer(CLUSTER, web(), [backend('10.0.0.1')], signal);
+  h.fake.setHealth('10.0.0.1', 8080, 'unhealthy', 'Target.Timeout', 'Request timed out');
+  const [partly] = await h.provider.getBackendHealth(CLUSTER, web(), signal);
+  assert.match(partly?.reason ?? '', /has no inbound rule allowing TCP port 8080/);
+
+  h.fake.ec2.rules.push({ id: 'sgr-vpc', groupId: pods, protocol: 'tcp', fromPort: 8000, toPort: 8100, cidr: '10.0.0.0/15', tags: {} });
+  await h.provider.ensureLoadBalancer(CLUSTER, web(), [backend('10.0.0.1')], signal);
+  const [covered] = await h.provider.getBackendHealth(CLUSTER, web(), signal);
+  assert.equal(covered?.reason, 'Target.Timeout: Request timed out');
+});
+
 test('source ranges on an NLB created without a security group are refused in one sentence', async () => {
   await start();
   await h.provider.ensureLoadBalancer(CLUSTER, web(), [backend('10.0.0.1')], signal);

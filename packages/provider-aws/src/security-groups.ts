@@ -24,6 +24,7 @@ import { RetryableError, type ServiceSpecView } from '@sluice/core';
 import { isNotFound } from './errors.ts';
 import type { AwsContext } from './lookup.ts';
 import { type GroupRule, groupRuleKey, type IpProtocol, type RangeRule, rangeRuleKey, ruleDiff } from './security-group-spec.ts';
+import { ipv4CidrContains } from './target-placement.ts';
 import { serviceTags, TAG_CLUSTER, TAG_SERVICE_UID } from './tags.ts';
 
 /** Where the pods' groups come from and whether Sluice writes rules into them. */
@@ -171,8 +172,12 @@ export async function convergeBackendRules(ctx: AwsContext, clusterName: string,
   }
 }
 
-/** The rules of `want` that no inbound rule of their group covers (by the NLB's group or from anywhere). */
-export async function uncoveredRules(ctx: AwsContext, want: readonly GroupRule[], signal: AbortSignal): Promise<GroupRule[]> {
+/**
+ * The rules of `want` that no inbound rule of their group covers: by the NLB's group, or by an
+ * IPv4 range that holds every one of `nlbRanges` (the VPC's blocks, where the NLB's own
+ * addresses are: a rule admitting the whole VPC admits the NLB and its health checks).
+ */
+export async function uncoveredRules(ctx: AwsContext, want: readonly GroupRule[], nlbRanges: readonly string[], signal: AbortSignal): Promise<GroupRule[]> {
   const groups = [...new Set(want.map((r) => r.groupId))];
   if (groups.length === 0) return [];
   const rules = await describeRules(ctx, [{ Name: 'group-id', Values: groups }], signal);
@@ -180,7 +185,9 @@ export async function uncoveredRules(ctx: AwsContext, want: readonly GroupRule[]
     r.GroupId === w.groupId &&
     (r.IpProtocol === '-1' || r.IpProtocol === w.protocol) &&
     (r.IpProtocol === '-1' || ((r.FromPort ?? 0) <= w.port && w.port <= (r.ToPort ?? 65535))) &&
-    (r.ReferencedGroupInfo?.GroupId === w.fromGroup || r.CidrIpv4 === '0.0.0.0/0');
+    (r.ReferencedGroupInfo?.GroupId === w.fromGroup ||
+      r.CidrIpv4 === '0.0.0.0/0' ||
+      (r.CidrIpv4 !== undefined && nlbRanges.length > 0 && nlbRanges.every((n) => ipv4CidrContains(r.CidrIpv4!, n))));
   return want.filter((w) => !rules.some((r) => covers(r, w)));
 }
 

@@ -74,7 +74,7 @@ export async function ensureBackendRules(
   if (input.backendGroups.rules === 'manage') {
     await convergeBackendRules(ctx, clusterName, service, nlbGroup, want, signal);
   } else {
-    const missing = await uncoveredRules(ctx, want, signal);
+    const missing = await uncoveredRules(ctx, want, lb.vpcId === '' ? [] : await vpcCidrs(ctx, lb.vpcId, signal), signal);
     gap = missing.length > 0 ? `${missing.map(missingRuleSentence).join('; ')} (Sluice is told not to manage the pods' security group rules)` : undefined;
   }
   ctx.cache.setBackendRules(lb.name, { nlbGroup, portsKey: backendPortsKey(input.backends) });

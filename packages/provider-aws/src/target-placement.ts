@@ -53,6 +53,13 @@ function ipv4ToNumber(ip: string): number | undefined {
   return n;
 }
 
+/** Pure: whether the IPv4 block `outer` holds all of the block `inner`; false for anything unparseable. */
+export function ipv4CidrContains(outer: string, inner: string): boolean {
+  const [base, bits] = inner.split('/');
+  const outerBits = Number(outer.split('/')[1]);
+  return base !== undefined && Number(bits) >= outerBits && ipv4InCidr(base, outer);
+}
+
 /** Pure: whether an IPv4 address is in a CIDR block; false for anything unparseable. */
 export function ipv4InCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
