@@ -483,6 +483,16 @@ export const FLAGS = [
     option: 'createFirewallRules',
   },
   {
+    name: 'gcp-firewall-target-tags',
+    kind: 'list',
+    arg: '<tag,...>',
+    defaultHelp: "none: Sluice's rules apply to every VM of the network",
+    help: "network tags of the nodes the pods run on: the firewall rules Sluice creates apply only to VMs with one of them, and an operator's rule counts only when it targets one of them (or every VM)",
+    item: { pattern: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, what: 'a network tag: lowercase letters, digits and hyphens, starting with a letter, at most 63 characters' },
+    provider: 'gcp',
+    option: 'firewallTargetTags',
+  },
+  {
     name: 'gcp-no-prerequisite-checks',
     kind: 'switch',
     help: "skip the check for a proxy-only subnet and firewall rules before a load balancer is created, where Sluice cannot read them, e.g. a Shared VPC host project (default: SLUICE_GCP_CHECK_PREREQUISITES, then checked)",

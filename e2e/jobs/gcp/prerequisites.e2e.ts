@@ -33,7 +33,7 @@ import {
 } from '@sluice/testbed/scenario';
 import type { ComputeServer } from '../../servers/gcp/index.ts';
 import { checkRole } from './compute-permissions.ts';
-import { gcpProviderUnderTest, insertFirewall, PROJECT, PROXY_ONLY_RANGE, REGION, ZONES } from './gcp-twin.ts';
+import { gcpProviderUnderTest, insertFirewall, POD_TAG, PROJECT, PROXY_ONLY_RANGE, REGION, ZONES } from './gcp-twin.ts';
 
 const log = consoleLogger('e2e/gcp-prerequisites');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,9 +53,9 @@ after(async () => {
   await env?.stop();
 });
 
-function startController(extraEnv: Record<string, string> = {}): ControllerProcess {
+function startController(extraEnv: Record<string, string> = {}, extraArgs: readonly string[] = []): ControllerProcess {
   const b = backend as ProviderBackend;
-  return startControllerProcess({ provider: 'gcp', kubeconfigPath: env.kubeconfigPath, args: [...b.controllerArgs, '--log-level', 'debug'], env: { ...b.controllerEnv, ...extraEnv } });
+  return startControllerProcess({ provider: 'gcp', kubeconfigPath: env.kubeconfigPath, args: [...b.controllerArgs, '--log-level', 'debug', ...extraArgs], env: { ...b.controllerEnv, ...extraEnv } });
 }
 
 /** Every resource in the twin whose name has a Sluice prefix (`sl-`). */
@@ -106,7 +106,8 @@ test('prerequisites are checked before anything is created; with the flag Sluice
   shown.push(`no health-check firewall rule: "${noRule}"; Sluice resources: none`);
 
   await controller.stop();
-  controller = startController({ SLUICE_GCP_CREATE_FIREWALL_RULES: 'true' });
+  // The flags, with the nodes' network tag: Sluice's rules then target only the pods' VMs.
+  controller = startController({}, ['--gcp-create-firewall-rules', '--gcp-firewall-target-tags', POD_TAG]);
   await controller.ready();
   await w.waitForRollout(2);
   const { host, port } = await w.waitForAddress();
@@ -120,7 +121,8 @@ test('prerequisites are checked before anything is created; with the flag Sluice
   assert.ok(negs.length > 0 && negs.every((n) => String(n.body['subnetwork']).endsWith(`/regions/${REGION}/subnetworks/default`)), 'every NEG names the pods\' subnetwork, found without GCP_SUBNETWORK');
   const hcRule = compute.state.firewalls().find((f) => String(f['name']).endsWith('-fw-hc'));
   assert.deepEqual(hcRule?.['sourceRanges'], ['35.191.0.0/16', '130.211.0.0/22']);
-  shown.push(`with SLUICE_GCP_CREATE_FIREWALL_RULES=true: gates passed (2 pods Ready), ${host}:${port} answered "${answer}"; created: ${created.join(', ')}`);
+  assert.deepEqual(hcRule?.['targetTags'], [POD_TAG], "Sluice's rule targets the nodes' tag only");
+  shown.push(`with --gcp-create-firewall-rules --gcp-firewall-target-tags ${POD_TAG}: gates passed (2 pods Ready), ${host}:${port} answered "${answer}"; created: ${created.join(', ')}`);
 
   await w.delete();
   const deadline = performance.now() + 30_000;
@@ -136,7 +138,7 @@ test("a node whose name is not its VM's: its NEG endpoints name the VM of its sp
   const vm = 'sim-fqdn';
   // Neither the name nor its first label is the VM's: only the provider ID says which VM it is.
   const nodeName = `worker-7.${ZONES[0]}.c.${PROJECT}.internal`;
-  compute.state.addInstance({ project: PROJECT, zone: ZONES[0]!, name: vm, network: 'default', subnetwork: 'default', networkIP: env.network.hostIp, aliasIpRanges: [env.network.cidr] });
+  compute.state.addInstance({ project: PROJECT, zone: ZONES[0]!, name: vm, network: 'default', subnetwork: 'default', networkIP: env.network.hostIp, aliasIpRanges: [env.network.cidr], tags: [POD_TAG] }); // a node of the tagged pool
   await env.startNode({ nodeName, zone: ZONES[0]!, providerId: `gce://${PROJECT}/${ZONES[0]}/${vm}` });
   await createNamespace(core, 'fqdn');
   await core.createNamespacedPod({ namespace: 'fqdn', body: simPod({ name: 'fqdn-0', nodeName, port: 8080, labels: { app: 'fqdn' } }) });

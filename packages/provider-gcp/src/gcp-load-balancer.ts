@@ -111,7 +111,7 @@ export class GcpLoadBalancer implements LoadBalancer {
     let ctx = this.#ctx(clusterName, service);
     // An ensure reads everything afresh (it repairs drift), and leaves what it read for the hot path.
     this.#cache.forget(ctx.names.backendService);
-    if (this.options.checkPrerequisites) await this.#prerequisites.ensure(ctx, backends, this.options.createFirewallRules, signal);
+    if (this.options.checkPrerequisites) await this.#prerequisites.ensure(ctx, backends, { create: this.options.createFirewallRules, targetTags: this.options.firewallTargetTags }, signal);
     const healthCheck = await ensureHealthCheck(ctx, settings, signal);
     const { zones, unplaced } = wantedByZone(backends);
     if (zones.size > 0) ctx = { ...ctx, subnetwork: await this.#subnetwork.resolve(signal) };

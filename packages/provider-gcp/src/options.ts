@@ -81,6 +81,13 @@ export interface GcpProviderOptions {
    */
   readonly createFirewallRules?: boolean;
   /**
+   * The network tags of the nodes the pods run on (GKE: the node pools' tags). The firewall
+   * rules Sluice creates then target only VMs with one of them, and an operator's rule counts
+   * for the prerequisites check only when it targets one of them (or every VM of the network).
+   * @default none: Sluice's rules target every VM of the network, and any rule's targets are trusted
+   */
+  readonly firewallTargetTags?: readonly string[];
+  /**
    * Where the provider logs; every Compute call is logged at debug as `gcp call` with its
    * `operation` (e.g. `networkEndpointGroups.attachNetworkEndpoints`).
    * @default a logger that discards everything
@@ -108,6 +115,7 @@ export interface ResolvedGcpProviderOptions {
   readonly drainingTimeoutSeconds: number;
   readonly checkPrerequisites: boolean;
   readonly createFirewallRules: boolean;
+  readonly firewallTargetTags: readonly string[];
   readonly log: Logger;
   readonly clients: Partial<GcpClients>;
 }
@@ -131,6 +139,18 @@ function secondsOption(name: string, given: number | undefined, variable: string
 }
 
 /** A boolean option, else its environment variable (`true` or `false`), else `fallback`. */
+// Compute's network tag names (RFC 1035 labels): "Add network tags", VPC documentation.
+const NETWORK_TAG = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function networkTags(tags: readonly string[] | undefined): readonly string[] {
+  for (const tag of tags ?? []) {
+    if (!NETWORK_TAG.test(tag)) {
+      throw new TerminalError(`GCP provider option firewallTargetTags has "${tag}", but a network tag is lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen, at most 63 characters.`, { field: 'firewallTargetTags' });
+    }
+  }
+  return [...(tags ?? [])];
+}
+
 function booleanOption(name: string, given: boolean | undefined, variable: string, env: Readonly<Record<string, string | undefined>>, fallback: boolean): boolean {
   if (given !== undefined) return given;
   const raw = env[variable]?.trim() || undefined;
@@ -237,6 +257,7 @@ export function resolveOptions(options: GcpProviderOptions, env: Readonly<Record
     drainingTimeoutSeconds,
     checkPrerequisites: booleanOption('checkPrerequisites', options.checkPrerequisites, CHECK_PREREQUISITES_ENV, env, true),
     createFirewallRules: booleanOption('createFirewallRules', options.createFirewallRules, CREATE_FIREWALL_RULES_ENV, env, false),
+    firewallTargetTags: networkTags(options.firewallTargetTags),
     log: options.log ?? silentLogger,
     clients: options.clients ?? {},
   };

@@ -39,3 +39,17 @@ test('missingRules names what no rule meets; the active proxy-only subnet of the
   assert.equal(activeProxyOnlySubnet(subnets, NET), undefined);
   assert.equal(activeProxyOnlySubnet([...subnets, { name: 'active', purpose: 'REGIONAL_MANAGED_PROXY', role: 'ACTIVE', network: NET }], NET)?.name, 'active');
 });
+
+test("with the nodes' network tags known, a rule counts only when it targets every VM or one of those tags; unknown, its targets are trusted", () => {
+  const tags = ['gke-pool-a'];
+  const cases: [string, Firewall, boolean, boolean][] = [
+    ['no targets: every VM', rule({ sourceRanges: ['10.129.0.0/23'] }), true, true],
+    ['one of the nodes\' tags', rule({ sourceRanges: ['10.129.0.0/23'], targetTags: ['other', 'gke-pool-a'] }), true, true],
+    ['another tag only', rule({ sourceRanges: ['10.129.0.0/23'], targetTags: ['bastion'] }), false, true],
+    ['a service account target', rule({ sourceRanges: ['10.129.0.0/23'], targetServiceAccounts: ['sa@p.iam.gserviceaccount.com'] }), false, true],
+  ];
+  for (const [name, r, withTags, trusted] of cases) {
+    assert.equal(allows(r, NET, px, [8080], tags), withTags, `${name}, tags known`);
+    assert.equal(allows(r, NET, px, [8080]), trusted, `${name}, tags unknown`);
+  }
+});

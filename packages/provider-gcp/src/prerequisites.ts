@@ -78,9 +78,15 @@ function portsCover(entries: readonly (string | number)[] | null | undefined, po
   });
 }
 
-/** True when `rule` lets `need`'s sources reach every one of `ports` over TCP (every TCP port when `ports` is empty). */
-export function allows(rule: Firewall, network: string, need: FirewallNeed, ports: readonly number[]): boolean {
+/**
+ * True when `rule` lets `need`'s sources reach every one of `ports` over TCP (every TCP port
+ * when `ports` is empty). With the nodes' `targetTags` known, the rule must also apply to them:
+ * to every VM (no target tags or service accounts) or to one of those tags ("VPC firewall
+ * rules", targets); unknown, a rule's targets are trusted.
+ */
+export function allows(rule: Firewall, network: string, need: FirewallNeed, ports: readonly number[], targetTags: readonly string[] = []): boolean {
   if ((rule.direction ?? 'INGRESS') !== 'INGRESS' || rule.disabled || !sameResource(rule.network, network)) return false;
+  if (targetTags.length > 0 && !appliesTo(rule, targetTags)) return false;
   if (!need.sourceRanges.every((r) => covers(rule.sourceRanges ?? [], r))) return false;
   const tcp = (rule.allowed ?? []).filter((a) => ['tcp', 'all', '6'].includes((a.IPProtocol ?? '').toLowerCase()));
   if (tcp.length === 0) return false;
@@ -89,14 +95,27 @@ export function allows(rule: Firewall, network: string, need: FirewallNeed, port
   return ports.every((port) => tcp.some((a) => portsCover(a.ports, port)));
 }
 
+function appliesTo(rule: Firewall, targetTags: readonly string[]): boolean {
+  const tags = rule.targetTags ?? [];
+  if (tags.length === 0) return (rule.targetServiceAccounts ?? []).length === 0;
+  return tags.some((t) => targetTags.includes(t));
+}
+
 /** The needs no rule of `firewalls` meets. */
-export function missingRules(firewalls: readonly Firewall[], network: string, needs: readonly FirewallNeed[], ports: readonly number[]): FirewallNeed[] {
-  return needs.filter((need) => !firewalls.some((rule) => allows(rule, network, need, ports)));
+export function missingRules(firewalls: readonly Firewall[], network: string, needs: readonly FirewallNeed[], ports: readonly number[], targetTags: readonly string[] = []): FirewallNeed[] {
+  return needs.filter((need) => !firewalls.some((rule) => allows(rule, network, need, ports, targetTags)));
 }
 
 /** `default` out of `projects/p/global/networks/default`. */
 function shortName(path: string): string {
   return path.split('/').at(-1) ?? path;
+}
+
+/** What the operator allows of firewall rules: create the missing ones, and which nodes' tags they and the operator's rules must target. */
+export interface FirewallPolicy {
+  readonly create: boolean;
+  /** The nodes' network tags; empty: rules target every VM and any rule's targets are trusted. */
+  readonly targetTags: readonly string[];
 }
 
 /** The firewall rule Sluice creates for `need`: `sl-<hash>-fw-hc` / `-fw-px`. */
@@ -137,7 +156,8 @@ function listProxyOnlySubnets(api: GcpApi, signal: AbortSignal): Promise<Subnetw
  * known yet) and, when `create`, creates or widens the Service's own firewall rules; throws a
  * TerminalError naming what is missing otherwise. Writes nothing before every check passed.
  */
-export async function ensurePrerequisites(ctx: StackContext, ports: readonly number[], create: boolean, signal: AbortSignal): Promise<void> {
+export async function ensurePrerequisites(ctx: StackContext, ports: readonly number[], rules: FirewallPolicy, signal: AbortSignal): Promise<void> {
+  const { create, targetTags } = rules;
   const { api, service } = ctx;
   const who = `Service ${service.namespace}/${service.name}`;
   const network = shortName(ctx.network);
@@ -149,7 +169,7 @@ export async function ensurePrerequisites(ctx: StackContext, ports: readonly num
     );
   }
   const firewalls = await listFirewalls(api, signal);
-  const missing = missingRules(firewalls, ctx.network, firewallNeeds(proxyOnly.ipCidrRange), ports);
+  const missing = missingRules(firewalls, ctx.network, firewallNeeds(proxyOnly.ipCidrRange), ports, targetTags);
   if (missing.length === 0) return;
   const portText = ports.length === 0 ? 'TCP' : `TCP port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
   if (!create) {
@@ -168,6 +188,7 @@ export async function ensurePrerequisites(ctx: StackContext, ports: readonly num
       direction: 'INGRESS',
       priority: 1000,
       sourceRanges: [...need.sourceRanges],
+      ...(targetTags.length > 0 ? { targetTags: [...targetTags] } : {}),
       allowed: [{ IPProtocol: 'tcp', ...(ports.length > 0 ? { ports: ports.map(String) } : {}) }],
     };
     const existing = firewalls.find((f) => f.name === name);
@@ -198,13 +219,13 @@ export class PrerequisitesCache {
     this.#clock = clock;
   }
 
-  async ensure(ctx: StackContext, backends: readonly Backend[], create: boolean, signal: AbortSignal): Promise<void> {
+  async ensure(ctx: StackContext, backends: readonly Backend[], rules: FirewallPolicy, signal: AbortSignal): Promise<void> {
     const numeric = ctx.service.ports.flatMap((p) => (typeof p.targetPort === 'number' ? [p.targetPort] : []));
     const ports = [...new Set([...numeric, ...backends.map((b) => b.port)])].sort((a, b) => a - b);
     const key = ports.join(',');
     const met = this.#met.get(ctx.names.prefix);
     if (met && met.ports === key && this.#clock.now() - met.at < PREREQUISITES_TTL_MS) return;
-    await ensurePrerequisites(ctx, ports, create, signal);
+    await ensurePrerequisites(ctx, ports, rules, signal);
     this.#met.set(ctx.names.prefix, { ports: key, at: this.#clock.now() });
   }
 
