@@ -19,10 +19,10 @@ test('createAwsProvider returns the aws provider with its capabilities and annot
 test('defaults are filled in one place', () => {
   const { options } = aws.createAwsProvider({ clusterName: 'c1' });
   assert.equal(options.maxAttempts, 5);
-  assert.deepEqual(options.rateLimits, { describe: 20, registration: 10, write: 5, elbAccount: 10 });
+  assert.deepEqual(options.rateLimits, { describe: 10, registration: 4, write: 3, elbAccount: 10 });
   assert.equal(options.region, undefined);
   assert.equal(options.endpoint, undefined);
-  assert.deepEqual(aws.createAwsProvider({ clusterName: 'c1', rateLimits: { write: 1 } }).options.rateLimits, { describe: 20, registration: 10, write: 1, elbAccount: 10 });
+  assert.deepEqual(aws.createAwsProvider({ clusterName: 'c1', rateLimits: { write: 1 } }).options.rateLimits, { describe: 10, registration: 4, write: 1, elbAccount: 10 });
 });
 
 test('bad options are one terminal sentence naming the option', () => {

@@ -16,18 +16,20 @@ import { DEFAULT_HEALTHCHECK_INTERVAL } from './annotations.ts';
  */
 export interface RateLimits {
   /**
-   * Describe* calls (ELBv2 and EC2).
-   * @default 20
+   * Describe* calls (ELBv2 and EC2): ELB's bucket for non-mutating actions refills 10 a second
+   * (EC2's Describe* 20), "Request throttling for the Elastic Load Balancing API".
+   * @default 10
    */
   readonly describe?: number;
   /**
-   * RegisterTargets and DeregisterTargets.
-   * @default 10
+   * RegisterTargets and DeregisterTargets: ELB's registration bucket refills 4 a second.
+   * @default 4
    */
   readonly registration?: number;
   /**
-   * Every other write: create, modify, delete, set.
-   * @default 5
+   * Every other write: create, modify, delete, set. ELB's bucket for mutating actions refills
+   * 3 a second (EC2's 5).
+   * @default 3
    */
   readonly write?: number;
   /**
@@ -66,7 +68,7 @@ export interface AwsProviderOptions {
   readonly maxAttempts?: number;
   /**
    * Client-side rate limits per call class.
-   * @default { describe: 20, registration: 10, write: 5, elbAccount: 10 }
+   * @default { describe: 10, registration: 4, write: 3, elbAccount: 10 }
    */
   readonly rateLimits?: RateLimits;
   /**
@@ -128,7 +130,7 @@ export interface ResolvedAwsProviderOptions {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** The environment variable that fills `healthCheckIntervalSeconds` when it is not given. */
 export const HEALTHCHECK_INTERVAL_ENV = 'SLUICE_AWS_HEALTHCHECK_INTERVAL';
-export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { describe: 20, registration: 10, write: 5, elbAccount: 10 };
+export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { describe: 10, registration: 4, write: 3, elbAccount: 10 };
 
 /** Fills in the defaults (from `env` where an option says so); rejects values that cannot work, naming the option. */
 export function resolveOptions(options: AwsProviderOptions, env: Readonly<Record<string, string | undefined>> = process.env): ResolvedAwsProviderOptions {
