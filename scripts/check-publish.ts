@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testFiles } from './publish-files.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dirs = [...readdirSync(join(root, 'packages')).map((d) => join('packages', d)), 'apps/controller'];
@@ -16,20 +17,6 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const out = mkdtempSync(join(tmpdir(), 'sluice-pack-'));
 const rows: string[][] = [];
 let failed = 0;
-
-/** Paths (inside a tarball) of tests and the code that only tests use. */
-const TEST_PATHS = [/\.test\.[^/]+$/, /\.e2e\.[^/]+$/, /(^|\/)test-support\//, /(^|\/)__tests__\//];
-/**
- * `testing/` is test code, unless the package exports it as `./testing`: then it is public API
- * for those who build on the package (@sluice/core's fake clock, recording provider and provider
- * conformance suite; @sluice/dataplane's loopback backends and manual timers).
- */
-const TESTING_DIR = /(^|\/)testing\//;
-
-/** The files of a packed tarball that are tests or test support. */
-function testFiles(exportsTesting: boolean, files: readonly string[]): string[] {
-  return files.filter((f) => TEST_PATHS.some((re) => re.test(f)) || (!exportsTesting && TESTING_DIR.test(f)));
-}
 
 function run(cmd: string, args: string[], cwd: string): { ok: boolean; output: string } {
   try {
