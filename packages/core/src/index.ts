@@ -20,7 +20,8 @@ export {
   WRITE_OPERATIONS,
 } from './controller/instrumented-provider.ts';
 export { ReconcileMemory } from './controller/memory.ts';
-export { FINALIZER, isHandled, POD_KEY_PREFIX, type ReconcileObserver, Reconciler, type ReconcilerOptions, readClusterState } from './controller/reconciler.ts';
+export { readClusterState } from './controller/cluster-state.ts';
+export { FINALIZER, isHandled, POD_KEY_PREFIX, type ReconcileObserver, Reconciler, type ReconcilerOptions } from './controller/reconciler.ts';
 export { ResilientInformer, type ResilientInformerOptions } from './controller/resilient-informer.ts';
 export { handleResult, type ReconcileResult, resultFromError } from './controller/result.ts';
 export { appliedSpecDigest, recordedSpecDigest } from './decide/applied-spec.ts';

@@ -14,13 +14,14 @@ import { DEFAULT_LOAD_BALANCER_CLASS, isHandled } from '../decide/service-checks
 import type { DecideInput, ObservedLoadBalancer, ServicePlan } from '../decide/types.ts';
 import { errorMessage, isTerminalError } from '../errors.ts';
 import { containersReady, isTerminating } from '../model/pod-state.ts';
-import { selectorMatches } from '../model/selector.ts';
 import { toServiceView } from '../model/service-view.ts';
-import { type BackendStatus, backendAddressKey, type LoadBalancer, type Logger } from '../provider.ts';
+import type { BackendStatus, LoadBalancer, Logger } from '../provider.ts';
 import type { Clock } from '../queue/clock.ts';
-import { type Caches, podsFor, serviceKeysOfPod, slicesFor } from './caches.ts';
+import { type Caches, serviceKeysOfPod } from './caches.ts';
+import { readClusterState } from './cluster-state.ts';
 import type { ClusterWriter, ObjectRef } from './cluster.ts';
 import type { EventRecorder } from './events.ts';
+import { sameHealth, settled } from './health-reads.ts';
 import { ReconcileMemory } from './memory.ts';
 import { done, type ReconcileResult, resultFromError } from './result.ts';
 
@@ -90,47 +91,6 @@ function withFields(log: Logger, fields: Record<string, unknown>): Logger {
     error: (message, extra) => log.error(message, add(extra)),
     child: (more) => withFields(log, { ...fields, ...more }),
   };
-}
-
-/** Everything a reconcile reads from the caches for one Service (no provider call). */
-export function readClusterState(caches: Caches, service: k8s.V1Service, loadBalancerClass: string | undefined, handleUnclassed = false) {
-  const namespace = service.metadata?.namespace ?? '';
-  const name = service.metadata?.name ?? '';
-  const key = `${namespace}/${name}`;
-  const slices = slicesFor(caches, namespace, name);
-  const pods = podsFor(caches, slices);
-  const selector = service.spec?.selector;
-  const selectedPods = selector ? caches.pods.list(namespace).filter((p) => selectorMatches(selector, p.metadata?.labels)) : [];
-  const otherServicesOfPod = new Map<string, string[]>();
-  for (const pod of [...pods, ...selectedPods]) {
-    const uid = pod.metadata?.uid;
-    if (!uid || otherServicesOfPod.has(uid)) continue;
-    const others = serviceKeysOfPod(caches.services, pod, caches.endpointSlices).filter((k) => {
-      if (k === key) return false;
-      const [ns = '', n = ''] = k.split('/');
-      const other = caches.services.get(n, ns);
-      return other !== undefined && !other.metadata?.deletionTimestamp && isHandled(other, loadBalancerClass, handleUnclassed);
-    });
-    if (others.length > 0) otherServicesOfPod.set(uid, others);
-  }
-  // The provider IDs of the pods' nodes, when the nodes are watched (the provider asked for them).
-  const nodeProviderIds = new Map<string, string>();
-  if (caches.nodes) {
-    const nodeNames = new Set([...pods.map((p) => p.spec?.nodeName), ...slices.flatMap((s) => (s.endpoints ?? []).map((e) => e.nodeName))]);
-    for (const node of nodeNames) {
-      const id = node ? caches.nodes.get(node)?.spec?.providerID : undefined;
-      if (node && id) nodeProviderIds.set(node, id);
-    }
-  }
-  return { slices, pods, selectedPods, otherServicesOfPod, ...(caches.nodes ? { nodeProviderIds } : {}) };
-}
-
-/** Whether two health reads say the same of every registration. */
-function sameHealth(a: readonly BackendStatus[], b: readonly BackendStatus[]): boolean {
-  const line = (s: BackendStatus) => `${backendAddressKey(s)}|${s.podUid ?? ''}|${s.weight}|${s.health}`;
-  const x = a.map(line).sort();
-  const y = b.map(line).sort();
-  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 export class Reconciler {
@@ -335,9 +295,4 @@ export class Reconciler {
     this.#memory.health.set(key, { at: now, statuses, unchanged: same ? cached.unchanged + 1 : 0 });
     return statuses;
   }
-}
-
-/** Every registration healthy or drained: no gate or judgement waits on the LB's next report. */
-function settled(statuses: readonly BackendStatus[]): boolean {
-  return statuses.every((s) => s.weight === 0 || s.health === 'healthy' || s.health === 'draining');
 }
