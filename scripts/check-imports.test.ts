@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { crossWorkspaceImports } from './check-imports.ts';
-
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { tempTree } from './temp-tree.ts';
 
 /** A throwaway monorepo: root package.json with workspaces, and the given files. */
 function repo(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-imports-'));
-  dirs.push(root);
-  const all: Record<string, string> = {
+  return tempTree('sluice-imports-', {
     'package.json': JSON.stringify({ name: 'r', private: true, workspaces: ['packages/*', 'e2e'] }),
     'packages/a/package.json': '{"name":"a"}',
     'packages/b/package.json': '{"name":"b"}',
     'e2e/package.json': '{"name":"e2e"}',
     ...files,
-  };
-  for (const [path, text] of Object.entries(all)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
+  });
 }
 
 test('the repository itself has no relative import into another workspace', () => {
