@@ -10,21 +10,15 @@
  * 400, 412 and 429 (with Retry-After). Any operation can be made to fail, once or always.
  *
  * It also serves the two identity endpoints a client-secret DefaultAzureCredential needs
- * (fake-arm-wire.ts) and insists on a bearer token for ARM; operations are fake-arm-operations.ts.
+ * (fake-arm-wire.ts) and insists on a bearer token for ARM; operations are fake-arm-operations.ts,
+ * the load balancer body and what it refuses fake-arm-load-balancer.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { buildLoadBalancer, CHILD_TYPES, checkBackendAddresses, stampLoadBalancer } from './fake-arm-load-balancer.ts';
 import { FakeOperations } from './fake-arm-operations.ts';
 import { type ArmCall, type ArmReply, type ArmRequest, cloudError, type FakeFault, type FakeProbeHealth, identityReply, type Json } from './fake-arm-wire.ts';
 
 export type { ArmCall, ArmReply, ArmRequest, FakeFault, FakeProbeHealth } from './fake-arm-wire.ts';
-
-const API_TYPES: Record<string, string> = {
-  frontendIPConfigurations: 'Microsoft.Network/loadBalancers/frontendIPConfigurations',
-  backendAddressPools: 'Microsoft.Network/loadBalancers/backendAddressPools',
-  probes: 'Microsoft.Network/loadBalancers/probes',
-  loadBalancingRules: 'Microsoft.Network/loadBalancers/loadBalancingRules',
-};
-const ADMIN_STATES = new Set(['None', 'Up', 'Down']);
 
 export class FakeArm {
   readonly subscriptionId = '00000000-0000-0000-0000-0000000000aa';
@@ -104,7 +98,7 @@ export class FakeArm {
   /** Changes a load balancer as another writer would: new ETag. */
   touch(lbName: string): void {
     const lb = this.loadBalancers.get(lbName.toLowerCase());
-    if (lb) this.#stamp(lb, this.#etag());
+    if (lb) stampLoadBalancer(lb, this.#etag());
   }
 
   async handle(req: ArmRequest): Promise<ArmReply> {
@@ -198,106 +192,19 @@ export class FakeArm {
     if (req.headers['if-none-match'] === '*' && existing !== undefined) {
       return cloudError(412, 'PreconditionFailed', `Precondition failed: load balancer ${name} already exists (If-None-Match: *).`);
     }
-    if (!body?.location) return cloudError(400, 'LocationRequired', 'The location property is required for this definition.');
-    if (body.sku?.name !== 'Standard') return cloudError(400, 'InvalidLoadBalancerSku', `Load balancer ${name} must use the Standard SKU in this fake, got ${body.sku?.name}.`);
-    const lbId = this.#id('loadBalancers', name);
-    const props = body.properties ?? {};
-    const children: Record<string, Json[]> = {};
-    for (const kind of Object.keys(API_TYPES)) {
-      children[kind] = (props[kind] ?? []).map((c: Json) => ({
-        name: c.name,
-        id: `${lbId}/${kind}/${c.name}`,
-        type: API_TYPES[kind],
-        properties: { ...(c.properties ?? {}) },
-      }));
-    }
-    const refOk = (kind: string, ref: Json) => ref?.id !== undefined && children[kind]!.some((c) => c.id.toLowerCase() === String(ref.id).toLowerCase());
-    for (const fe of children['frontendIPConfigurations']!) {
-      const pipRef = fe.properties.publicIPAddress?.id as string | undefined;
-      if (pipRef !== undefined) {
-        const pipName = pipRef.split('/').at(-1)!.toLowerCase();
-        if (!this.publicIps.has(pipName) || this.#id('publicIPAddresses', pipName).toLowerCase() !== pipRef.toLowerCase()) {
-          return cloudError(400, 'InvalidResourceReference', `Resource ${pipRef} referenced by resource ${fe.id} was not found.`);
-        }
-        fe.properties.publicIPAddress = { id: this.publicIps.get(pipName).id };
-      } else if (fe.properties.subnet?.id) {
-        const previous = existing?.properties.frontendIPConfigurations.find((f: Json) => f.name === fe.name)?.properties.privateIPAddress;
-        fe.properties.privateIPAddress ??= previous ?? `10.240.0.${this.#nextPrivateIp++}`;
-        fe.properties.privateIPAllocationMethod ??= 'Dynamic';
-      } else {
-        return cloudError(400, 'InvalidFrontendIPConfiguration', `Frontend IP configuration ${fe.id} needs a public IP address or a subnet.`);
-      }
-    }
-    for (const rule of children['loadBalancingRules']!) {
-      for (const [kind, ref] of [
-        ['frontendIPConfigurations', rule.properties.frontendIPConfiguration],
-        ['backendAddressPools', rule.properties.backendAddressPool],
-        ['probes', rule.properties.probe],
-      ] as const) {
-        if (!refOk(kind, ref)) return cloudError(400, 'InvalidResourceReference', `Resource ${ref?.id} referenced by resource ${rule.id} was not found.`);
-      }
-      if (!['Tcp', 'Udp', 'All'].includes(rule.properties.protocol)) return cloudError(400, 'InvalidRequestFormat', `Rule ${rule.name} has protocol ${rule.properties.protocol}.`);
-    }
-    for (const pool of children['backendAddressPools']!) {
-      const problem = this.#checkAddresses(pool.properties.loadBalancerBackendAddresses ?? []);
-      if (problem) return problem;
-    }
-    const created = existing === undefined;
-    const lb = {
-      name,
-      id: lbId,
-      etag: '',
-      type: 'Microsoft.Network/loadBalancers',
-      location: body.location,
-      tags: body.tags ?? {},
-      sku: body.sku,
-      properties: {
-        provisioningState: 'Updating',
-        resourceGuid: existing?.properties.resourceGuid ?? randomUUID(),
-        ...children,
-        inboundNatRules: [],
-        inboundNatPools: [],
-        outboundRules: [],
+    const built = buildLoadBalancer(name, this.#id('loadBalancers', name), body, existing, {
+      publicIpId: (reference) => {
+        const pip = this.publicIps.get(reference.split('/').at(-1)!.toLowerCase());
+        return pip !== undefined && pip.id.toLowerCase() === reference.toLowerCase() ? pip.id : undefined;
       },
-    };
-    this.#stamp(lb, this.#etag(), 'Updating');
+      nextPrivateIp: () => `10.240.0.${this.#nextPrivateIp++}`,
+    });
+    if ('status' in built) return built as ArmReply;
+    const lb = built;
+    stampLoadBalancer(lb, this.#etag(), 'Updating');
     this.loadBalancers.set(name.toLowerCase(), lb);
-    const headers = this.#operations.start(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
-    return { status: created ? 201 : 200, headers, body: lb };
-  }
-
-  /** Sets etag and provisioning state on the LB and its children, and the back-references. */
-  #stamp(lb: Json, etag: string | undefined, state?: string): void {
-    if (etag !== undefined) lb.etag = etag;
-    if (state !== undefined) lb.properties.provisioningState = state;
-    const rules: Json[] = lb.properties.loadBalancingRules;
-    for (const kind of Object.keys(API_TYPES)) {
-      for (const child of lb.properties[kind] as Json[]) {
-        child.etag = lb.etag;
-        if (state !== undefined) child.properties.provisioningState = state;
-        if (kind === 'loadBalancingRules') continue;
-        const ref = kind === 'frontendIPConfigurations' ? 'frontendIPConfiguration' : kind === 'backendAddressPools' ? 'backendAddressPool' : 'probe';
-        const users = rules.filter((r) => String(r.properties[ref]?.id).toLowerCase() === child.id.toLowerCase()).map((r) => ({ id: r.id }));
-        if (users.length > 0) child.properties.loadBalancingRules = users;
-        else delete child.properties.loadBalancingRules;
-      }
-    }
-  }
-
-  #checkAddresses(addresses: Json[]): ArmReply | undefined {
-    const names = new Set<string>();
-    for (const a of addresses) {
-      const p = a.properties ?? {};
-      if (!a.name || names.has(a.name)) return cloudError(400, 'InvalidRequestFormat', `Backend address names must be present and unique, got ${a.name}.`);
-      names.add(a.name);
-      if (!p.ipAddress || !p.virtualNetwork?.id) {
-        return cloudError(400, 'InvalidRequestFormat', `Backend address ${a.name} needs an ipAddress and a virtualNetwork in an IP-based backend pool.`);
-      }
-      if (p.adminState !== undefined && !ADMIN_STATES.has(p.adminState)) {
-        return cloudError(400, 'InvalidRequestFormat', `Backend address ${a.name} has adminState ${p.adminState}; allowed are None, Up, Down.`);
-      }
-    }
-    return undefined;
+    const headers = this.#operations.start(req, { onDone: () => stampLoadBalancer(lb, lb.etag, 'Succeeded') }, false);
+    return { status: existing === undefined ? 201 : 200, headers, body: lb };
   }
 
   #deleteLoadBalancer(req: ArmRequest, name: string): ArmReply {
@@ -328,13 +235,13 @@ export class FakeArm {
       return cloudError(412, 'PreconditionFailed', `Precondition failed: the If-Match ETag ${ifMatch} does not match the current ETag of backend address pool ${poolName}.`);
     }
     const addresses = body?.properties?.loadBalancerBackendAddresses ?? [];
-    const problem = this.#checkAddresses(addresses);
+    const problem = checkBackendAddresses(addresses);
     if (problem) return problem;
     const pools: Json[] = lb.properties.backendAddressPools;
     let pool = pools.find((p) => p.name === poolName);
     const created = pool === undefined;
     if (!pool) {
-      pool = { name: poolName, id: `${lb.id}/backendAddressPools/${poolName}`, type: API_TYPES['backendAddressPools'], properties: {} };
+      pool = { name: poolName, id: `${lb.id}/backendAddressPools/${poolName}`, type: CHILD_TYPES['backendAddressPools'], properties: {} };
       pools.push(pool);
     }
     pool.properties = {
@@ -342,8 +249,8 @@ export class FakeArm {
       loadBalancerBackendAddresses: addresses.map((a: Json) => ({ name: a.name, properties: { ...a.properties } })),
       ...(body?.properties?.drainPeriodInSeconds !== undefined ? { drainPeriodInSeconds: body.properties.drainPeriodInSeconds } : {}),
     };
-    this.#stamp(lb, this.#etag(), 'Updating');
-    const headers = this.#operations.start(req, { onDone: () => this.#stamp(lb, lb.etag, 'Succeeded') }, false);
+    stampLoadBalancer(lb, this.#etag(), 'Updating');
+    const headers = this.#operations.start(req, { onDone: () => stampLoadBalancer(lb, lb.etag, 'Succeeded') }, false);
     return { status: created ? 201 : 200, headers, body: pool };
   }
 
