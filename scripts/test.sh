@@ -60,6 +60,12 @@ fi
 passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 failed=$(grep -E '^ℹ fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 echo
+# The failing tests again, at the end where a truncated log still shows them: where each is, its
+# name and the first line of its error.
+if [ "$failed" -gt 0 ]; then
+  echo "failing tests:"
+  awk '/^test at /{print "  " $0; n=2; next} n>0{sub(/^ +/, ""); print "    " $0; n--}' "$log"
+fi
 [ "$status" -eq 0 ] || echo "some step failed (see above)"
 echo "${passed} passed, ${failed} failed"
 exit "$status"
