@@ -1,6 +1,6 @@
 /**
- * Idle timeouts (TargetGroupSpec.idleTimeoutMs, at the fixture's time scale 0.01: 10 s is
- * 100 ms): a connection that carries bytes keeps its flow; one idle for the timeout loses it,
+ * Idle timeouts (TargetGroupSpec.idleTimeoutMs, at the fixture's time scale 0.01: 30 s is
+ * 300 ms): a connection that carries bytes keeps its flow; one idle for the timeout loses it,
  * reset on both sides with `idleAction: 'reset'` (Azure's TCP reset), or forgotten with
  * `drop`: no byte and no FIN or RST reaches either side, and what the client sends then goes
  * unanswered.
@@ -15,7 +15,9 @@ const a = await startBackend('a');
 after(() => a.close());
 
 test('reset: an idle connection is reset on both sides; one that keeps talking is not', async (t) => {
-  const { engine, address } = await fixture({ healthCheck: null, group: { idleTimeoutMs: 10_000, idleAction: 'reset' } });
+  // Real timers: the busy flow talks every 50 ms against a 300 ms timeout, so a loaded machine has
+  // 250 ms of slack before the busy flow would look idle.
+  const { engine, address } = await fixture({ healthCheck: null, group: { idleTimeoutMs: 30_000, idleAction: 'reset' } });
   t.after(() => engine.close());
   await engine.registerTargets('tg', [{ ip: '127.0.0.1', port: a.port }]);
   const busy = await LineClient.connect(address);
@@ -26,7 +28,7 @@ test('reset: an idle connection is reset on both sides; one that keeps talking i
   });
   assert.equal(await busy.nextLine(), 'a');
   assert.equal(await idle.nextLine(), 'a');
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 12; i++) {
     assert.equal(await busy.roundTrip(`ping${i}`), `a:ping${i}`, 'a line every 50 ms keeps the flow');
     await sleep(50);
   }
