@@ -104,3 +104,9 @@ export type FlagValue<K extends FlagSpec['kind']> = K extends 'switch'
       : K extends 'address'
         ? ListenAddress | undefined
         : string;
+
+/** A check: the value must match `pattern` (and be at most `maxLength` long); `allowed` completes the sentence. */
+export function matching(pattern: RegExp, allowed: string, maxLength = Number.POSITIVE_INFINITY) {
+  return (value: string, flag: string): string | undefined =>
+    pattern.test(value) && value.length <= maxLength ? undefined : `--${flag} "${value}" is invalid: ${allowed}.`;
+}
