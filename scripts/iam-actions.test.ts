@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { allowedActions } from './check-iam-policy.ts';
 import { compareActions, providerActions } from './iam-actions.ts';
+import { allowedActions } from './iam-policy-shape.ts';
 import { tempTree } from './temp-tree.ts';
 
 const tree = (files: Record<string, string>) => tempTree('sluice-iam-', files);
