@@ -6,7 +6,7 @@
  * Then it keeps everything running until Ctrl-C (`--once`: exit after the summary, code 0
  * only if nothing failed). Everything it started is removed on exit.
  */
-import { consoleLogger, freeLoopbackPorts } from '@sluice/testbed/harness';
+import { consoleLogger, freeLoopbackPorts, handleSignals } from '@sluice/testbed/harness';
 import { startLoad } from '@sluice/testbed/load';
 import { percentile, startControllerProcess, startEnvironment, Workload } from '@sluice/testbed/scenario';
 
@@ -23,6 +23,7 @@ const log = consoleLogger('demo');
 say('starting a real control plane (etcd, kube-apiserver, kube-controller-manager), the pod network and a node...');
 const env = await startEnvironment(log);
 let cleaning: Promise<void> | undefined;
+let interrupted = false;
 const controller = startControllerProcess({ kubeconfigPath: env.kubeconfigPath, args: ['--health-poll-ms', '100', '--local-health-interval-ms', '200'] });
 const cleanup = () =>
   (cleaning ??= (async () => {
@@ -30,11 +31,13 @@ const cleanup = () =>
     await controller.stop();
     await env.stop();
   })());
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    void cleanup().then(() => process.exit(once ? 1 : 0));
-  });
-}
+// Ctrl-C reaches this process only (the harness runs its children in their own sessions):
+// stop the controller, then the pods, the network and the control plane, in that order. A
+// second Ctrl-C kills everything at once.
+handleSignals(() => {
+  interrupted = true;
+  void cleanup().then(() => process.exit(once ? 1 : 0));
+});
 
 let exitCode = 1;
 try {
@@ -65,7 +68,8 @@ try {
     await new Promise(() => {});
   }
 } catch (error) {
-  process.stderr.write(`demo failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  // Interrupted mid-way, the steps fail as the cleanup stops what they talk to: not a failure of the demo.
+  if (!interrupted) process.stderr.write(`demo failed: ${(error as Error)?.stack ?? String(error)}\n`);
   exitCode = 1;
 }
 await cleanup();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { killOnExit, underParentDeathSignal } from './child-registry.ts';
+import { DETACHED, killOnExit, underParentDeathSignal } from './child-registry.ts';
 
 /** How a process ended. */
 export interface ProcessExit {
@@ -51,6 +51,7 @@ export function startManagedProcess(options: ManagedProcessOptions): ManagedProc
   const child = spawn(command!, args, {
     stdio: ['ignore', fd, fd],
     env: options.env ?? process.env,
+    ...DETACHED,
   });
   closeSync(fd);
   killOnExit(child);

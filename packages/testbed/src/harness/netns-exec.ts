@@ -1,6 +1,6 @@
 /** Running a program inside one of the network namespaces the harness creates. */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
-import { killOnExit, underParentDeathSignal } from './child-registry.ts';
+import { DETACHED, killOnExit, underParentDeathSignal } from './child-registry.ts';
 
 /** Options for {@link NetnsRunner.exec}. */
 export interface NetnsExecOptions {
@@ -33,6 +33,7 @@ export function execInNamespace(namespace: string, argv: readonly string[], opti
   const child = spawn(command!, args, {
     env: options.env ?? { PATH: process.env['PATH'] },
     stdio: options.stdio ?? 'ignore',
+    ...DETACHED,
   });
   killOnExit(child);
   return child;

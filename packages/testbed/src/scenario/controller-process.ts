@@ -15,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DETACHED, killOnExit, reapOnExit, underParentDeathSignal } from '../harness/child-registry.ts';
 import { superviseController } from './controller-supervisor.ts';
 
 export const CONTROLLER_MAIN = fileURLToPath(new URL('../../../../apps/controller/src/main.ts', import.meta.url));
@@ -90,11 +91,20 @@ export function startControllerProcess(options: ControllerProcessOptions): Contr
     ...(has('--health-probe-bind-address') ? [] : ['--health-probe-bind-address', '127.0.0.1:0']),
     ...(dataplane ? ['--local-dataplane-socket', dataplane.socketPath] : []),
   ];
-  const child: ChildProcess = spawn(
+  // Killed with the harness like its other children (child-registry.ts); setpriv execs node in place, so signals sent to the child reach the controller.
+  const [command, ...argv] = underParentDeathSignal([
     process.execPath,
-    ['--conditions=@sluice/source', CONTROLLER_MAIN, '--provider', provider, '--kubeconfig', options.kubeconfigPath, ...defaults, ...extra],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
-  );
+    '--conditions=@sluice/source',
+    CONTROLLER_MAIN,
+    '--provider',
+    provider,
+    '--kubeconfig',
+    options.kubeconfigPath,
+    ...defaults,
+    ...extra,
+  ]);
+  const child: ChildProcess = spawn(command!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, ...DETACHED });
+  killOnExit(child);
   return superviseController(child, { label: 'sluice', echo, ...(dataplane ? { dataplane } : {}) });
 }
 
@@ -153,26 +163,14 @@ function reapAll(): void {
   handedOut.clear();
 }
 
-/** As the child registry does for the harness's children: on exit, and on a signal before it is re-raised. */
-function reapOnExit(): void {
-  if (reaping) return;
-  reaping = true;
-  process.on('exit', reapAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      reapAll();
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
-
 function harnessDataPlane(): ControllerDataPlane {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-dataplane-'));
   const socketPath = join(dir, 'dataplane.sock');
   handedOut.set(socketPath, dir);
-  reapOnExit();
+  if (!reaping) {
+    reaping = true;
+    reapOnExit(reapAll);
+  }
   return {
     socketPath,
     async stop(killAfterMs = 5000) {
