@@ -11,11 +11,13 @@
  *
  * It also serves the two identity endpoints a client-secret DefaultAzureCredential needs
  * (fake-arm-wire.ts) and insists on a bearer token for ARM; operations are fake-arm-operations.ts,
- * the load balancer body and what it refuses fake-arm-load-balancer.ts.
+ * the load balancer body and what it refuses fake-arm-load-balancer.ts, public IPs
+ * fake-arm-public-ips.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { buildLoadBalancer, CHILD_TYPES, checkBackendAddresses, stampLoadBalancer } from './fake-arm-load-balancer.ts';
 import { FakeOperations } from './fake-arm-operations.ts';
+import { FakePublicIps } from './fake-arm-public-ips.ts';
 import { type ArmCall, type ArmReply, type ArmRequest, cloudError, type FakeFault, type FakeProbeHealth, identityReply, type Json } from './fake-arm-wire.ts';
 
 export type { ArmCall, ArmReply, ArmRequest, FakeFault, FakeProbeHealth } from './fake-arm-wire.ts';
@@ -30,8 +32,6 @@ export class FakeArm {
 
   /** Wire-format load balancers by lower-case name. */
   readonly loadBalancers = new Map<string, Json>();
-  /** Wire-format public IPs by lower-case name. */
-  readonly publicIps = new Map<string, Json>();
   readonly calls: ArmCall[] = [];
   /** Probe health per pod IP, as the rule health query reports it; absent means not probed yet. */
   readonly probeHealth = new Map<string, FakeProbeHealth>();
@@ -50,8 +50,23 @@ export class FakeArm {
   beforeHandle: ((operation: string, name: string) => void) | undefined;
 
   readonly #operations = new FakeOperations(this.subscriptionId, this.location, this.calls);
+  readonly #publicIps = new FakePublicIps({
+    location: this.location,
+    operations: this.#operations,
+    id: (kind, name) => this.#id(kind, name),
+    etag: () => this.#etag(),
+    notFound: (kind, name) => this.#notFound(kind, name),
+    frontendUsing: (pipId) => {
+      for (const lb of this.loadBalancers.values()) {
+        const fe = lb.properties.frontendIPConfigurations.find((f: Json) => String(f.properties.publicIPAddress?.id).toLowerCase() === pipId.toLowerCase());
+        if (fe) return fe.id as string;
+      }
+      return undefined;
+    },
+  });
+  /** Wire-format public IPs by lower-case name. */
+  readonly publicIps = this.#publicIps.byName;
   readonly #faults = new Map<string, FakeFault & { left: number }>();
-  #nextPublicIp = 10;
   #nextPrivateIp = 10;
 
   /** Makes `operation` (e.g. `backendAddressPools.createOrUpdate`) fail with a CloudError. */
@@ -61,26 +76,7 @@ export class FakeArm {
 
   /** Adds a public IP that exists before the test (annotation-named, or someone else's). */
   addPublicIp(name: string, options: { tags?: Record<string, string>; sku?: string; ipAddress?: string } = {}): Json {
-    const pip = {
-      name,
-      id: this.#id('publicIPAddresses', name),
-      etag: this.#etag(),
-      type: 'Microsoft.Network/publicIPAddresses',
-      location: this.location,
-      tags: options.tags ?? {},
-      sku: { name: options.sku ?? 'Standard', tier: 'Regional' },
-      properties: {
-        provisioningState: 'Succeeded',
-        resourceGuid: randomUUID(),
-        publicIPAddressVersion: 'IPv4',
-        publicIPAllocationMethod: 'Static',
-        idleTimeoutInMinutes: 4,
-        ipTags: [],
-        ipAddress: options.ipAddress ?? `20.50.0.${this.#nextPublicIp++}`,
-      },
-    };
-    this.publicIps.set(name.toLowerCase(), pip);
-    return pip;
+    return this.#publicIps.add(name, options);
   }
 
   /** The pool as stored, or undefined. */
@@ -144,11 +140,11 @@ export class FakeArm {
       case 'loadBalancingRules.health':
         return this.#health(req, name, childName!);
       case 'publicIPAddresses.get':
-        return this.#getPublicIp(name);
+        return this.#publicIps.get(name);
       case 'publicIPAddresses.createOrUpdate':
-        return this.#putPublicIp(req, name, body);
+        return this.#publicIps.put(req, name, body);
       case 'publicIPAddresses.delete':
-        return this.#deletePublicIp(req, name);
+        return this.#publicIps.delete(req, name);
       default:
         return cloudError(405, 'MethodNotAllowed', `${req.method} is not supported on ${path}.`);
     }
@@ -193,10 +189,7 @@ export class FakeArm {
       return cloudError(412, 'PreconditionFailed', `Precondition failed: load balancer ${name} already exists (If-None-Match: *).`);
     }
     const built = buildLoadBalancer(name, this.#id('loadBalancers', name), body, existing, {
-      publicIpId: (reference) => {
-        const pip = this.publicIps.get(reference.split('/').at(-1)!.toLowerCase());
-        return pip !== undefined && pip.id.toLowerCase() === reference.toLowerCase() ? pip.id : undefined;
-      },
+      publicIpId: (reference) => this.#publicIps.idOf(reference),
       nextPrivateIp: () => `10.240.0.${this.#nextPrivateIp++}`,
     });
     if ('status' in built) return built as ArmReply;
@@ -277,45 +270,6 @@ export class FakeArm {
     };
     if (!this.healthAsync) return { status: 200, body: result };
     const headers = this.#operations.start(req, { result: { status: 200, body: result } }, true);
-    return { status: 202, headers };
-  }
-
-  // Public IPs.
-
-  #getPublicIp(name: string): ArmReply {
-    const pip = this.publicIps.get(name.toLowerCase());
-    return pip ? { status: 200, body: pip } : this.#notFound('publicIPAddresses', name);
-  }
-
-  #putPublicIp(req: ArmRequest, name: string, body: Json): ArmReply {
-    if (!body?.location) return cloudError(400, 'LocationRequired', 'The location property is required for this definition.');
-    const existing = this.publicIps.get(name.toLowerCase());
-    const sku = body.sku?.name ?? 'Basic';
-    const allocation = body.properties?.publicIPAllocationMethod ?? 'Dynamic';
-    if (sku === 'Standard' && allocation !== 'Static') {
-      return cloudError(400, 'StandardSkuPublicIPAddressesCanOnlyBeStatic', `Standard sku public IP address ${name} must use Static allocation.`);
-    }
-    const pip = existing ?? this.addPublicIp(name, { sku });
-    pip.tags = body.tags ?? {};
-    pip.sku = { name: sku, tier: body.sku?.tier ?? 'Regional' };
-    pip.location = body.location;
-    pip.etag = this.#etag();
-    pip.properties = { ...pip.properties, publicIPAllocationMethod: allocation, publicIPAddressVersion: body.properties?.publicIPAddressVersion ?? 'IPv4', provisioningState: 'Updating' };
-    const headers = this.#operations.start(req, { onDone: () => (pip.properties.provisioningState = 'Succeeded') }, false);
-    return { status: existing ? 200 : 201, headers, body: pip };
-  }
-
-  #deletePublicIp(req: ArmRequest, name: string): ArmReply {
-    const pip = this.publicIps.get(name.toLowerCase());
-    if (!pip) return { status: 204 };
-    for (const lb of this.loadBalancers.values()) {
-      for (const fe of lb.properties.frontendIPConfigurations) {
-        if (String(fe.properties.publicIPAddress?.id).toLowerCase() === pip.id.toLowerCase()) {
-          return cloudError(400, 'PublicIPAddressCannotBeDeleted', `Public IP address ${pip.id} can not be deleted since it is still allocated to resource ${fe.id}.`);
-        }
-      }
-    }
-    const headers = this.#operations.start(req, { onDone: () => this.publicIps.delete(name.toLowerCase()) }, true);
     return { status: 202, headers };
   }
 }
