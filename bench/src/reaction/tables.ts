@@ -37,6 +37,7 @@ export interface ChurnActivity {
 export function reactionTables(rows: readonly ReactionRow[], settings: ReactionSettings): Table[] {
   const ms = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(0));
   const quad = (p: Percentiles) => [ms(p.p50), ms(p.p95), ms(p.p99), ms(p.max)];
+  const rowOf = (r: ReactionRow) => [r.provider, String(r.services)];
   const baseOf = (row: ReactionRow) => rows.find((r) => r.provider === row.provider && r.services === settings.serviceCounts[0]) ?? row;
   const ratio = (x: number, y: number) => (Number.isNaN(x) || Number.isNaN(y) || y === 0 ? '-' : `${(x / y).toFixed(1)}×`);
   const churn =
@@ -48,8 +49,7 @@ export function reactionTables(rows: readonly ReactionRow[], settings: ReactionS
       title: `reaction (ms): gate = containers ready -> gate True; drain = DELETE accepted -> drain written to the provider. ${churn}; ${defaults}; ratios: p50 vs the ${settings.serviceCounts[0]}-Service row`,
       header: ['provider', 'services', 'gate p50', 'p95', 'p99', 'max', 'gate ×', 'drain p50', 'p95', 'p99', 'max', 'drain ×', 'samples g/d'],
       rows: rows.map((r) => [
-        r.provider,
-        String(r.services),
+        ...rowOf(r),
         ...quad(r.samples.gate),
         ratio(r.samples.gate.p50, baseOf(r).samples.gate.p50),
         ...quad(r.samples.drain),
@@ -63,8 +63,7 @@ export function reactionTables(rows: readonly ReactionRow[], settings: ReactionS
         'drains missed: deleted pods gone (preStop over) before the controller drained them',
       header: ['provider', 'services', 'ready->reg p50', 'p95', 'p99', 'max', 'reg->gate p50', 'p95', 'p99', 'max', 'drains missed'],
       rows: rows.map((r) => [
-        r.provider,
-        String(r.services),
+        ...rowOf(r),
         ...quad(r.samples.readyToRegistered),
         ...quad(r.samples.registeredToGate),
         `${r.samples.missedDrains}/${r.deletes}`,
@@ -76,8 +75,7 @@ export function reactionTables(rows: readonly ReactionRow[], settings: ReactionS
         '(reconciles are serial per Service, 4 at a time; each awaits its API writes, pod gate patches up to 8 side by side)',
       header: ['provider', 'services', 'initial gates s', 'reconciles', 'reconcile ms', 'queue wait ms', 'API writes', 'per replacement', 'ms/API write', 'provider writes', 'CPU s'],
       rows: rows.map((r) => [
-        r.provider,
-        String(r.services),
+        ...rowOf(r),
         r.initialGatesSeconds.toFixed(1),
         String(r.controller.reconciles),
         r.controller.meanReconcileMs.toFixed(1),
