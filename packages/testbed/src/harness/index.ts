@@ -29,7 +29,7 @@ export {
 } from './pod-conditions.ts';
 export { type PreStopAction, preStopAction } from './lifecycle-hooks.ts';
 export { type ManagedProcess, type ManagedProcessOptions, type ProcessExit, startManagedProcess, tailFile } from './managed-process.ts';
-export { DETACHED, handleSignals, killOnExit, reapOnExit, underParentDeathSignal } from './child-registry.ts';
+export { handleSignals } from './child-registry.ts';
 export { freeLoopbackPorts } from './free-port.ts';
 export { consoleLogger, type HarnessLogger, silentLogger } from './logger.ts';
 export { sleep, type WaitOptions, waitFor } from './wait.ts';
